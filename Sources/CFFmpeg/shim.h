@@ -1,0 +1,38 @@
+#ifndef SUBTITLER_CFFMPEG_SHIM_H
+#define SUBTITLER_CFFMPEG_SHIM_H
+
+#include <errno.h>
+#include <libavformat/avformat.h>
+#include <libavformat/avio.h>
+#include <libavcodec/avcodec.h>
+#include <libswresample/swresample.h>
+#include <libavutil/avutil.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/error.h>
+#include <libavutil/opt.h>
+#include <libavutil/mem.h>
+#include <libavutil/dict.h>
+#include <libavutil/samplefmt.h>
+
+// FFmpeg 5.1 is the first release with the AVChannelLayout API (lavu 57.24.100, lavc 59.24.100).
+#if LIBAVUTIL_VERSION_INT < AV_VERSION_INT(57, 24, 100) || LIBAVCODEC_VERSION_INT < AV_VERSION_INT(59, 24, 100)
+#error "subtitler needs FFmpeg 5.1 or newer (libavutil >= 57.24.100, libavcodec >= 59.24.100). On Debian 12: apt-get install libavformat-dev libavcodec-dev libswresample-dev libavutil-dev"
+#endif
+
+/// AVERROR(e) is a function-like macro; Swift cannot import it.
+static inline int cffmpeg_averror(int e) { return AVERROR(e); }
+/// AVERROR_EOF is built with FFERRTAG; Swift cannot import it.
+static const int cffmpeg_averror_eof = AVERROR_EOF;
+static const int cffmpeg_averror_invaliddata = AVERROR_INVALIDDATA;
+static const int cffmpeg_averror_decoder_not_found = AVERROR_DECODER_NOT_FOUND;
+static const int cffmpeg_averror_encoder_not_found = AVERROR_ENCODER_NOT_FOUND;
+static const int cffmpeg_averror_stream_not_found = AVERROR_STREAM_NOT_FOUND;
+static const int cffmpeg_averror_eagain = -EAGAIN;
+/// AV_NOPTS_VALUE is a cast expression.
+static const int64_t cffmpeg_nopts_value = AV_NOPTS_VALUE;
+/// AV_TIME_BASE_Q is a compound literal.
+static inline AVRational cffmpeg_time_base_q(void) { AVRational q = {1, AV_TIME_BASE}; return q; }
+/// AV_CHANNEL_LAYOUT_MONO is a compound literal.
+static inline AVChannelLayout cffmpeg_channel_layout_mono(void) { AVChannelLayout l = AV_CHANNEL_LAYOUT_MONO; return l; }
+
+#endif
