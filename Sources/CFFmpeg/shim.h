@@ -13,10 +13,15 @@
 #include <libavutil/mem.h>
 #include <libavutil/dict.h>
 #include <libavutil/samplefmt.h>
+#include <libavutil/audio_fifo.h>
 
 // FFmpeg 5.1 is the first release with the AVChannelLayout API (lavu 57.24.100, lavc 59.24.100).
 #if LIBAVUTIL_VERSION_INT < AV_VERSION_INT(57, 24, 100) || LIBAVCODEC_VERSION_INT < AV_VERSION_INT(59, 24, 100)
 #error "subtitler needs FFmpeg 5.1 or newer (libavutil >= 57.24.100, libavcodec >= 59.24.100). On Debian 12: apt-get install libavformat-dev libavcodec-dev libswresample-dev libavutil-dev"
+/// AVSEEK_SIZE / AVSEEK_FORCE as plain ints (used by MediaAudio's in-memory AVIOContext seek callback).
+static const int cffmpeg_avseek_size = AVSEEK_SIZE;
+static const int cffmpeg_avseek_force = AVSEEK_FORCE;
+
 #endif
 
 /// AVERROR(e) is a function-like macro; Swift cannot import it.
@@ -34,5 +39,9 @@ static const int64_t cffmpeg_nopts_value = AV_NOPTS_VALUE;
 static inline AVRational cffmpeg_time_base_q(void) { AVRational q = {1, AV_TIME_BASE}; return q; }
 /// AV_CHANNEL_LAYOUT_MONO is a compound literal.
 static inline AVChannelLayout cffmpeg_channel_layout_mono(void) { AVChannelLayout l = AV_CHANNEL_LAYOUT_MONO; return l; }
+
+/// AVSEEK_SIZE / AVSEEK_FORCE as plain ints (used by MediaAudio's in-memory AVIOContext seek callback).
+static const int cffmpeg_avseek_size = AVSEEK_SIZE;
+static const int cffmpeg_avseek_force = AVSEEK_FORCE;
 
 #endif

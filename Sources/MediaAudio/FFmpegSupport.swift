@@ -1,0 +1,56 @@
+import CFFmpeg
+
+/// Small helpers around FFmpeg's C API that Swift cannot express directly. Internal.
+enum FFmpegSupport {
+    /// `AVERROR(e)`.
+    static func averror(_ errnoValue: Int32) -> Int32 { cffmpeg_averror(errnoValue) }
+
+    /// FFmpeg's message for an error code (`av_strerror`), without `av_err2str`'s stack compound literal.
+    static func errorString(_ code: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let rc = av_strerror(code, &buffer, buffer.count)
+        let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return rc < 0 && text.isEmpty ? "FFmpeg error \(code)" : text
+    }
+
+    /// A C string that may be nil, as an optional Swift string.
+    static func string(_ pointer: UnsafePointer<CChar>?) -> String? {
+        guard let pointer else { return nil }
+        return String(cString: pointer)
+    }
+
+    /// The URL to hand to FFmpeg for a local path. The `file:` prefix keeps a path such as `a:b.mp4` from being
+    /// taken for an unknown protocol; anything that already looks like a URL passes through unchanged.
+    static func url(forPath path: String) -> String {
+        if path.contains("://") || path.hasPrefix("file:") { return path }
+        return "file:" + path
+    }
+
+    /// Whether a timestamp is set.
+    static func isSet(_ ts: Int64) -> Bool { ts != cffmpeg_nopts_value }
+
+    /// Rescales `value` from `from` to `to` with rounding to nearest (`av_rescale_q`).
+    static func rescale(_ value: Int64, from: AVRational, to: AVRational) -> Int64 {
+        av_rescale_q(value, from, to)
+    }
+
+    /// Rescales `value * numerator / denominator` with 128-bit intermediate precision, rounded to nearest.
+    static func rescale(_ value: Int64, _ numerator: Int64, _ denominator: Int64) -> Int64 {
+        av_rescale(value, numerator, denominator)
+    }
+
+    /// `av_channel_layout_describe` into a Swift string.
+    static func describe(_ layout: UnsafePointer<AVChannelLayout>) -> String? {
+        guard layout.pointee.nb_channels > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: 128)
+        let rc = av_channel_layout_describe(layout, &buffer, buffer.count)
+        guard rc >= 0 else { return nil }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// A metadata tag's value (`av_dict_get`, case-insensitive key).
+    static func tag(_ dict: OpaquePointer?, _ key: String) -> String? {
+        guard let dict, let entry = av_dict_get(dict, key, nil, 0) else { return nil }
+        return string(entry.pointee.value)
+    }
+}

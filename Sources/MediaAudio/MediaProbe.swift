@@ -1,0 +1,171 @@
+import CFFmpeg
+
+/// Reads a media file's container and stream information (the library equivalent of `ffprobe`).
+public enum MediaProbe {
+    /// Probes `path`: container format, duration, presentation start and every stream.
+    ///
+    /// - Throws: `MediaError` with `.fileNotFound`, `.permissionDenied`, `.notMediaFile` or `.ioFailed`.
+    public static func probe(_ path: String) throws(MediaError) -> MediaInfo {
+        let input = try InputFile(path: path)
+        return input.info
+    }
+}
+
+/// An open demuxer (`AVFormatContext`) plus the probed `MediaInfo`. Confined to one task; closes on deinit.
+final class InputFile {
+    let path: String
+    private(set) var context: UnsafeMutablePointer<AVFormatContext>
+    let info: MediaInfo
+
+    init(path: String) throws(MediaError) {
+        MediaLogging.ensureConfigured()
+        self.path = path
+        if path.isEmpty {
+            throw MediaError(.invalidArgument, path: path, operation: "open", message: "empty path")
+        }
+        var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
+        var rc = avformat_open_input(&ctx, FFmpegSupport.url(forPath: path), nil, nil)
+        guard rc >= 0, let opened = ctx else {
+            // A directory opens as EISDIR or as invalid data depending on the protocol; say what it is.
+            throw MediaError.input(rc, path: path, operation: "open")
+        }
+        rc = avformat_find_stream_info(opened, nil)
+        if rc < 0 {
+            avformat_close_input(&ctx)
+            throw MediaError.input(rc, path: path, operation: "read stream info")
+        }
+        if opened.pointee.nb_streams == 0 {
+            avformat_close_input(&ctx)
+            throw MediaError(.notMediaFile, path: path, operation: "read stream info", message: "no streams found")
+        }
+        context = opened
+        info = InputFile.makeInfo(opened, path: path)
+    }
+
+    deinit {
+        var ctx: UnsafeMutablePointer<AVFormatContext>? = context
+        avformat_close_input(&ctx)
+    }
+
+    /// The `AVStream` at `index`.
+    func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> {
+        context.pointee.streams[index]!
+    }
+
+    /// Presentation start in `AV_TIME_BASE` units (0 when the container does not know).
+    var presentationStart: Int64 {
+        let start = context.pointee.start_time
+        return FFmpegSupport.isSet(start) ? start : 0
+    }
+
+    static let milliseconds = AVRational(num: 1, den: 1000)
+
+    static func makeInfo(_ ctx: UnsafeMutablePointer<AVFormatContext>, path: String) -> MediaInfo {
+        let format = ctx.pointee.iformat
+        let formatName = FFmpegSupport.string(format?.pointee.name) ?? "unknown"
+        let formatDescription = FFmpegSupport.string(format?.pointee.long_name)
+        let timeBaseQ = cffmpeg_time_base_q()
+        let duration: Int64? =
+            FFmpegSupport.isSet(ctx.pointee.duration) && ctx.pointee.duration > 0
+            ? FFmpegSupport.rescale(ctx.pointee.duration, from: timeBaseQ, to: milliseconds) : nil
+        let start: Int64 =
+            FFmpegSupport.isSet(ctx.pointee.start_time)
+            ? FFmpegSupport.rescale(ctx.pointee.start_time, from: timeBaseQ, to: milliseconds) : 0
+        let bitRate = ctx.pointee.bit_rate > 0 ? Int(ctx.pointee.bit_rate) : nil
+        var streams: [StreamInfo] = []
+        for i in 0..<Int(ctx.pointee.nb_streams) {
+            streams.append(streamInfo(ctx.pointee.streams[i]!, index: i, containerEnd: duration.map { start + $0 }))
+        }
+        return MediaInfo(
+            path: path, formatName: formatName, formatDescription: formatDescription, duration: duration,
+            startTime: start, bitRate: bitRate, streams: streams)
+    }
+
+    /// - Parameter containerEnd: The container's end in ms on its own clock; caps a Matroska `DURATION` tag (FFmpeg
+    ///   writes the stream's end timestamp there, other muxers its length).
+    static func streamInfo(_ st: UnsafeMutablePointer<AVStream>, index: Int, containerEnd: Int64?) -> StreamInfo {
+        let par = st.pointee.codecpar!
+        let kind: StreamInfo.Kind
+        switch par.pointee.codec_type {
+        case AVMEDIA_TYPE_AUDIO: kind = .audio
+        case AVMEDIA_TYPE_VIDEO: kind = .video
+        case AVMEDIA_TYPE_SUBTITLE: kind = .subtitle
+        case AVMEDIA_TYPE_DATA: kind = .data
+        case AVMEDIA_TYPE_ATTACHMENT: kind = .attachment
+        default: kind = .unknown
+        }
+        let codecID = par.pointee.codec_id
+        let codec = codecID == AV_CODEC_ID_NONE ? nil : FFmpegSupport.string(avcodec_get_name(codecID))
+        var language = FFmpegSupport.tag(st.pointee.metadata, "language")?.trimmingSpaces
+        if language == "und" || language?.isEmpty == true { language = nil }
+        let title = FFmpegSupport.tag(st.pointee.metadata, "title")
+        let tb = st.pointee.time_base
+        let validTB = tb.num > 0 && tb.den > 0
+        let startTime: Int64? =
+            validTB && FFmpegSupport.isSet(st.pointee.start_time)
+            ? FFmpegSupport.rescale(st.pointee.start_time, from: tb, to: milliseconds) : nil
+        var duration: Int64? =
+            validTB && FFmpegSupport.isSet(st.pointee.duration) && st.pointee.duration > 0
+            ? FFmpegSupport.rescale(st.pointee.duration, from: tb, to: milliseconds) : nil
+        if duration == nil, let tag = FFmpegSupport.tag(st.pointee.metadata, "DURATION") {
+            duration = parseClockDuration(tag)
+            // FFmpeg's muxer stores the stream's end timestamp there, mkvmerge its length: a value that would end
+            // after the container can only be an end timestamp.
+            if let tagged = duration, let containerEnd, let startTime, startTime > 0,
+                startTime + tagged > containerEnd + 100
+            {
+                duration = max(0, tagged - startTime)
+            }
+        }
+        var dispositions: [Disposition] = []
+        let flags = st.pointee.disposition
+        let table: [(Disposition, Int32)] = [
+            (.default, AV_DISPOSITION_DEFAULT), (.forced, AV_DISPOSITION_FORCED),
+            (.comment, AV_DISPOSITION_COMMENT), (.hearingImpaired, AV_DISPOSITION_HEARING_IMPAIRED),
+            (.visualImpaired, AV_DISPOSITION_VISUAL_IMPAIRED), (.dub, AV_DISPOSITION_DUB),
+            (.original, AV_DISPOSITION_ORIGINAL), (.attachedPicture, AV_DISPOSITION_ATTACHED_PIC),
+        ]
+        for (disposition, bit) in table where flags & bit != 0 { dispositions.append(disposition) }
+
+        var info = StreamInfo(
+            index: index, kind: kind, codec: codec, language: language, title: title, startTime: startTime,
+            duration: duration, dispositions: dispositions)
+        if kind == .audio {
+            let channels = Int(par.pointee.ch_layout.nb_channels)
+            info.channels = channels > 0 ? channels : nil
+            info.channelLayout = withUnsafePointer(to: &par.pointee.ch_layout) { FFmpegSupport.describe($0) }
+            info.sampleRate = par.pointee.sample_rate > 0 ? Int(par.pointee.sample_rate) : nil
+        }
+        if kind == .video {
+            var rate = st.pointee.avg_frame_rate
+            if rate.num <= 0 || rate.den <= 0 { rate = st.pointee.r_frame_rate }
+            if rate.num > 0 && rate.den > 0 { info.frameRate = Double(rate.num) / Double(rate.den) }
+        }
+        return info
+    }
+
+    /// Parses Matroska's `DURATION` tag, `HH:MM:SS.nnnnnnnnn`, into milliseconds.
+    static func parseClockDuration(_ text: String) -> Int64? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 3, let hours = Int64(parts[0]), let minutes = Int64(parts[1]) else { return nil }
+        let secondParts = parts[2].split(separator: ".", maxSplits: 1)
+        guard let seconds = Int64(secondParts[0]) else { return nil }
+        var millis: Int64 = 0
+        if secondParts.count == 2 {
+            var digits = String(secondParts[1].prefix(3))
+            while digits.count < 3 { digits += "0" }
+            guard let value = Int64(digits) else { return nil }
+            millis = value
+        }
+        return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first?.isWhitespace == true { s.removeFirst() }
+        while s.last?.isWhitespace == true { s.removeLast() }
+        return String(s)
+    }
+}
