@@ -1,0 +1,183 @@
+import Foundation
+
+/// One place where a cue breaks a rule of a style profile.
+public struct StyleViolation: Sendable, Hashable, Codable {
+    /// The cue's number, counting from 1.
+    public var cueNumber: Int
+    /// The rule's name (see ``Rule``).
+    public var rule: String
+    /// The measured value.
+    public var value: Double
+    /// The profile's limit.
+    public var limit: Double
+    /// A sentence for people.
+    public var message: String
+
+    /// Creates a violation.
+    public init(cueNumber: Int, rule: String, value: Double, limit: Double, message: String) {
+        self.cueNumber = cueNumber
+        self.rule = rule
+        self.value = value
+        self.limit = limit
+        self.message = message
+    }
+
+    /// The rule names the linter reports.
+    public enum Rule {
+        /// A line is wider than `maxCharactersPerLine`.
+        public static let lineLength = "max-characters-per-line"
+        /// More lines than `maxLines`.
+        public static let lineCount = "max-lines"
+        /// Shorter than `minDuration`.
+        public static let minDuration = "min-duration"
+        /// Longer than `maxDuration`.
+        public static let maxDuration = "max-duration"
+        /// Faster than `maxCharactersPerSecond`.
+        public static let readingSpeed = "max-characters-per-second"
+        /// Faster than `maxWordsPerMinute`.
+        public static let wordsPerMinute = "max-words-per-minute"
+        /// Closer to the previous cue than the minimum gap (value and limit in ms).
+        public static let minGap = "min-gap"
+        /// Starts before the previous cue ends (value: overlap in ms).
+        public static let overlap = "overlap"
+        /// Starts before the previous cue starts.
+        public static let order = "start-order"
+        /// Ends at or before its start.
+        public static let nonPositiveDuration = "non-positive-duration"
+        /// Has no text, or an empty line.
+        public static let emptyText = "empty-text"
+    }
+}
+
+/// Checks cues against a style profile.
+public struct Linter: Sendable {
+    /// The profile checked against.
+    public var style: StyleProfile
+
+    /// Creates a linter for a profile.
+    public init(style: StyleProfile) {
+        self.style = style
+    }
+
+    /// Every violation, in cue order.
+    public func lint(_ cues: [Cue]) -> [StyleViolation] {
+        var result: [StyleViolation] = []
+        let gap = style.effectiveMinGap
+        for (index, cue) in cues.enumerated() {
+            let number = index + 1
+            func report(_ rule: String, _ value: Double, _ limit: Double, _ message: String) {
+                result.append(StyleViolation(cueNumber: number, rule: rule, value: value, limit: limit, message: "cue \(number): " + message))
+            }
+            let duration = cue.end - cue.start
+            if cue.lines.isEmpty || cue.lines.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                report(StyleViolation.Rule.emptyText, Double(cue.lines.count), 0, "empty text or an empty line")
+            }
+            if cue.lines.count > style.maxLines {
+                report(StyleViolation.Rule.lineCount, Double(cue.lines.count), Double(style.maxLines),
+                       "\(cue.lines.count) lines, at most \(style.maxLines) allowed")
+            }
+            let speakers = cue.speakerOfEachLine
+            for (lineIndex, line) in cue.lines.enumerated() {
+                // A dialogue cue shows a dash before each speaker's line.
+                let dash = cue.isDialogue && (lineIndex == 0 || speakers[lineIndex - 1] != speakers[lineIndex]) ? 1 : 0
+                let width = line.count + dash
+                guard width > style.maxCharactersPerLine else { continue }
+                report(StyleViolation.Rule.lineLength, Double(width), Double(style.maxCharactersPerLine),
+                       "line \(lineIndex + 1) has \(width) characters, at most \(style.maxCharactersPerLine) allowed")
+            }
+            if duration <= 0 {
+                report(StyleViolation.Rule.nonPositiveDuration, Double(duration), 0,
+                       "ends at \(Timecode.srt(cue.end)), not after its start \(Timecode.srt(cue.start))")
+            } else {
+                if duration < style.minDuration {
+                    report(StyleViolation.Rule.minDuration, Double(duration), Double(style.minDuration),
+                           "lasts \(duration) ms, at least \(style.minDuration) ms needed")
+                }
+                if duration > style.maxDuration {
+                    report(StyleViolation.Rule.maxDuration, Double(duration), Double(style.maxDuration),
+                           "lasts \(duration) ms, at most \(style.maxDuration) ms allowed")
+                }
+                let cps = Self.charactersPerSecond(cue)
+                if cps > style.maxCharactersPerSecond + 1e-9 {
+                    report(StyleViolation.Rule.readingSpeed, cps, style.maxCharactersPerSecond,
+                           String(format: "reads at %.1f characters per second, at most %g allowed", cps, style.maxCharactersPerSecond))
+                }
+                if let maxWPM = style.maxWordsPerMinute {
+                    let words = cue.text.split(whereSeparator: \.isWhitespace).count
+                    let wpm = Double(words) * 60_000 / Double(duration)
+                    if wpm > maxWPM + 1e-9 {
+                        report(StyleViolation.Rule.wordsPerMinute, wpm, maxWPM,
+                               String(format: "reads at %.0f words per minute, at most %g allowed", wpm, maxWPM))
+                    }
+                }
+            }
+            if index > 0 {
+                let previous = cues[index - 1]
+                if cue.start < previous.start {
+                    report(StyleViolation.Rule.order, Double(cue.start), Double(previous.start),
+                           "starts at \(Timecode.srt(cue.start)), before the previous cue's start \(Timecode.srt(previous.start))")
+                } else if cue.start < previous.end {
+                    report(StyleViolation.Rule.overlap, Double(previous.end - cue.start), 0,
+                           "overlaps the previous cue by \(previous.end - cue.start) ms")
+                } else if cue.start - previous.end < gap {
+                    report(StyleViolation.Rule.minGap, Double(cue.start - previous.end), Double(gap),
+                           "starts \(cue.start - previous.end) ms after the previous cue, at least \(gap) ms needed")
+                }
+            }
+        }
+        return result
+    }
+
+    /// Characters per second of a cue, counting spaces and punctuation (lines joined by one space).
+    public static func charactersPerSecond(_ cue: Cue) -> Double {
+        let duration = max(1, cue.end - cue.start)
+        return Double(cue.text.count) * 1000 / Double(duration)
+    }
+
+    /// The share of cues (0...1) with no violation; 1 for no cues.
+    public func compliantShare(of cues: [Cue]) -> Double {
+        guard !cues.isEmpty else { return 1 }
+        let failing = Set(lint(cues).map(\.cueNumber))
+        return Double(cues.count - failing.count) / Double(cues.count)
+    }
+
+    /// A report for people and machines.
+    public func report(_ cues: [Cue]) -> LintReport {
+        LintReport(profile: style.name, cueCount: cues.count, violations: lint(cues))
+    }
+}
+
+/// The result of linting a cue list, as text or JSON.
+public struct LintReport: Sendable, Hashable, Codable {
+    /// The profile's name.
+    public var profile: String
+    /// How many cues were checked.
+    public var cueCount: Int
+    /// Every violation.
+    public var violations: [StyleViolation]
+
+    /// Creates a report.
+    public init(profile: String, cueCount: Int, violations: [StyleViolation]) {
+        self.profile = profile
+        self.cueCount = cueCount
+        self.violations = violations
+    }
+
+    /// Whether every cue meets the profile.
+    public var isClean: Bool { violations.isEmpty }
+
+    /// One line per violation, then a summary line.
+    public var text: String {
+        var lines = violations.map { "\($0.message) [\($0.rule)]" }
+        let failing = Set(violations.map(\.cueNumber)).count
+        lines.append("\(cueCount) cues checked against \(profile): \(violations.count) violations in \(failing) cues")
+        return lines.joined(separator: "\n")
+    }
+
+    /// The report as pretty-printed JSON with sorted keys.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+}

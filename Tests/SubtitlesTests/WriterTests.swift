@@ -1,0 +1,161 @@
+import Testing
+import Subtitles
+
+struct WriterTests {
+    static let cues = [
+        Cue(start: 0, end: 1500, lines: ["Hello there.", "How are you?"]),
+        Cue(start: 1583, end: 3_600_000, lines: ["AT&T <inaudible> --> done"], speaker: "Ann"),
+        Cue(start: 360_000_000, end: 360_000_999, lines: ["Late."]),
+    ]
+
+    @Test func srtGolden() {
+        let expected = """
+            1
+            00:00:00,000 --> 00:00:01,500
+            Hello there.
+            How are you?
+
+            2
+            00:00:01,583 --> 01:00:00,000
+            AT&T <inaudible> -> done
+
+            3
+            100:00:00,000 --> 100:00:00,999
+            Late.
+
+
+            """
+        #expect(SRTWriter().render(Self.cues) == expected)
+    }
+
+    @Test func srtCRLFAndByteOrderMark() {
+        let output = SRTWriter(lineEnding: .crlf, includesByteOrderMark: true).render([Self.cues[0]])
+        #expect(output == "\u{FEFF}1\r\n00:00:00,000 --> 00:00:01,500\r\nHello there.\r\nHow are you?\r\n\r\n")
+        #expect(!SRTWriter().render(Self.cues).hasPrefix("\u{FEFF}"))
+    }
+
+    @Test func webVTTGolden() {
+        let expected = """
+            WEBVTT
+            Kind: captions
+            Language: en
+
+            00:00:00.000 --> 00:00:01.500
+            Hello there.
+            How are you?
+
+            00:00:01.583 --> 01:00:00.000
+            <v Ann>AT&amp;T &lt;inaudible&gt; --&gt; done
+
+            100:00:00.000 --> 100:00:00.999
+            Late.
+
+
+            """
+        #expect(WebVTTWriter(kind: "captions", language: "en").render(Self.cues) == expected)
+        #expect(WebVTTWriter().render([]) == "WEBVTT\n\n")
+    }
+
+    @Test func writersNeverEmitBlankLinesOrArrowsInsideCues() {
+        let cue = Cue(start: 10, end: 10, lines: ["one\n\ntwo", "", "   ", "three-->four"])
+        let srt = SRTWriter().render([cue])
+        #expect(srt == "1\n00:00:00,010 --> 00:00:00,011\none\ntwo\nthree->four\n\n")
+        let vtt = WebVTTWriter().render([cue])
+        #expect(vtt == "WEBVTT\n\n00:00:00.010 --> 00:00:00.011\none\ntwo\nthree--&gt;four\n\n")
+        // A cue without text is left out and numbering stays continuous.
+        let srt2 = SRTWriter().render([Cue(start: 0, end: 5, lines: [" "]), Cue(start: 6, end: 9, lines: ["x"])])
+        #expect(srt2.hasPrefix("1\n00:00:00,006"))
+    }
+
+    @Test func writersSortByStartAndClampNegativeTimes() {
+        let cues = [Cue(start: 5000, end: 6000, lines: ["b"]), Cue(start: -20, end: -10, lines: ["a"])]
+        #expect(SRTWriter().render(cues) == "1\n00:00:00,000 --> 00:00:00,001\na\n\n2\n00:00:05,000 --> 00:00:06,000\nb\n\n")
+    }
+
+    static let dialogue = [
+        Cue(start: 0, end: 2000, lines: ["Are you coming?", "Yes."], lineSpeakers: ["Ann", "Bob"]),
+        Cue(start: 2100, end: 4000, lines: ["Good.", "Let's go."], speaker: "Ann"),
+        Cue(start: 4100, end: 5000, lines: ["Wait."], speaker: "Bob"),
+        Cue(start: 5100, end: 6000, lines: ["Nobody."]),
+    ]
+
+    @Test func srtDialogueDashes() {
+        let expected = """
+            1
+            00:00:00,000 --> 00:00:02,000
+            -Are you coming?
+            -Yes.
+
+            2
+            00:00:02,100 --> 00:00:04,000
+            Good.
+            Let's go.
+
+            3
+            00:00:04,100 --> 00:00:05,000
+            Wait.
+
+            4
+            00:00:05,100 --> 00:00:06,000
+            Nobody.
+
+
+            """
+        #expect(SRTWriter().render(Self.dialogue) == expected)
+    }
+
+    @Test func srtNamePrefixOnSpeakerChange() {
+        let expected = """
+            1
+            00:00:00,000 --> 00:00:02,000
+            Ann: Are you coming?
+            Bob: Yes.
+
+            2
+            00:00:02,100 --> 00:00:04,000
+            Ann: Good.
+            Let's go.
+
+            3
+            00:00:04,100 --> 00:00:05,000
+            Bob: Wait.
+
+            4
+            00:00:05,100 --> 00:00:06,000
+            Nobody.
+
+
+            """
+        #expect(SRTWriter(speakerLabels: .namePrefix).render(Self.dialogue) == expected)
+    }
+
+    @Test func webVTTVoices() {
+        let expected = """
+            WEBVTT
+
+            00:00:00.000 --> 00:00:02.000
+            <v Ann>-Are you coming?</v>
+            <v Bob>-Yes.</v>
+
+            00:00:02.100 --> 00:00:04.000
+            <v Ann>Good.
+            Let's go.
+
+            00:00:04.100 --> 00:00:05.000
+            <v Bob>Wait.
+
+            00:00:05.100 --> 00:00:06.000
+            Nobody.
+
+
+            """
+        #expect(WebVTTWriter().render(Self.dialogue) == expected)
+    }
+
+    @Test func formatFromExtension() {
+        #expect(SubtitleFormat(pathExtension: "SRT") == .srt)
+        #expect(SubtitleFormat(pathExtension: ".vtt") == .vtt)
+        #expect(SubtitleFormat(pathExtension: "ass") == nil)
+        #expect(SubtitleFormat.vtt.fileExtension == "vtt")
+    }
+}
