@@ -1,0 +1,71 @@
+import Foundation
+import MediaAudio
+import Subtitles
+
+/// Writes the chosen track as the pipeline hears it (mono, on the media's timeline) to an audio file.
+public enum AudioExtraction {
+    /// What an extraction wrote.
+    public struct Summary: Sendable, Codable {
+        /// The output file.
+        public var output: String
+        /// Samples written.
+        public var sampleCount: Int64
+        /// The sample rate of the output.
+        public var sampleRate: Int
+        /// Where the chosen stream starts on the media timeline, milliseconds.
+        public var streamOffset: Milliseconds
+        /// Warnings from decoding (damaged packets and the like).
+        public var warnings: [String]
+    }
+
+    /// Decodes `path` and streams it into `output` in bounded memory. The file appears only when complete.
+    /// - Parameters:
+    ///   - path: the media file.
+    ///   - output: the audio file to write; its extension picks the encoding unless `encoding` is given.
+    ///   - encoding: the encoding; nil derives it from the extension.
+    ///   - sampleRate: the output rate (16 kHz by default).
+    ///   - track: which audio track.
+    /// - Throws: ``SubtitlerError`` naming the file and the cause.
+    public static func extract(
+        from path: String, to output: URL, encoding: AudioEncoding? = nil, sampleRate: Int = 16_000,
+        track: TrackSelection = .automatic
+    ) throws(SubtitlerError) -> Summary {
+        guard let encoding = encoding ?? AudioEncoding(fileExtension: output.pathExtension) else {
+            throw .output(OutputError(path: output.path, reason: "unknown audio format '.\(output.pathExtension)' (use .flac, .wav, .mp3, .opus or .m4a)"))
+        }
+        let reader: AudioReader
+        do {
+            reader = try AudioReader(path: path, track: track, sampleRate: sampleRate, blockSize: sampleRate)
+        } catch {
+            throw .media(error)
+        }
+        let temporary = output.deletingLastPathComponent()
+            .appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp.\(encoding.fileExtension)")
+        var written: Int64 = 0
+        do {
+            let writer = try AudioFileWriter(path: temporary.path, encoding: encoding, sampleRate: sampleRate)
+            while let block = try reader.nextBlock() {
+                if block.startSample > written {
+                    try writer.append([Int16](repeating: 0, count: Int(block.startSample - written)))
+                    written = block.startSample
+                }
+                let skip = Int(max(0, written - block.startSample))
+                guard skip < block.samples.count else { continue }
+                let samples = skip == 0 ? block.samples : Array(block.samples[skip...])
+                try writer.append(samples)
+                written += Int64(samples.count)
+            }
+            try writer.finish()
+        } catch {
+            unlink(temporary.path)
+            throw .media(error)
+        }
+        if rename(temporary.path, output.path) != 0 {
+            let code = errno
+            unlink(temporary.path)
+            throw .output(OutputError(path: output.path, errno: code))
+        }
+        return Summary(output: output.path, sampleCount: written, sampleRate: sampleRate,
+                       streamOffset: reader.startOffsetSamples * 1000 / Int64(sampleRate), warnings: reader.warnings)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import MediaAudio
+import OpenAIAudio
+import Subtitles
+import Testing
+import TestSupport
+@testable import Subtitler
+
+/// The whole pipeline against the real local backend (faster-whisper-server with the base model).
+/// Fails, not skips, when SUBTITLER_REQUIRE_BACKEND=1 and the backend is unreachable.
+@Suite(.enabled(if: LocalBackend.isConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized)
+struct BackendPipelineTests {
+    func makeSubtitler(cache: URL) throws -> Subtitler {
+        let url = try #require(LocalBackend.whisperURL, "SUBTITLER_TEST_WHISPER_URL is not set")
+        let client = OpenAIAudioClient(configuration: OpenAIConfiguration(baseURL: url, apiKey: nil))
+        return Subtitler(client: client, cache: ResponseCache(directory: cache))
+    }
+
+    /// The first frame whose energy is clearly speech (no hangover), in milliseconds.
+    func firstSpeech(in path: String) throws -> Int64 {
+        let reader = try AudioReader(path: path)
+        var meter = EnergyMeter(sampleRate: reader.sampleRate)
+        while let block = try reader.nextBlock() {
+            meter.append(block.samples)
+            if meter.energies.count > 500 { break }
+        }
+        let speech = SpeechDetector.speechFrames(from: meter.energies, hangoverFrames: 0)
+        let frame = try #require(speech.firstIndex(of: true))
+        return Int64(frame) * 20
+    }
+
+    @Test func englishSampleGivesAccurateWellTimedSubtitles() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let sample = Samples.directory.appendingPathComponent("talk-en.mp4").path
+        let reference = try String(contentsOf: Samples.directory.appendingPathComponent("talk-en.txt"), encoding: .utf8)
+        let subtitler = try makeSubtitler(cache: directory.url.appendingPathComponent("cache"))
+
+        var options = SubtitleOptions()
+        options.concurrency = 2
+        let result = try await subtitler.makeSubtitles(for: sample, options: options)
+
+        let text = result.cues.map(\.text).joined(separator: " ")
+        let wer = wordErrorRate(reference: normalizedWords(reference), hypothesis: normalizedWords(text))
+        #expect(wer < 0.15, "word error rate \(wer): \(text)")
+        #expect(result.report.language == "en")
+        let first = try #require(result.cues.first)
+        let spoken = try firstSpeech(in: sample)
+        #expect(abs(first.start - spoken) <= 300, "first cue at \(first.start) ms, first speech at \(spoken) ms")
+        // Cues are ordered, do not overlap, and stay inside the audio.
+        for (a, b) in zip(result.cues, result.cues.dropFirst()) { #expect(a.end <= b.start) }
+        #expect(result.cues.last!.end <= result.report.audioDuration + 1_000)
+        #expect(result.report.requests == result.report.chunks.count)
+        #expect(result.report.timing == "segment")
+
+        // A second run is answered from the cache: no request is sent.
+        let again = try await subtitler.makeSubtitles(for: sample, options: options)
+        #expect(again.report.requests == 0)
+        #expect(again.report.cachedChunks == again.report.chunks.count)
+        #expect(again.cues == result.cues)
+    }
+
+    @Test func germanSampleTranslatesToEnglish() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let sample = Samples.directory.appendingPathComponent("clip-de.mkv").path
+        var options = SubtitleOptions()
+        options.task = .translate
+        options.track = .language("ger")
+        options.usesCache = false
+        let result = try await makeSubtitler(cache: directory.url).makeSubtitles(for: sample, options: options)
+        let words = Set(normalizedWords(result.cues.map(\.text).joined(separator: " ")))
+        let english = ["welcome", "weather", "berlin", "thank", "tomorrow", "today", "morning", "sun"]
+        let found = english.filter(words.contains)
+        #expect(found.count >= 4, "English words found: \(found) in \(words.sorted())")
+        #expect(!words.contains("wetter") && !words.contains("morgen"))
+        #expect(result.report.language == "en")
+    }
+
+    @Test func germanSampleTranscribesInGermanWithDetectedLanguage() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let sample = Samples.directory.appendingPathComponent("clip-de.mkv").path
+        var options = SubtitleOptions()
+        options.usesCache = false
+        let result = try await makeSubtitler(cache: directory.url).makeSubtitles(for: sample, options: options)
+        #expect(result.report.language == "de")
+        let words = Set(normalizedWords(result.cues.map(\.text).joined(separator: " ")))
+        #expect(words.contains("berlin"))
+    }
+}

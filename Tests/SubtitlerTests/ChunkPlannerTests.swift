@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import Subtitler
+
+/// Planner tests on synthetic energy maps (20 ms frames, dBFS).
+struct ChunkPlannerTests {
+    /// Speech at -20 dBFS with pauses at -90 dBFS of `pauseFrames` at the given frames.
+    func energyMap(frames: Int, pauses: [Int], pauseFrames: Int = 25) -> [Float] {
+        var map = [Float](repeating: -20, count: frames)
+        for pause in pauses {
+            for i in pause..<min(frames, pause + pauseFrames) { map[i] = -90 }
+        }
+        // A little texture in the speech so no two stretches are identical.
+        for i in map.indices where map[i] > -50 { map[i] += Float(i % 7) }
+        return map
+    }
+
+    @Test func cutsLandInThePausesNearEachTarget() {
+        // 10 minutes; target 2 min, search ±30 s; pauses at 1:50, 4:05, 6:00, 8:10.
+        let pauses = [5_500, 12_250, 18_000, 24_500]
+        let map = energyMap(frames: 30_000, pauses: pauses)
+        let planner = ChunkBoundaryPlanner(targetFrames: 6_000, searchFrames: 1_500)
+        let cuts = planner.cuts(for: map)
+        #expect(cuts.count == 4)
+        for (cut, pause) in zip(cuts, pauses) {
+            #expect(cut.isInSilence)
+            #expect(cut.frame >= pause && cut.frame < pause + 25, "cut at \(cut.frame), pause at \(pause)")
+        }
+    }
+
+    @Test func inputWithoutSilenceStillSplitsUnderTheCap() {
+        var map = [Float](repeating: -18, count: 20_000)
+        for i in map.indices { map[i] += Float((i * 37) % 11) }
+        let planner = ChunkBoundaryPlanner(targetFrames: 3_000, searchFrames: 500, maxFrames: 3_200)
+        let cuts = planner.cuts(for: map)
+        var start = 0
+        for cut in cuts {
+            #expect(cut.frame - start <= 3_200)
+            #expect(cut.frame > start)
+            #expect(!cut.isInSilence)
+            start = cut.frame
+        }
+        #expect(map.count - start <= 3_200)
+        #expect(cuts.count >= 6)
+    }
+
+    @Test func theCapShrinksTargetAndSearch() {
+        let planner = ChunkBoundaryPlanner(targetFrames: 15_000, searchFrames: 1_500, maxFrames: 1_500)
+        #expect(planner.targetFrames + planner.searchFrames <= 1_500)
+        #expect(planner.searchFrames > 0)
+    }
+
+    @Test func shortInputIsOneChunk() {
+        let map = energyMap(frames: 500, pauses: [200])
+        #expect(ChunkBoundaryPlanner(targetFrames: 15_000, searchFrames: 1_500).cuts(for: map).isEmpty)
+    }
+
+    @Test func energyMeterMeasuresFramesAndSilence() {
+        var meter = EnergyMeter(sampleRate: 16_000)
+        #expect(meter.frameLength == 320)
+        meter.append([Int16](repeating: 0, count: 320))
+        meter.append([Int16](repeating: 16_384, count: 320))
+        meter.append([Int16](repeating: 1_000, count: 100))
+        #expect(meter.energies.count == 2)
+        meter.finish()
+        #expect(meter.energies.count == 3)
+        #expect(meter.energies[0] == -120)
+        #expect(abs(meter.energies[1] - (-6.02)) < 0.05)
+    }
+
+    @Test func speechDetectorMarksLoudFramesWithHangover() {
+        var map = [Float](repeating: -70, count: 200)
+        for i in 100..<120 { map[i] = -20 }
+        let speech = SpeechDetector.speechFrames(from: map, hangoverFrames: 5)
+        #expect(!speech[50])
+        #expect(speech[96] && !speech[94])
+        #expect(speech[110])
+        #expect(speech[124] && !speech[126])
+    }
+}
+
+struct SpeechTextSplitTests {
+    @Test func longTextSplitsAtSentenceEndsUnderTheLimit() {
+        let sentence = "This sentence is exactly fifty characters long ok. "
+        let text = String(repeating: sentence, count: 200)
+        let pieces = SpeechMaker.split(text, maxCharacters: 4096)
+        #expect(pieces.count == 3)
+        #expect(pieces.allSatisfy { $0.count <= 4096 && $0.hasSuffix(".") })
+        #expect(pieces.joined(separator: " ") == text.trimmingCharacters(in: .whitespaces))
+    }
+
+    @Test func aSentenceOverTheLimitBreaksAtCommasOrSpaces() {
+        let text = Array(repeating: "word", count: 300).joined(separator: " ")
+        let pieces = SpeechMaker.split(text, maxCharacters: 100)
+        #expect(pieces.allSatisfy { $0.count <= 100 })
+        #expect(pieces.joined(separator: " ").split(separator: " ").count == 300)
+    }
+
+    @Test func shortTextIsOnePieceAndEmptyIsNone() {
+        #expect(SpeechMaker.split("  Hello there.  ", maxCharacters: 4096) == ["Hello there."])
+        #expect(SpeechMaker.split(" \n ", maxCharacters: 4096).isEmpty)
+    }
+}

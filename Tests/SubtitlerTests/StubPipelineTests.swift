@@ -1,0 +1,263 @@
+import Foundation
+import MediaAudio
+import OpenAIAudio
+import Subtitles
+import Testing
+import TestSupport
+@testable import Subtitler
+
+/// Pipeline behaviour a real server cannot be made to show on demand: limits, failures, cancellation,
+/// concurrency. The in-process stub answers like OpenAI's whisper-1.
+@Suite(.serialized)
+struct StubPipelineTests {
+    static let verboseBody = """
+        {"task":"transcribe","language":"english","duration":9.0,"text":"Tone number one.",
+         "segments":[{"id":0,"seek":0,"start":0.5,"end":2.5,"text":" Tone number one.","avg_logprob":-0.2,
+         "compression_ratio":1.1,"no_speech_prob":0.01,"temperature":0.0,"tokens":[]}]}
+        """
+
+    /// Three minutes of a tone that sounds for 8 s and pauses for 2 s, as WAV.
+    static func makeToneTalk(in directory: TemporaryDirectory, seconds: Int = 180) throws -> String {
+        let path = directory.path("tones.wav")
+        _ = try FFmpegCLI.run([
+            "-y", "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=16000:duration=\(seconds)",
+            "-af", "volume='if(lt(mod(t,10),8),0.5,0)':eval=frame", "-ac", "1", path,
+        ])
+        return path
+    }
+
+    func subtitler(_ server: StubHTTPServer, cache: URL?, key: String = "sk-test-secret-key-123") -> Subtitler {
+        var configuration = OpenAIConfiguration(baseURL: server.baseURL, apiKey: key, maxRetries: 0)
+        configuration.requestTimeout = .seconds(30)
+        return Subtitler(client: OpenAIAudioClient(configuration: configuration), cache: cache.map { ResponseCache(directory: $0) })
+    }
+
+    /// The value of a multipart form field in a recorded request, if present.
+    func formField(_ name: String, in request: StubHTTPServer.RecordedRequest) -> String? {
+        let text = String(decoding: request.body, as: UTF8.self)
+        guard let range = text.range(of: "name=\"\(name)\"\r\n\r\n") else { return nil }
+        return String(String.UnicodeScalarView(text[range.upperBound...].unicodeScalars.prefix { $0 != "\r" && $0 != "\n" }))
+    }
+
+    @Test func chunksRespectTheByteLimitAndCoverTheTimeline() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory)
+        let server = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
+        defer { Task { try? await server.shutdown() } }
+
+        var options = SubtitleOptions()
+        options.language = "en"
+        options.uploadEncoding = .wav
+        options.maxRequestBytes = 300_000          // about 9 s of 16 kHz WAV
+        options.targetChunkDuration = 60_000
+        let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+
+        let chunks = result.report.chunks
+        #expect(chunks.count >= 20)
+        #expect(server.requestCount == chunks.count)
+        for request in server.requests { #expect(request.body.count <= 300_000) }
+        for chunk in chunks { #expect(chunk.requestBytes <= 300_000) }
+        // Contiguous, exact offsets covering the whole timeline.
+        #expect(chunks.first?.start == 0)
+        for (a, b) in zip(chunks, chunks.dropFirst()) { #expect(a.start + a.duration == b.start) }
+        #expect(abs(chunks.last!.start + chunks.last!.duration - 180_000) <= 20)
+        // Most splits found a pause.
+        #expect(chunks.filter(\.endsInSilence).count >= chunks.count * 2 / 3)
+    }
+
+    @Test func textOnlyModelsGetShortChunksCutInPauses() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 120)
+        let server = try await StubHTTPServer.start([.json(200, #"{"text":"Tone.","usage":{"type":"tokens","input_tokens":5,"output_tokens":2,"total_tokens":7}}"#)])
+        defer { Task { try? await server.shutdown() } }
+
+        var options = SubtitleOptions()
+        options.model = "gpt-4o-transcribe"
+        options.language = "en"
+        let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        #expect(result.report.timing == "region")
+        #expect(result.report.chunks.allSatisfy { $0.duration <= 30_000 })
+        #expect(result.report.chunks.count >= 4)
+        // Each cut sits in a pause: chunk boundaries fall 8-10 s into each 10 s period.
+        for chunk in result.report.chunks.dropFirst() {
+            #expect(chunk.start % 10_000 >= 8_000, "boundary at \(chunk.start) ms")
+        }
+        #expect(formField("response_format", in: server.requests[0]) == "json")
+        #expect(formField("timestamp_granularities[]", in: server.requests[0]) == nil)
+        // Region-level cues start where the tone starts.
+        #expect(result.cues.count >= result.report.chunks.count)
+        #expect(result.report.warnings.contains { $0.contains("region-level") })
+    }
+
+    @Test func aRunStoppedHalfWaySendsOnlyTheMissingChunksWhenRunAgain() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory)
+        let server = try await StubHTTPServer.start { _, _ in .json(200, Self.verboseBody, delay: .milliseconds(150)) }
+        defer { Task { try? await server.shutdown() } }
+        let cache = directory.url.appendingPathComponent("cache")
+        var options = SubtitleOptions()
+        options.language = "en"
+        options.targetChunkDuration = 20_000
+        options.concurrency = 2
+
+        let done = Counter()
+        let subtitler = subtitler(server, cache: cache)
+        let first = Task {
+            try await subtitler.makeSubtitles(for: input, options: options) { event in
+                if case .chunkDone = event { done.increment() }
+            }
+        }
+        while done.value < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        first.cancel()
+        await #expect(throws: SubtitlerError.self) { try await first.value }
+        let sentBefore = server.requestCount
+
+        let second = try await subtitler.makeSubtitles(for: input, options: options)
+        let total = second.report.chunks.count
+        #expect(total >= 8)
+        #expect(second.report.cachedChunks >= 3)
+        #expect(second.report.cachedChunks < total)
+        #expect(second.report.requests == total - second.report.cachedChunks)
+        #expect(server.requestCount - sentBefore == second.report.requests)
+    }
+
+    @Test func aFailedChunkFailsTheFileUnlessGapsAreAllowed() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 60)
+        let server = try await StubHTTPServer.start { _, request in
+            request.bodyText.contains("filename=\"chunk-0003.") ? .json(400, #"{"error":{"message":"Audio file might be corrupted","type":"invalid_request_error","param":"file","code":null}}"#)
+                       : .json(200, Self.verboseBody)
+        }
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.language = "en"
+        options.targetChunkDuration = 10_000
+        options.concurrency = 1
+
+        do {
+            _ = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+            Issue.record("expected the file to fail")
+        } catch let error {
+            guard case .chunksFailed(_, let failures) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+            #expect(failures.map(\.index) == [2])
+            #expect(error.description.contains("Audio file might be corrupted"))
+            #expect(error.description.contains("chunk 3"))
+        }
+
+        options.allowsGaps = true
+        let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        #expect(result.report.gaps.map(\.index) == [2])
+        #expect(!result.cues.isEmpty)
+        let gap = try #require(result.report.gaps.first)
+        #expect(result.cues.allSatisfy { $0.end <= gap.start || $0.start >= gap.end })
+    }
+
+    @Test func concurrencyNeverExceedsTheSetting() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 100)
+        let arrivals = ArrivalLog()
+        let delay = Duration.milliseconds(300)
+        let server = try await StubHTTPServer.start { _, _ in
+            arrivals.record()
+            return .json(200, Self.verboseBody, delay: delay)
+        }
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.language = "en"
+        options.targetChunkDuration = 10_000
+        options.concurrency = 3
+        let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        #expect(result.report.chunks.count >= 8)
+        // A request counts as in flight from its arrival until its delayed answer.
+        let maximum = arrivals.maximumOverlap(within: delay)
+        #expect(maximum <= 3)
+        #expect(maximum >= 2, "requests were not sent concurrently")
+    }
+
+    @Test func theFirstChunksLanguageSteersTheRest() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 40)
+        let server = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.targetChunkDuration = 10_000
+        let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        let requests = server.requests
+        #expect(requests.count >= 3)
+        #expect(formField("language", in: requests[0]) == nil)
+        for request in requests.dropFirst() { #expect(formField("language", in: request) == "en") }
+        #expect(result.report.language == "en")
+        #expect(formField("response_format", in: requests[0]) == "verbose_json")
+    }
+
+    @Test func aBadKeyStopsAtTheFirstRequestAndIsNeverShown() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 60)
+        let key = "sk-this-key-must-not-leak-42"
+        let server = try await StubHTTPServer.start([
+            .json(401, #"{"error":{"message":"Incorrect API key provided: sk-this-key-must-not-leak-42.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#, headers: [("x-request-id", "req_abc123")]),
+        ])
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.targetChunkDuration = 10_000
+        do {
+            _ = try await subtitler(server, cache: nil, key: key).makeSubtitles(for: input, options: options)
+            Issue.record("expected a failure")
+        } catch {
+            #expect(!error.description.contains(key))
+            #expect(error.description.contains("req_abc123"))
+            #expect(error.description.contains("401") || error.description.lowercased().contains("api key"))
+        }
+        #expect(server.requestCount == 1)
+    }
+
+    @Test func dryRunPlansWithoutAnyRequest() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 60)
+        let server = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.targetChunkDuration = 20_000
+        let plan = try subtitler(server, cache: nil).plan(for: input, options: options)
+        #expect(plan.chunks.count >= 2)
+        #expect(abs(plan.audioDuration - 60_000) <= 20)
+        #expect(abs(plan.estimatedCost - 0.006) < 0.0001)
+        #expect(server.requestCount == 0)
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
+
+/// Arrival times of requests at the stub.
+final class ArrivalLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var times: [ContinuousClock.Instant] = []
+    func record() { lock.withLock { times.append(.now) } }
+
+    /// The most requests that arrived within `window` of each other (each is answered `window` after arrival).
+    func maximumOverlap(within window: Duration) -> Int {
+        let sorted = lock.withLock { times.sorted() }
+        var best = 0
+        for (i, time) in sorted.enumerated() {
+            let overlapping = sorted[...i].filter { time - $0 < window }.count
+            best = max(best, overlapping)
+        }
+        return best
+    }
+}
