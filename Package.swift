@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

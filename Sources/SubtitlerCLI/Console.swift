@@ -1,0 +1,123 @@
+import Foundation
+import Subtitler
+
+/// Writes to stderr and renders progress.
+enum Console {
+    private static let lock = NSLock()
+
+    /// Writes one line to stderr.
+    static func error(_ line: String) {
+        write(line + "\n", to: FileHandle.standardError)
+    }
+
+    /// Writes text to stdout.
+    static func out(_ text: String) {
+        write(text, to: FileHandle.standardOutput)
+    }
+
+    static func write(_ text: String, to handle: FileHandle) {
+        lock.withLock { handle.write(Data(text.utf8)) }
+    }
+
+    /// True when stderr is a terminal.
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+}
+
+/// How progress is shown.
+enum ProgressMode: String, CaseIterable {
+    case auto, line, json, none
+}
+
+/// Renders pipeline progress on stderr: a live line on a terminal, or one JSON object per event.
+final class ProgressRenderer: @unchecked Sendable {
+    private let mode: ProgressMode
+    private let name: String
+    private let lock = NSLock()
+    private var total = 0
+    private var done = 0
+    private var audioTotal: Int64 = 0
+    private var audioDone: Int64 = 0
+    private var retries = 0
+    private let started = ContinuousClock.now
+    private var lastLine = ContinuousClock.now - .seconds(1)
+
+    init(mode: ProgressMode, input: String) {
+        switch mode {
+        case .auto: self.mode = Console.stderrIsTerminal ? .line : .none
+        default: self.mode = mode
+        }
+        name = (input as NSString).lastPathComponent
+    }
+
+    func handle(_ event: ProgressEvent) {
+        switch mode {
+        case .none, .auto: return
+        case .json: Console.error(json(for: event))
+        case .line: lock.withLock { update(event) }
+        }
+    }
+
+    /// Clears the live line.
+    func finish() {
+        if mode == .line { Console.write("\r\u{1B}[K", to: .standardError) }
+    }
+
+    private func update(_ event: ProgressEvent) {
+        switch event {
+        case .started(_, let duration, let estimated):
+            total = estimated
+            audioTotal = duration ?? 0
+        case .chunkPlanned(let index, let start, let duration, _):
+            total = max(total, index + 1)
+            audioTotal = max(audioTotal, start + duration)
+        case .planned(let chunks): total = chunks
+        case .chunkDone(_, _, let audio):
+            done += 1
+            audioDone = audio
+        case .chunkRetried: retries += 1
+        case .chunkSent, .chunkFailed: break
+        }
+        let now = ContinuousClock.now
+        guard now - lastLine > .milliseconds(100) || done == total else { return }
+        lastLine = now
+        var line = "\(name): chunks \(done)/\(total), audio \(clock(audioDone))/\(clock(audioTotal))"
+        let elapsed = Double((now - started).components.seconds)
+        if audioDone > 0 && audioTotal > audioDone && elapsed > 0 {
+            let remaining = elapsed * Double(audioTotal - audioDone) / Double(audioDone)
+            line += ", ETA \(clock(Int64(remaining * 1000)))"
+        }
+        if retries > 0 { line += ", \(retries) retr\(retries == 1 ? "y" : "ies")" }
+        Console.write("\r\u{1B}[K" + line, to: .standardError)
+    }
+
+    private func clock(_ ms: Int64) -> String {
+        let s = ms / 1000
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+
+    private func json(for event: ProgressEvent) -> String {
+        var object: [String: Any] = ["input": name]
+        switch event {
+        case .started(let path, let duration, let estimated):
+            object["event"] = "started"; object["path"] = path; object["estimatedChunks"] = estimated
+            if let duration { object["audioDurationMs"] = duration }
+        case .chunkPlanned(let index, let start, let duration, let bytes):
+            object["event"] = "chunkPlanned"; object["chunk"] = index; object["startMs"] = start
+            object["durationMs"] = duration; object["bytes"] = bytes
+        case .planned(let chunks):
+            object["event"] = "planned"; object["chunks"] = chunks
+        case .chunkSent(let index):
+            object["event"] = "chunkSent"; object["chunk"] = index
+        case .chunkRetried(let index, let attempt, let delay, let reason):
+            object["event"] = "chunkRetried"; object["chunk"] = index; object["attempt"] = attempt
+            object["delayMs"] = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
+            object["reason"] = reason
+        case .chunkDone(let index, let cached, let audio):
+            object["event"] = "chunkDone"; object["chunk"] = index; object["cached"] = cached; object["audioDoneMs"] = audio
+        case .chunkFailed(let index, let message):
+            object["event"] = "chunkFailed"; object["chunk"] = index; object["message"] = message
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,194 @@
+import ArgumentParser
+import Foundation
+import OpenAIAudio
+import Subtitler
+import Subtitles
+
+/// `subtitler speak`: text or a subtitle file to audio.
+struct Speak: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn text or a subtitle file into speech through /audio/speech.",
+        discussion: """
+            Text comes from the argument, from --input FILE (.txt, or .srt/.vtt to speak each cue at its time), or \
+            from stdin. Text over 4096 characters is split at sentence ends and the audio joined into one file. \
+            Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted.
+            """
+    )
+
+    @Argument(help: "The text to speak (default: --input, else stdin).")
+    var text: String?
+
+    @Option(help: ArgumentHelp("A text file, or a subtitle file (.srt/.vtt) whose cues are spoken at their times.", valueName: "file"))
+    var input: String?
+
+    @Option(name: .customShort("o"), help: ArgumentHelp("The audio file to write ('-' for stdout).", valueName: "file"))
+    var output: String
+
+    @Option(help: "Voice name (alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer, verse, ...).")
+    var voice: String = "alloy"
+
+    @Option(help: "Speech model.")
+    var model: String = "gpt-4o-mini-tts"
+
+    @Option(help: "How to speak (gpt-4o-mini-tts).")
+    var instructions: String?
+
+    @Option(help: "Speed from 0.25 to 4.0.")
+    var speed: Double?
+
+    @Option(help: "Audio format: mp3, opus, aac, flac, wav or pcm (default: from the output's extension, else mp3).")
+    var format: String?
+
+    @Option(help: "Speech server base URL (default: SUBTITLER_SPEECH_BASE_URL, else the API base URL).")
+    var baseURL: String?
+
+    @Option(help: ArgumentHelp("Environment variable holding the API key.", valueName: "name"))
+    var apiKeyEnv: String = "OPENAI_API_KEY"
+
+    var speechFormat: SpeechFormat? {
+        if let format { return SpeechFormat(rawValue: format) }
+        let ext = (output as NSString).pathExtension.lowercased()
+        if ext == "m4a" { return .aac }
+        return SpeechFormat(rawValue: ext) ?? .mp3
+    }
+
+    func validate() throws {
+        if text != nil && input != nil { throw ValidationError("give the text as an argument or with --input, not both") }
+        if speechFormat == nil { throw ValidationError("unknown format '\(format ?? "")'; use mp3, opus, aac, flac, wav or pcm") }
+        if let speed, !(0.25...4.0).contains(speed) { throw ValidationError("--speed must be between 0.25 and 4.0") }
+    }
+
+    func run() async throws {
+        var configuration: OpenAIConfiguration
+        do {
+            configuration = try ClientFactory.configuration(baseURL: nil, apiKeyVariable: apiKeyEnv)
+        } catch let error as ConfigurationError {
+            // A speech-only server may be configured without a transcription server.
+            if baseURL == nil && ProcessInfo.processInfo.environment["SUBTITLER_SPEECH_BASE_URL"] == nil {
+                Console.error("error: \(error.message)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            configuration = OpenAIConfiguration.fromEnvironment(ProcessInfo.processInfo.environment, apiKeyVariable: apiKeyEnv)
+        }
+        if let baseURL { configuration.speechBaseURL = baseURL }
+        let maker = SpeechMaker(client: OpenAIAudioClient(configuration: configuration))
+        var options = SpeechMaker.Options()
+        options.voice = voice
+        options.model = model
+        options.instructions = instructions
+        options.speed = speed
+        options.format = speechFormat ?? .mp3
+        let label = input ?? "speech"
+        do {
+            let audio: [UInt8]
+            if let input, let subtitleFormat = SubtitleFormat(pathExtension: (input as NSString).pathExtension) {
+                _ = subtitleFormat
+                let cues = try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: input))
+                audio = try await maker.speak(cues, options: options)
+            } else {
+                let source: String
+                if let text {
+                    source = text
+                } else if let input {
+                    guard let data = FileManager.default.contents(atPath: input) else {
+                        throw OutputError(path: input, reason: "cannot read the file")
+                    }
+                    source = String(decoding: data, as: UTF8.self)
+                } else {
+                    source = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                }
+                audio = try await maker.speak(source, options: options)
+            }
+            if output == "-" {
+                FileHandle.standardOutput.write(Data(audio))
+            } else {
+                try AtomicFile.write(Data(audio), to: URL(fileURLWithPath: output))
+                Console.error("\(label): wrote \(output) (\(audio.count) bytes)")
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            Console.error("\(label): \(error)")
+            throw ExitCode(ExitStatus.failure)
+        }
+    }
+}
+
+/// `subtitler lint`: style violations in subtitle files.
+struct Lint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check SRT or WebVTT files against a style profile.",
+        discussion: "Exit codes: 0 no violations, 1 violations found or a file could not be read, 2 usage error."
+    )
+
+    @Argument(help: "Subtitle files (.srt, .vtt).")
+    var inputs: [String]
+
+    @Option(help: "Style profile: netflix or bbc.")
+    var style: String = "netflix"
+
+    @Option(help: "Override: maximum characters per line.")
+    var maxChars: Int?
+
+    @Option(help: "Override: maximum lines per cue.")
+    var maxLines: Int?
+
+    @Option(help: "Override: maximum reading speed, characters per second.")
+    var maxCps: Double?
+
+    @Option(help: "Frame rate of the video, for the minimum gap between cues.")
+    var frameRate: Double?
+
+    @Flag(help: "Print JSON on stdout.")
+    var json = false
+
+    @Flag(help: "Parse strictly: malformed input is an error naming the line.")
+    var strict = false
+
+    func validate() throws {
+        if StyleProfile.named(style) == nil { throw ValidationError("unknown style '\(style)'; use netflix or bbc") }
+    }
+
+    func run() async throws {
+        var profile = StyleProfile.named(style) ?? .netflix
+        if let maxChars { profile.maxCharactersPerLine = maxChars }
+        if let maxLines { profile.maxLines = maxLines }
+        if let maxCps { profile.maxCharactersPerSecond = maxCps }
+        if let frameRate { profile.frameRate = frameRate }
+        struct FileResult: Encodable {
+            var file: String
+            var cues: Int
+            var violations: [StyleViolation]
+            var error: String?
+        }
+        var results: [FileResult] = []
+        var failed = false
+        for input in inputs {
+            do {
+                let cues = try SubtitleParser(strict: strict).parse(contentsOf: URL(fileURLWithPath: input))
+                let violations = Linter(style: profile).lint(cues)
+                results.append(FileResult(file: input, cues: cues.count, violations: violations))
+                if !violations.isEmpty { failed = true }
+            } catch {
+                results.append(FileResult(file: input, cues: 0, violations: [], error: "\(error)"))
+                Console.error("\(input): \(error)")
+                failed = true
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Console.out(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n")
+        } else {
+            var text = ""
+            for result in results where result.error == nil {
+                for violation in result.violations {
+                    text += "\(result.file): cue \(violation.cueNumber): \(violation.rule): \(violation.message)\n"
+                }
+                text += "\(result.file): \(result.cues) cues, \(result.violations.count) violation\(result.violations.count == 1 ? "" : "s") (\(profile.name))\n"
+            }
+            Console.out(text)
+        }
+        if failed { throw ExitCode(ExitStatus.failure) }
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import OpenAIAudio
+import Subtitler
+
+/// The `subtitler` command. Results go to stdout or files; progress and errors go to stderr.
+@main
+struct SubtitlerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subtitler",
+        abstract: "Subtitles for video through the OpenAI audio API or any OpenAI-compatible server.",
+        discussion: """
+            Configuration comes from the environment, as with the official SDKs: OPENAI_API_KEY, OPENAI_BASE_URL,
+            OPENAI_ORG_ID, OPENAI_PROJECT_ID, and SUBTITLER_SPEECH_BASE_URL for a separate speech server.
+            For the offline backend: scripts/local-backend start, then set OPENAI_BASE_URL to what it prints.
+
+            Exit codes: 0 all done; 1 some input failed (lint: violations found); 2 usage or configuration error;
+            130 interrupted (Ctrl-C): no partial files, finished chunks stay in the resume cache.
+            """,
+        version: subtitlerVersion,
+        subcommands: [Transcribe.self, Translate.self, Probe.self, Extract.self, Speak.self, Lint.self]
+    )
+
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // Library log lines stay out of the way: errors are reported by the commands themselves, one line each.
+        let verbose = arguments.contains("--verbose")
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .notice : .critical
+            return handler
+        }
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            Console.error(fullMessage(for: error))
+            Foundation.exit(ExitStatus.usage)
+        }
+        let box = CommandBox(command)
+        let status = await Interruption.run {
+            do {
+                var command = box.command
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+                return 0
+            } catch let exit as ExitCode {
+                return exit.rawValue
+            } catch is CancellationError {
+                return ExitStatus.interrupted
+            } catch {
+                // Help and parse errors can surface from run() too; map them to the documented codes.
+                let code = exitCode(for: error)
+                let message = fullMessage(for: error)
+                if code == .success {
+                    Console.out(message.hasSuffix("\n") ? message : message + "\n")
+                    return ExitStatus.success
+                }
+                Console.error(message.hasPrefix("error:") || message.hasPrefix("Error:") ? message : "error: \(message)")
+                return code == .validationFailure ? ExitStatus.usage : ExitStatus.failure
+            }
+        }
+        Foundation.exit(status)
+    }
+}
+
+/// The documented exit codes.
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let failure: Int32 = 1
+    static let usage: Int32 = 2
+    static let interrupted: Int32 = 130
+}
+
+/// Runs the command in a task that Ctrl-C (SIGINT) or SIGTERM cancels; cancelled runs exit 130.
+enum Interruption {
+    static func run(_ body: @escaping @Sendable () async -> Int32) async -> Int32 {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let task = Task { await body() }
+        let flag = InterruptFlag()
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                flag.set()
+                task.cancel()
+            }
+            source.resume()
+            sources.append(source)
+        }
+        let status = await task.value
+        sources.forEach { $0.cancel() }
+        return flag.isSet ? ExitStatus.interrupted : status
+    }
+}
+
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+/// Hands the parsed command to the task that runs it (the command is used by that task only).
+final class CommandBox: @unchecked Sendable {
+    let command: any ParsableCommand
+    init(_ command: any ParsableCommand) { self.command = command }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import MediaAudio
+import Subtitles
+import Testing
+import TestSupport
+
+/// The `subtitler` binary without a speech server: usage, bad input, offline commands, stubbed API faults.
+@Suite(.serialized)
+struct CLITests {
+    @Test func helpDocumentsExitCodesAndUsageErrorsExitTwo() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        let help = try CommandRunner.run(["--help"], environment: env)
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("Exit codes"))
+        #expect(help.stdout.contains("130"))
+        let bad = try CommandRunner.run(["transcribe", "--format", "docx", "x.mp4"], environment: env)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("docx"))
+        let twoWithO = try CommandRunner.run(["transcribe", "a.mp4", "b.mp4", "-o", "x.srt"], environment: env)
+        #expect(twoWithO.status == 2)
+    }
+
+    @Test func noKeyAndNoBaseURLExplainsWhatToSet() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--output", scratch.url.path],
+                                           environment: CommandRunner.environment([:], cache: scratch.cache))
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("OPENAI_API_KEY"))
+        #expect(result.stderr.contains("scripts/local-backend start"))
+        #expect(result.stderr.contains("OPENAI_BASE_URL"))
+        #expect(try scratch.files().isEmpty)
+    }
+
+    @Test func badInputsGetOneLineEachExitOneAndLeaveNoFiles() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let fm = FileManager.default
+        fm.createFile(atPath: scratch.path("empty.mp4"), contents: Data())
+        fm.createFile(atPath: scratch.path("notes.mkv"), contents: Data("this is not a video".utf8))
+        try fm.createDirectory(atPath: scratch.path("nomedia"), withIntermediateDirectories: true)
+        fm.createFile(atPath: scratch.path("nomedia/readme.txt"), contents: Data("x".utf8))
+        _ = try FFmpegCLI.run(["-y", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=5:duration=1", "-c:v", "mpeg4", scratch.path("video-only.mp4")])
+        let out = scratch.url.appendingPathComponent("out")
+        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": "http://127.0.0.1:9/v1"], cache: scratch.cache)
+
+        let cases: [(String, String)] = [
+            (scratch.path("missing.mp4"), "no such file"),
+            (scratch.path("nomedia"), "no media files"),
+            (scratch.path("empty.mp4"), "empty.mp4"),
+            (scratch.path("notes.mkv"), "notes.mkv"),
+            (scratch.path("video-only.mp4"), "audio"),
+        ]
+        for (input, expected) in cases {
+            let result = try CommandRunner.run(["transcribe", input, "--output", out.path], environment: env)
+            #expect(result.status == 1, "\(input): \(result.stderr)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.first.map { $0.contains((input as NSString).lastPathComponent) } == true, "\(result.stderr)")
+            #expect(result.stderr.lowercased().contains(expected.lowercased()), "\(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack"))
+        }
+        #expect(try scratch.files(in: "out").isEmpty)
+
+        // An unreachable server: the file is named, the cause given, nothing written.
+        let unreachable = try CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "--output", out.path, "--language", "de"], environment: env)
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("clip-de.mkv"))
+        #expect(try scratch.files(in: "out").isEmpty)
+    }
+
+    @Test func aServerAnswering401FailsWithoutLeakingTheKey() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let key = "sk-cli-secret-never-print-7"
+        let server = try await StubHTTPServer.start([
+            .json(401, #"{"error":{"message":"Incorrect API key provided: sk-cli-secret-never-print-7.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#,
+                  headers: [("x-request-id", "req_cli_401")]),
+        ])
+        defer { Task { try? await server.shutdown() } }
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL, "OPENAI_API_KEY": key], cache: scratch.cache)
+        let result = try CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "--output", scratch.url.path, "--json", "--verbose"], environment: env)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("clip-de.mkv"))
+        #expect(result.stderr.contains("req_cli_401"))
+        #expect(!result.stderr.contains(key) && !result.stdout.contains(key))
+        #expect(try scratch.files().isEmpty)
+        // The cache holds no trace of the key either.
+        if let enumerator = FileManager.default.enumerator(atPath: scratch.cache.path) {
+            for case let file as String in enumerator {
+                let data = FileManager.default.contents(atPath: scratch.cache.appendingPathComponent(file).path) ?? Data()
+                #expect(!String(decoding: data, as: UTF8.self).contains(key))
+            }
+        }
+    }
+
+    @Test func dryRunSendsNothingAndReportsThePlan() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let server = try await StubHTTPServer.start([.json(500, "{}")])
+        defer { Task { try? await server.shutdown() } }
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
+        let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--dry-run", "--json", "--output", scratch.url.path], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.requestCount == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        let inputs = try #require(json["inputs"] as? [[String: Any]])
+        #expect(inputs.first?["status"] as? String == "planned")
+        #expect((inputs.first?["requests"] as? Int ?? 0) >= 1)
+        #expect((inputs.first?["estimatedCost"] as? Double ?? 0) > 0)
+        #expect(try scratch.files().isEmpty)
+    }
+
+    @Test func ctrlCCancelsWritesNothingAndExits130() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let server = try await StubHTTPServer.start { _, _ in .json(200, #"{"text":"x","segments":[]}"#, delay: .seconds(20)) }
+        defer { Task { try? await server.shutdown() } }
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
+        let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--output", scratch.url.path, "--language", "en"],
+                                           environment: env) { process in
+            let deadline = Date().addingTimeInterval(15)
+            while server.requestCount == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            kill(process.processIdentifier, SIGINT)
+        }
+        #expect(server.requestCount >= 1)
+        #expect(result.status == 130, "\(result.stderr)")
+        #expect(try scratch.files().isEmpty)
+    }
+
+    @Test func probeShowsTracksAsTableAndJSON() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        let table = try CommandRunner.run(["probe", Samples.url("clip-de.mkv").path], environment: env)
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("deu"))
+        #expect(table.stdout.contains("aac"))
+        #expect(table.stdout.contains("h264"))
+        let json = try CommandRunner.run(["probe", "--json", Samples.url("talk-en.mp4").path], environment: env)
+        let decoded = try JSONDecoder().decode([MediaInfo].self, from: json.stdoutData)
+        #expect(decoded.first?.audioStreams.first?.sampleRate == 24_000)
+        let missing = try CommandRunner.run(["probe", scratch.path("nope.mkv")], environment: env)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("nope.mkv"))
+    }
+
+    @Test func extractWritesTheTrackAsThePipelineHearsIt() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        let output = scratch.path("clip.wav")
+        let result = try CommandRunner.run(["extract", Samples.url("clip-de.mkv").path, "-o", output, "--audio-language", "ger"], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        let reader = try AudioReader(path: output)
+        #expect(reader.sampleRate == 16_000)
+        #expect(reader.stream.channels == 1)
+        let expected = try MediaProbe.probe(Samples.url("clip-de.mkv").path).duration ?? 0
+        let samples = try #require(reader.expectedSampleCount)
+        #expect(abs(samples * 1000 / 16_000 - expected) < 150)
+        #expect(try scratch.files() == ["clip.wav"])
+        let bad = try CommandRunner.run(["extract", Samples.url("clip-de.mkv").path, "-o", scratch.path("x.wav"), "--track", "7"], environment: env)
+        #expect(bad.status == 1)
+        #expect(try scratch.files() == ["clip.wav"])
+    }
+
+    @Test func lintReportsViolationsWithExitOneAndJSON() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        let good = "1\n00:00:01,000 --> 00:00:03,000\nA short line.\n\n2\n00:00:04,000 --> 00:00:06,000\nAnother one.\n"
+        let bad = "1\n00:00:01,000 --> 00:00:01,300\nThis line is far too long to read comfortably at a glance on screen.\n"
+        try good.write(toFile: scratch.path("good.srt"), atomically: true, encoding: .utf8)
+        try bad.write(toFile: scratch.path("bad.srt"), atomically: true, encoding: .utf8)
+        let ok = try CommandRunner.run(["lint", scratch.path("good.srt")], environment: env)
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        let failing = try CommandRunner.run(["lint", scratch.path("bad.srt")], environment: env)
+        #expect(failing.status == 1)
+        #expect(failing.stdout.contains("cue 1"))
+        let json = try CommandRunner.run(["lint", "--json", scratch.path("bad.srt")], environment: env)
+        let decoded = try #require(try JSONSerialization.jsonObject(with: json.stdoutData) as? [[String: Any]])
+        #expect(((decoded.first?["violations"] as? [Any])?.count ?? 0) >= 2)
+    }
+}
+
+/// The binary end to end against the real local backend.
+@Suite(.enabled(if: LocalBackend.isConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized)
+struct CLIBackendTests {
+    func environment(_ scratch: Scratch) throws -> [String: String] {
+        let whisper = try #require(LocalBackend.whisperURL, "SUBTITLER_TEST_WHISPER_URL is not set")
+        var extra = ["OPENAI_BASE_URL": whisper]
+        if let speech = LocalBackend.speechURL { extra["SUBTITLER_SPEECH_BASE_URL"] = speech }
+        return CommandRunner.environment(extra, cache: scratch.cache)
+    }
+
+    @Test func transcribeWritesBothFormatsNamedByDetectedLanguageThenSkips() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let env = try environment(scratch)
+        let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "both", "--output", scratch.url.path, "--json"], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try scratch.files() == ["talk-en.en.srt", "talk-en.en.vtt"])
+        let srt = try String(contentsOfFile: scratch.path("talk-en.en.srt"), encoding: .utf8)
+        #expect(srt.hasPrefix("1\n00:00:0"))
+        #expect(srt.lowercased().contains("subtitles"))
+        let vtt = try String(contentsOfFile: scratch.path("talk-en.en.vtt"), encoding: .utf8)
+        #expect(vtt.hasPrefix("WEBVTT"))
+
+        let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        let input = try #require((json["inputs"] as? [[String: Any]])?.first)
+        for field in ["input", "outputs", "language", "chunks", "bytesSent", "retries", "droppedSegments", "styleViolations", "wallTimeMs", "estimatedCost"] {
+            #expect(input[field] != nil, "missing \(field)")
+        }
+        #expect(input["language"] as? String == "en")
+
+        let again = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "both", "--output", scratch.url.path], environment: env)
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("skipped"))
+    }
+
+    @Test func batchWithOneBadFileWritesTheGoodOnesAndExitsOne() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let env = try environment(scratch)
+        FileManager.default.createFile(atPath: scratch.path("broken.mp4"), contents: Data(repeating: 7, count: 5000))
+        let out = scratch.url.appendingPathComponent("out").path
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let result = try CommandRunner.run(["translate", scratch.path("broken.mp4"), Samples.url("clip-de.mkv").path, "--output", out], environment: env)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("broken.mp4"))
+        #expect(result.stderr.contains("1 done"))
+        #expect(try scratch.files(in: "out") == ["clip-de.en.srt"])
+    }
+
+    @Test func transcribeToStdout() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let result = try CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "-o", "-", "--format", "vtt", "--language", "de"], environment: try environment(scratch))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("WEBVTT"))
+        #expect(result.stdout.lowercased().contains("berlin"))
+    }
+
+    @Test(.enabled(if: LocalBackend.speechURL != nil || LocalBackend.isRequired))
+    func speakTextAndSubtitleFileToWAV() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let env = try environment(scratch)
+        let result = try CommandRunner.run(["speak", "Subtitles make video better for everyone.", "-o", scratch.path("hello.wav")], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        let reader = try AudioReader(path: scratch.path("hello.wav"))
+        let samples = try #require(reader.expectedSampleCount)
+        #expect(samples > 8_000)
+
+        let srt = "1\n00:00:00,500 --> 00:00:02,000\nHello there.\n\n2\n00:00:05,000 --> 00:00:07,000\nSee you soon.\n"
+        try srt.write(toFile: scratch.path("cues.srt"), atomically: true, encoding: .utf8)
+        let fromCues = try CommandRunner.run(["speak", "--input", scratch.path("cues.srt"), "-o", scratch.path("cues.wav")], environment: env)
+        #expect(fromCues.status == 0, "\(fromCues.stderr)")
+        let timed = try AudioReader(path: scratch.path("cues.wav"))
+        // The second cue's speech starts at 5 s, so the track is longer than 5.5 s.
+        #expect((timed.expectedSampleCount ?? 0) > 5 * 16_000 + 8_000)
+    }
+}

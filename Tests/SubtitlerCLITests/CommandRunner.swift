@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// Runs the built `subtitler` binary.
+struct CommandRunner {
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var stdoutData: Data
+    }
+
+    /// The `subtitler` executable next to the test bundle.
+    static var binary: URL {
+        get throws {
+            var candidates: [URL] = []
+            if let arg0 = CommandLine.arguments.first {
+                candidates.append(URL(fileURLWithPath: arg0).deletingLastPathComponent().appendingPathComponent("subtitler"))
+            }
+            candidates.append(Bundle.main.bundleURL.appendingPathComponent("subtitler"))
+            candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("subtitler"))
+            for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+                return candidate
+            }
+            throw CommandError(message: "subtitler binary not found near \(candidates.map(\.path)); run swift build first")
+        }
+    }
+
+    /// A clean environment: no inherited OpenAI settings, a private cache.
+    static func environment(_ extra: [String: String], cache: URL) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPENAI_") && !$0.key.hasPrefix("SUBTITLER_") }
+        environment["XDG_CACHE_HOME"] = cache.path
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    /// Runs the binary to completion.
+    static func run(_ arguments: [String], environment: [String: String], stdin: Data? = nil,
+                    onStart: ((Process) -> Void)? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try binary
+        process.arguments = arguments
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        try process.run()
+        if let stdin {
+            input.fileHandleForWriting.write(stdin)
+            try input.fileHandleForWriting.close()
+        }
+        onStart?(process)
+        let errData = Box()
+        let reader = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile(); errData.done = true }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errData.done { Thread.sleep(forTimeInterval: 0.005) }
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                       stderr: String(decoding: errData.data, as: UTF8.self), stdoutData: outData)
+    }
+
+    final class Box: @unchecked Sendable {
+        var data = Data()
+        var done = false
+    }
+}
+
+struct CommandError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// A fresh temporary directory.
+struct Scratch {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("subtitler-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    var cache: URL { url.appendingPathComponent("cache") }
+    func cleanup() { try? FileManager.default.removeItem(at: url) }
+    /// Files in the directory (not the cache), sorted.
+    func files(in name: String = "") throws -> [String] {
+        let directory = name.isEmpty ? url : url.appendingPathComponent(name)
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0 != "cache" }.sorted()
+    }
+}
