@@ -442,9 +442,11 @@ public struct OpenAIAudioClient: Sendable {
         headers: HTTPHeaders?,
         onRetry: (@Sendable (RetryEvent) -> Void)?
     ) async throws(OpenAIAudioError) {
+        // A task cancelled while its response was arriving reports cancellation, not the response's error.
+        if Task.isCancelled { throw cancelledError(prepared.endpoint, attempts: attempt) }
         let retriesTaken = attempt - 1
         let delay: Duration?
-        if retriesTaken >= configuration.maxRetries || Task.isCancelled {
+        if retriesTaken >= configuration.maxRetries {
             delay = nil
         } else if let headers, let status = error.status {
             delay = RetryPolicy.delay(

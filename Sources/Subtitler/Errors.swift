@@ -38,8 +38,9 @@ public enum SubtitlerError: Error, Sendable, CustomStringConvertible {
 extension OpenAIAudioError {
     /// Errors every other chunk would hit too: a bad key, missing permission, no quota.
     var isFatalForAllChunks: Bool {
-        if status == 401 || status == 403 { return true }
-        if code == "insufficient_quota" || type == "insufficient_quota" { return true }
-        return false
+        if status == 401 || status == 403 || status == 404 { return true }
+        // A rejected model or language would be rejected for every chunk.
+        if status == 400, param == "model" || param == "language" { return true }
+        return isQuotaExhausted
     }
 }

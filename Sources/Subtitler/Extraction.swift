@@ -45,6 +45,10 @@ public enum AudioExtraction {
         do {
             let writer = try AudioFileWriter(path: temporary.path, encoding: encoding, sampleRate: sampleRate)
             while let block = try reader.nextBlock() {
+                if Task.isCancelled {
+                    unlink(temporary.path)
+                    throw SubtitlerError.cancelled(path: path)
+                }
                 if block.startSample > written {
                     try writer.append([Int16](repeating: 0, count: Int(block.startSample - written)))
                     written = block.startSample
@@ -56,9 +60,15 @@ public enum AudioExtraction {
                 written += Int64(samples.count)
             }
             try writer.finish()
-        } catch {
+        } catch let error as SubtitlerError {
+            unlink(temporary.path)
+            throw error
+        } catch let error as MediaError {
             unlink(temporary.path)
             throw .media(error)
+        } catch {
+            unlink(temporary.path)
+            throw .output(OutputError(path: output.path, reason: "\(error)"))
         }
         if rename(temporary.path, output.path) != 0 {
             let code = errno

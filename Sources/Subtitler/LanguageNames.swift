@@ -2,10 +2,14 @@ import Foundation
 
 /// Whisper reports the detected language as an English name ("english") on OpenAI and as an ISO 639-1 code
 /// ("en") on most compatible servers. The API's `language` field takes ISO 639-1.
-enum LanguageNames {
-    /// The ISO 639-1 code for a Whisper language name or code, or nil when unknown.
-    static func isoCode(for value: String) -> String? {
-        let key = value.lowercased().trimmingCharacters(in: .whitespaces)
+public enum LanguageNames {
+    /// The ISO 639-1 code for a Whisper language name ("english") or a code with or without a region
+    /// ("en", "en-US", "pt_BR"), or nil when unknown.
+    public static func isoCode(for value: String) -> String? {
+        var key = value.lowercased().trimmingCharacters(in: .whitespaces)
+        if let separator = key.firstIndex(where: { $0 == "-" || $0 == "_" }), key.distance(from: key.startIndex, to: separator) <= 3 {
+            key = String(key[..<separator])
+        }
         if key.count == 2, key.allSatisfy({ $0.isLetter }) { return key }
         return codes[key]
     }

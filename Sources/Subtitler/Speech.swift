@@ -135,9 +135,11 @@ public struct SpeechMaker: Sendable {
                 var rest = Substring(sentence)
                 while rest.count > maxCharacters {
                     let window = rest.prefix(maxCharacters)
-                    let breakIndex = window.lastIndex(where: { ",;:".contains($0) }).map { window.index(after: $0) }
+                    var breakIndex = window.lastIndex(where: { ",;:".contains($0) }).map { window.index(after: $0) }
                         ?? window.lastIndex(of: " ") ?? window.endIndex
-                    pieces.append(String(rest[..<breakIndex]).trimmingCharacters(in: .whitespaces))
+                    if breakIndex == rest.startIndex { breakIndex = window.endIndex }   // never an empty piece
+                    let piece = String(rest[..<breakIndex]).trimmingCharacters(in: .whitespaces)
+                    if !piece.isEmpty { pieces.append(piece) }
                     rest = rest[breakIndex...]
                 }
                 piece = String(rest)
@@ -193,7 +195,8 @@ struct PCMAudio: Sendable {
                 rate = u32(body + 4)
                 bits = u16(body + 14)
             } else if id == "data" {
-                if size == 0 || size == 0xFFFF_FFFF || body + size > bytes.count { size = bytes.count - body }
+                // Streaming servers write an unknown size (0 or 0xFFFFFFFF): the data runs to the end.
+                if size == 0xFFFF_FFFF || body + size > bytes.count || (size == 0 && body < bytes.count) { size = bytes.count - body }
                 guard bits == 16, rate > 0 else { throw SpeechError.invalidAudio("not 16-bit PCM") }
                 let frameCount = size / (2 * channels)
                 var samples = [Int16](repeating: 0, count: frameCount)

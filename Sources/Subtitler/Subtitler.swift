@@ -42,6 +42,8 @@ public struct Subtitler: Sendable {
                     chunks.append(encoded.summary)
                 }
             }
+        } catch let error as SubtitlerError {
+            throw error
         } catch let error as MediaError {
             throw .media(error)
         } catch {
@@ -83,7 +85,7 @@ public struct Subtitler: Sendable {
         var outcomes: [Int: ChunkTranscript] = [:]
         var failures: [ChunkFailure] = []
         var language = options.language.flatMap(LanguageNames.isoCode(for:)) ?? options.language
-        let waitsForLanguage = language == nil && options.task == .transcribe && options.strategy != .diarized
+        let waitsForLanguage = language == nil && options.task == .transcribe && options.strategy == .timestamped
 
         do {
             try await withThrowingTaskGroup(of: ChunkOutcome.self) { group in
@@ -91,6 +93,7 @@ public struct Subtitler: Sendable {
                 var nextIndex = 0
 
                 func collect() async throws {
+                    try Task.checkCancellation()
                     guard let outcome = try await group.next() else { return }
                     inFlight -= 1
                     switch outcome.result {
@@ -103,11 +106,12 @@ public struct Subtitler: Sendable {
                             language = LanguageNames.isoCode(for: detected)
                         }
                     case .failure(let error):
+                        if error.kind == .cancelled || Task.isCancelled { throw CancellationError() }
                         let summary = summaries[outcome.index]
                         let failure = ChunkFailure(index: outcome.index, start: summary.start,
                                                    end: summary.start + summary.duration, message: error.description)
                         progress(.chunkFailed(index: outcome.index, message: error.description))
-                        if error.isFatalForAllChunks && !options.allowsGaps {
+                        if error.isFatalForAllChunks {
                             throw SubtitlerError.api(path: path, error)
                         }
                         failures.append(failure)
@@ -115,6 +119,7 @@ public struct Subtitler: Sendable {
                 }
 
                 while let raw = try producer.next() {
+                    try Task.checkCancellation()
                     let encodedChunks = try encodeToFit(raw, producer: producer, options: options, firstIndex: nextIndex)
                     for encoded in encodedChunks {
                         summaries.append(encoded.summary)
@@ -149,7 +154,8 @@ public struct Subtitler: Sendable {
         if Task.isCancelled { throw .cancelled(path: path) }
 
         failures.sort { $0.index < $1.index }
-        if !failures.isEmpty && !options.allowsGaps {
+        // Gaps are accepted only around audio that did come back: a file with no transcribed chunk fails.
+        if !failures.isEmpty && (!options.allowsGaps || outcomes.isEmpty) {
             throw .chunksFailed(path: path, failures)
         }
 
@@ -187,6 +193,9 @@ public struct Subtitler: Sendable {
         case .timestamped: hasWords ? "word" : "segment"
         }
         var warnings = producer.warnings + reader.warnings
+        if options.strategy == .diarized && summaries.count > 1 {
+            warnings.append("speaker labels come from each chunk's own diarization: the same label in different chunks may be different people")
+        }
         if options.strategy == .textOnly {
             warnings.append("\(options.model) returns no timestamps: cue timing is region-level (each pause-bounded region of up to 30 s)")
         }
@@ -224,6 +233,10 @@ public struct Subtitler: Sendable {
     // MARK: - Internals
 
     private func makeProducer(path: String, options: SubtitleOptions) throws(SubtitlerError) -> ChunkProducer {
+        guard options.sampleRate >= 8_000, options.sampleRate % 50 == 0 else {
+            throw .media(MediaError(.invalidArgument, path: path, operation: "plan",
+                                    message: "sample rate \(options.sampleRate) Hz: use a multiple of 50 Hz (20 ms frames), at least 8000"))
+        }
         let reader: AudioReader
         do {
             reader = try AudioReader(path: path, track: options.track, sampleRate: options.sampleRate, blockSize: options.sampleRate)
@@ -239,7 +252,8 @@ public struct Subtitler: Sendable {
         let rate = Int64(producer.reader.sampleRate)
         let encoded = try AudioEncoder.encode(raw.samples, sampleRate: Int(rate), as: options.uploadEncoding)
         let index = firstIndex
-        let request = makeRequest(audio: encoded.data, index: index, language: nil, options: options)
+        // Later requests may carry the detected language: measure with one so the size is an upper bound.
+        let request = makeRequest(audio: encoded.data, index: index, language: options.language ?? "xx", options: options)
         let requestBytes = multipartBodySize(for: request)
         let frameLength = producer.meter.frameLength
         if requestBytes <= options.maxRequestBytes || raw.samples.count < 2 * frameLength * 50 {
@@ -292,10 +306,25 @@ public struct Subtitler: Sendable {
     private func send(_ chunk: EncodedChunk, language: String?, options: SubtitleOptions,
                       counters: Counters, progress: @escaping @Sendable (ProgressEvent) -> Void) async -> ChunkOutcome {
         let index = chunk.summary.index
+        if Task.isCancelled {
+            return ChunkOutcome(index: index, cached: false, result: .failure(
+                OpenAIAudioError(endpoint: "audio/transcriptions", message: "the request was cancelled", kind: .cancelled)))
+        }
         let request = makeRequest(audio: chunk.audio, index: index, language: language, options: options)
         let key = ResponseCache.key(audio: chunk.audio, parameters: cacheParameters(request, options: options))
-        if options.usesCache, let cache, let stored: ChunkTranscript = cache.value(forKey: key) {
-            return ChunkOutcome(index: index, cached: true, result: .success(stored))
+        if options.usesCache, let cache {
+            var keys = [key]
+            if options.language == nil && language != nil {
+                // An earlier run may have sent this chunk before the language was known (its first chunk failed).
+                var undetected = request
+                undetected.language = nil
+                keys.append(ResponseCache.key(audio: chunk.audio, parameters: cacheParameters(undetected, options: options)))
+            }
+            for candidate in keys {
+                if let stored: ChunkTranscript = cache.value(forKey: candidate) {
+                    return ChunkOutcome(index: index, cached: true, result: .success(stored))
+                }
+            }
         }
         progress(.chunkSent(index: index))
         counters.addRequest(bytes: chunk.summary.requestBytes)
@@ -329,6 +358,7 @@ public struct Subtitler: Sendable {
 
     private func cacheParameters(_ request: TranscriptionRequest, options: SubtitleOptions) -> [String: String] {
         [
+            "server": client.configuration.baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")).lowercased(),
             "endpoint": options.task == .translate ? "translations" : "transcriptions",
             "model": options.model,
             "language": request.language ?? "",

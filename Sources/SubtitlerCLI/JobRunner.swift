@@ -52,6 +52,7 @@ struct JobRunner {
         var bytesSent: Int?
         var retries: Int?
         var droppedSegments: [DroppedSegment]?
+        var gaps: [ChunkFailure]?
         var styleViolations: [StyleViolation]?
         var audioDurationMs: Int64?
         var wallTimeMs: Int64?
@@ -83,9 +84,16 @@ struct JobRunner {
             subtitler = Subtitler(client: OpenAIAudioClient(configuration: configuration), cache: job.noCache ? nil : cache)
         }
 
+        var claimed: [String: String] = [:]   // output path -> the input that wrote it in this run
         for file in files {
             try Task.checkCancellation()
-            summaries.append(await process(file, options: options, subtitler: subtitler))
+            let summary = await process(file, options: options, subtitler: subtitler, claimed: claimed)
+            if summary.status == "cancelled" { throw CancellationError() }
+            for output in summary.outputs where summary.status == "done" { claimed[output] = file }
+            if summary.status == "done" && !job.noCache, let language = summary.language {
+                LanguageMemory(job: job).remember(language, of: file)
+            }
+            summaries.append(summary)
         }
 
         let failed = summaries.filter { $0.status == "failed" }.count
@@ -171,7 +179,7 @@ struct JobRunner {
         return job.format.formats.map { directory.appendingPathComponent("\(stem).\(tag).\($0.fileExtension)") }
     }
 
-    /// True when every output this run would write exists and is newer than the input.
+    /// The outputs, when every output this run would write exists and is newer than the input.
     private func upToDate(_ file: String) -> [String]? {
         guard !job.force, job.outputFile != "-" else { return nil }
         let fm = FileManager.default
@@ -180,31 +188,15 @@ struct JobRunner {
             guard let date = (try? fm.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date else { return false }
             return date >= inputDate
         }
-        let known = task == .translate ? "en" : language
-        if known != nil || job.outputFile != nil {
-            let urls = outputURLs(for: file, language: known)
-            return urls.allSatisfy(newer) ? urls.map(\.path) : nil
+        // Without --language, the language an earlier run detected names the outputs; unknown means not done.
+        guard let known = task == .translate ? "en" : (language ?? LanguageMemory(job: job).language(of: file)) else {
+            return nil
         }
-        // Language to be detected: any NAME.LANG.EXT written by an earlier run counts.
-        let probe = outputURLs(for: file, language: "und")
-        guard let directory = probe.first?.deletingLastPathComponent(),
-              let names = try? fm.contentsOfDirectory(atPath: directory.path) else { return nil }
-        let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        var matches: [String] = []
-        for format in job.format.formats {
-            let match = names.first { name in
-                guard name.hasPrefix(stem + "."), name.hasSuffix("." + format.fileExtension) else { return false }
-                let middle = name.dropFirst(stem.count + 1).dropLast(format.fileExtension.count + 1)
-                return (2...3).contains(middle.count) && middle.allSatisfy(\.isLetter)
-                    && newer(directory.appendingPathComponent(name))
-            }
-            guard let match else { return nil }
-            matches.append(directory.appendingPathComponent(match).path)
-        }
-        return matches
+        let urls = outputURLs(for: file, language: known)
+        return urls.allSatisfy(newer) ? urls.map(\.path) : nil
     }
 
-    private func process(_ file: String, options: SubtitleOptions, subtitler: Subtitler?) async -> InputSummary {
+    private func process(_ file: String, options: SubtitleOptions, subtitler: Subtitler?, claimed: [String: String]) async -> InputSummary {
         var summary = InputSummary(input: file, status: "failed")
         if let existing = upToDate(file) {
             summary.status = "skipped"
@@ -248,13 +240,22 @@ struct JobRunner {
             let report = result.report
             summary.language = report.language
             let urls = outputURLs(for: file, language: report.language)
+            if let clash = urls.first(where: { claimed[$0.path] != nil }) {
+                throw SubtitlerError.output(OutputError(
+                    path: clash.path, reason: "already written in this run for \(claimed[clash.path]!); use --output to keep them apart"))
+            }
+            // Ctrl-C during merging: write nothing.
+            if Task.isCancelled { throw SubtitlerError.cancelled(path: file) }
             if job.outputFile == "-" {
                 Console.out(Subtitler.render(result.cues, as: job.format.formats[0], language: report.language))
             } else {
+                // Every format or none: a failure on the second removes the first.
                 for (url, format) in zip(urls, job.format.formats) {
                     do {
                         try Subtitler.write(result.cues, as: format, to: url, language: report.language)
                     } catch {
+                        for written in summary.outputs { unlink(written) }
+                        summary.outputs = []
                         throw SubtitlerError.output(error)
                     }
                     summary.outputs.append(url.path)
@@ -267,6 +268,7 @@ struct JobRunner {
             summary.bytesSent = report.bytesSent
             summary.retries = report.retries
             summary.droppedSegments = report.dropped
+            summary.gaps = report.gaps
             summary.styleViolations = report.violations
             summary.audioDurationMs = report.audioDuration
             summary.wallTimeMs = report.wallTime
@@ -281,6 +283,10 @@ struct JobRunner {
                 if !report.violations.isEmpty { line += ", \(report.violations.count) style violation\(report.violations.count == 1 ? "" : "s")" }
                 line += ")"
                 Console.error(line)
+                if !report.gaps.isEmpty {
+                    Console.error("\(file): \(report.gaps.count) chunk\(report.gaps.count == 1 ? "" : "s") failed and left as gaps: "
+                                  + report.gaps.map(\.description).joined(separator: "; "))
+                }
                 if job.verbose {
                     for warning in report.warnings { Console.error("  warning: \(warning)") }
                     for drop in report.dropped { Console.error("  dropped [\(drop.rule)] \(Timecode.srt(drop.start)): \(drop.text)") }
@@ -301,5 +307,34 @@ struct JobRunner {
             Console.error(summary.error ?? "")
         }
         return summary
+    }
+}
+
+/// Remembers, in the resume cache, which language a run detected for an input, so a rerun without
+/// `--language` knows the output names and can skip up-to-date files. Keyed by the input's path, size and
+/// modification time and by the model and track.
+struct LanguageMemory {
+    let job: JobOptions
+
+    private func key(for file: String) -> String? {
+        let path = URL(fileURLWithPath: file).standardizedFileURL.path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = attributes[.size] as? Int,
+              let date = attributes[.modificationDate] as? Date else { return nil }
+        let identity = "\(path)\n\(size)\n\(date.timeIntervalSince1970)"
+        return ResponseCache.key(audio: Array(identity.utf8), parameters: [
+            "record": "detected-language", "model": job.model,
+            "track": job.track.map(String.init) ?? job.audioLanguage ?? "",
+        ])
+    }
+
+    func language(of file: String) -> String? {
+        guard let key = key(for: file) else { return nil }
+        return ResponseCache().value(forKey: key, as: String.self)
+    }
+
+    func remember(_ language: String, of file: String) {
+        guard let key = key(for: file) else { return }
+        try? ResponseCache().store(language, forKey: key)
     }
 }

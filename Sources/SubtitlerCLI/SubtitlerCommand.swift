@@ -93,6 +93,8 @@ enum Interruption {
         for number in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
+                // The first signal cancels cleanly; a second one stops at once.
+                if flag.isSet { _exit(ExitStatus.interrupted) }
                 flag.set()
                 task.cancel()
             }

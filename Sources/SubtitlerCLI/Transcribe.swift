@@ -104,6 +104,18 @@ struct JobOptions: ParsableArguments {
         if outputFile == "-" && format == .both {
             throw ValidationError("-o - writes one format to stdout; choose --format srt or vtt")
         }
+        if outputFile == "-" && json {
+            throw ValidationError("-o - and --json both write to stdout; use one of them")
+        }
+        if let outputDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--output \(outputDirectory): no such directory")
+            }
+            guard FileManager.default.isWritableFile(atPath: outputDirectory) else {
+                throw ValidationError("--output \(outputDirectory): directory is not writable")
+            }
+        }
         if outputFile != nil && outputDirectory != nil {
             throw ValidationError("use either -o FILE or --output DIR, not both")
         }
@@ -158,8 +170,14 @@ struct Transcribe: AsyncParsableCommand {
     @Option(help: "The spoken language (ISO 639-1, e.g. en). Default: detected from the first chunk.")
     var language: String?
 
+    func validate() throws {
+        if let language, LanguageNames.isoCode(for: language) == nil {
+            throw ValidationError("unknown language '\(language)'; use an ISO 639-1 code such as en, de or fr")
+        }
+    }
+
     func run() async throws {
-        try await JobRunner(job: job, task: .transcribe, language: language).run()
+        try await JobRunner(job: job, task: .transcribe, language: language.flatMap(LanguageNames.isoCode(for:))).run()
     }
 }
 
@@ -171,6 +189,12 @@ struct Translate: AsyncParsableCommand {
     )
 
     @OptionGroup var job: JobOptions
+
+    func validate() throws {
+        if job.model.hasPrefix("gpt-") {
+            throw ValidationError("/audio/translations serves whisper-1 only; '\(job.model)' cannot translate")
+        }
+    }
 
     func run() async throws {
         try await JobRunner(job: job, task: .translate, language: nil).run()

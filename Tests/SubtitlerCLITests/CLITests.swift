@@ -20,6 +20,13 @@ struct CLITests {
         #expect(bad.stderr.contains("docx"))
         let twoWithO = try CommandRunner.run(["transcribe", "a.mp4", "b.mp4", "-o", "x.srt"], environment: env)
         #expect(twoWithO.status == 2)
+        let jsonToStdout = try CommandRunner.run(["transcribe", "a.mp4", "-o", "-", "--json"], environment: env)
+        #expect(jsonToStdout.status == 2)
+        let translateWithGPT = try CommandRunner.run(["translate", "a.mp4", "--model", "gpt-4o-transcribe"], environment: env)
+        #expect(translateWithGPT.status == 2)
+        #expect(translateWithGPT.stderr.contains("whisper-1"))
+        let badLanguage = try CommandRunner.run(["transcribe", "a.mp4", "--language", "klingon"], environment: env)
+        #expect(badLanguage.status == 2)
     }
 
     @Test func noKeyAndNoBaseURLExplainsWhatToSet() throws {

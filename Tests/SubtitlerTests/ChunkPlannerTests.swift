@@ -96,6 +96,21 @@ struct SpeechTextSplitTests {
         #expect(pieces.joined(separator: " ").split(separator: " ").count == 300)
     }
 
+    @Test func anUnbreakableRunAfterASpaceStillSplitsAndEnds() {
+        let text = "Hi. " + String(repeating: "x", count: 5_000)
+        let pieces = SpeechMaker.split(text, maxCharacters: 4096)
+        #expect(pieces.allSatisfy { !$0.isEmpty && $0.count <= 4096 })
+        #expect(pieces.joined().filter { $0 == "x" }.count == 5_000)
+    }
+
+    @Test func languageNamesAndRegionalCodesBecomeISOCodes() {
+        #expect(LanguageNames.isoCode(for: "english") == "en")
+        #expect(LanguageNames.isoCode(for: "German") == "de")
+        #expect(LanguageNames.isoCode(for: "en-US") == "en")
+        #expect(LanguageNames.isoCode(for: "pt_BR") == "pt")
+        #expect(LanguageNames.isoCode(for: "klingon") == nil)
+    }
+
     @Test func shortTextIsOnePieceAndEmptyIsNone() {
         #expect(SpeechMaker.split("  Hello there.  ", maxCharacters: 4096) == ["Hello there."])
         #expect(SpeechMaker.split(" \n ", maxCharacters: 4096).isEmpty)

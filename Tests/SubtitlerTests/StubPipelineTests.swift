@@ -165,6 +165,39 @@ struct StubPipelineTests {
         #expect(result.cues.allSatisfy { $0.end <= gap.start || $0.start >= gap.end })
     }
 
+    @Test func gapsAreNotAcceptedWhenNothingCameBack() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 30)
+        let server = try await StubHTTPServer.start([.text(500, "Internal Server Error")])
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.language = "en"
+        options.targetChunkDuration = 10_000
+        options.allowsGaps = true
+        await #expect(throws: SubtitlerError.self) {
+            _ = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        }
+    }
+
+    @Test func cachedAnswersAreKeptPerServer() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 20)
+        let cache = directory.url.appendingPathComponent("cache")
+        let first = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
+        let second = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
+        defer { Task { try? await first.shutdown(); try? await second.shutdown() } }
+        var options = SubtitleOptions()
+        options.language = "en"
+        _ = try await subtitler(first, cache: cache).makeSubtitles(for: input, options: options)
+        let again = try await subtitler(first, cache: cache).makeSubtitles(for: input, options: options)
+        #expect(again.report.requests == 0)
+        let elsewhere = try await subtitler(second, cache: cache).makeSubtitles(for: input, options: options)
+        #expect(elsewhere.report.requests == elsewhere.report.chunks.count)
+        #expect(second.requestCount == elsewhere.report.chunks.count)
+    }
+
     @Test func concurrencyNeverExceedsTheSetting() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
@@ -225,6 +258,32 @@ struct StubPipelineTests {
             #expect(error.description.contains("401") || error.description.lowercased().contains("api key"))
         }
         #expect(server.requestCount == 1)
+    }
+
+    @Test func diarizedSpeakersFlowIntoCues() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 20)
+        let body = """
+            {"task":"transcribe","duration":20.0,"text":"A: Are you coming tonight?\\nB: Yes, I will be there at eight.",
+             "segments":[
+              {"type":"transcript.text.segment","id":"seg_001","start":0.2,"end":2.4,"text":"Are you coming tonight?","speaker":"A"},
+              {"type":"transcript.text.segment","id":"seg_002","start":10.1,"end":13.0,"text":"Yes, I will be there at eight.","speaker":"B"}],
+             "usage":{"type":"tokens","input_tokens":10,"output_tokens":12,"total_tokens":22}}
+            """
+        let server = try await StubHTTPServer.start([.json(200, body)])
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.model = "gpt-4o-transcribe-diarize"
+        options.hallucinationGuard = .disabled
+        let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        #expect(formField("response_format", in: server.requests[0]) == "diarized_json")
+        #expect(formField("chunking_strategy", in: server.requests[0]) == "auto")
+        #expect(result.cues.count == 2)
+        #expect(result.cues.map(\.speaker) == ["A", "B"])
+        #expect(result.report.timing == "segment")
+        let vtt = Subtitler.render(result.cues, as: .vtt)
+        #expect(vtt.contains("<v A>") && vtt.contains("<v B>"))
     }
 
     @Test func dryRunPlansWithoutAnyRequest() async throws {
