@@ -84,7 +84,7 @@ public struct Subtitler: Sendable {
         var summaries: [ChunkSummary] = []
         var outcomes: [Int: ChunkTranscript] = [:]
         var failures: [ChunkFailure] = []
-        var language = options.language.flatMap(LanguageNames.isoCode(for:)) ?? options.language
+        var language = options.language.flatMap(WhisperLanguages.code(for:)) ?? options.language
         let waitsForLanguage = language == nil && options.task == .transcribe && options.strategy == .timestamped
 
         do {
@@ -103,7 +103,7 @@ public struct Subtitler: Sendable {
                         let done = outcomes.keys.reduce(Int64(0)) { $0 + summaries[$1].duration }
                         progress(.chunkDone(index: outcome.index, cached: outcome.cached, audioDone: done))
                         if language == nil, outcome.index == 0, let detected = transcript.language {
-                            language = LanguageNames.isoCode(for: detected)
+                            language = WhisperLanguages.code(for: detected)
                         }
                     case .failure(let error):
                         if error.kind == .cancelled || Task.isCancelled { throw CancellationError() }

@@ -124,17 +124,7 @@ struct Lint: AsyncParsableCommand {
     @Argument(help: "Subtitle files (.srt, .vtt).")
     var inputs: [String]
 
-    @Option(help: "Style profile: netflix or bbc.")
-    var style: String = "netflix"
-
-    @Option(help: "Override: maximum characters per line.")
-    var maxChars: Int?
-
-    @Option(help: "Override: maximum lines per cue.")
-    var maxLines: Int?
-
-    @Option(help: "Override: maximum reading speed, characters per second.")
-    var maxCps: Double?
+    @OptionGroup var style: StyleOptions
 
     @Option(help: "Frame rate of the video, for the minimum gap between cues.")
     var frameRate: Double?
@@ -145,15 +135,8 @@ struct Lint: AsyncParsableCommand {
     @Flag(help: "Parse strictly: malformed input is an error naming the line.")
     var strict = false
 
-    func validate() throws {
-        if StyleProfile.named(style) == nil { throw ValidationError("unknown style '\(style)'; use netflix or bbc") }
-    }
-
     func run() async throws {
-        var profile = StyleProfile.named(style) ?? .netflix
-        if let maxChars { profile.maxCharactersPerLine = maxChars }
-        if let maxLines { profile.maxLines = maxLines }
-        if let maxCps { profile.maxCharactersPerSecond = maxCps }
+        var profile = style.profile
         if let frameRate { profile.frameRate = frameRate }
         struct FileResult: Encodable {
             var file: String

@@ -17,6 +17,37 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+/// The style profile and its overrides, shared by `transcribe`, `translate` and `lint`.
+struct StyleOptions: ParsableArguments {
+    @Option(help: "Style profile: netflix or bbc.")
+    var style: String = "netflix"
+
+    @Option(help: "Override: maximum characters per line.")
+    var maxChars: Int?
+
+    @Option(help: "Override: maximum lines per cue.")
+    var maxLines: Int?
+
+    @Option(help: "Override: maximum reading speed, characters per second.")
+    var maxCps: Double?
+
+    func validate() throws {
+        if StyleProfile.named(style) == nil { throw ValidationError("unknown style '\(style)'; use netflix or bbc") }
+        if let maxChars, maxChars < 1 { throw ValidationError("--max-chars must be at least 1") }
+        if let maxLines, maxLines < 1 { throw ValidationError("--max-lines must be at least 1") }
+        if let maxCps, maxCps <= 0 { throw ValidationError("--max-cps must be positive") }
+    }
+
+    /// The named profile with the overrides applied.
+    var profile: StyleProfile {
+        var profile = StyleProfile.named(style) ?? .netflix
+        if let maxChars { profile.maxCharactersPerLine = maxChars }
+        if let maxLines { profile.maxLines = maxLines }
+        if let maxCps { profile.maxCharactersPerSecond = maxCps }
+        return profile
+    }
+}
+
 /// Options shared by `transcribe` and `translate`.
 struct JobOptions: ParsableArguments {
     @Argument(help: "Media files, or directories of media files.")
@@ -43,17 +74,7 @@ struct JobOptions: ParsableArguments {
     @Option(help: "A prompt to steer spelling and style.")
     var prompt: String?
 
-    @Option(help: "Style profile: netflix or bbc.")
-    var style: String = "netflix"
-
-    @Option(help: "Override: maximum characters per line.")
-    var maxChars: Int?
-
-    @Option(help: "Override: maximum lines per cue.")
-    var maxLines: Int?
-
-    @Option(help: "Override: maximum reading speed, characters per second.")
-    var maxCps: Double?
+    @OptionGroup var style: StyleOptions
 
     @Option(help: "Requests in flight at once.")
     var jobs: Int = 4
@@ -119,9 +140,6 @@ struct JobOptions: ParsableArguments {
         if outputFile != nil && outputDirectory != nil {
             throw ValidationError("use either -o FILE or --output DIR, not both")
         }
-        if StyleProfile.named(style) == nil {
-            throw ValidationError("unknown style '\(style)'; use netflix or bbc")
-        }
         guard let encoding = AudioEncoding(rawValue: uploadFormat), encoding != .m4a else {
             throw ValidationError("unknown upload format '\(uploadFormat)'; use flac, wav, mp3 or opus")
         }
@@ -130,9 +148,6 @@ struct JobOptions: ParsableArguments {
         if ProgressMode(rawValue: progress) == nil {
             throw ValidationError("unknown progress mode '\(progress)'; use auto, line, json or none")
         }
-        if let maxChars, maxChars < 1 { throw ValidationError("--max-chars must be at least 1") }
-        if let maxLines, maxLines < 1 { throw ValidationError("--max-lines must be at least 1") }
-        if let maxCps, maxCps <= 0 { throw ValidationError("--max-cps must be positive") }
         if track != nil && audioLanguage != nil { throw ValidationError("use either --track or --audio-language") }
     }
 
@@ -146,11 +161,7 @@ struct JobOptions: ParsableArguments {
         if let track { options.track = .index(track) } else if let audioLanguage { options.track = .language(audioLanguage) }
         options.uploadEncoding = AudioEncoding(rawValue: uploadFormat) ?? .flac
         options.concurrency = jobs
-        var profile = StyleProfile.named(style) ?? .netflix
-        if let maxChars { profile.maxCharactersPerLine = maxChars }
-        if let maxLines { profile.maxLines = maxLines }
-        if let maxCps { profile.maxCharactersPerSecond = maxCps }
-        options.style = profile
+        options.style = style.profile
         options.allowsGaps = allowGaps
         options.usesCache = !noCache
         options.targetChunkDuration = chunkSeconds.map { Int64($0) * 1000 }
@@ -171,13 +182,13 @@ struct Transcribe: AsyncParsableCommand {
     var language: String?
 
     func validate() throws {
-        if let language, LanguageNames.isoCode(for: language) == nil {
+        if let language, WhisperLanguages.code(for: language) == nil {
             throw ValidationError("unknown language '\(language)'; use an ISO 639-1 code such as en, de or fr")
         }
     }
 
     func run() async throws {
-        try await JobRunner(job: job, task: .transcribe, language: language.flatMap(LanguageNames.isoCode(for:))).run()
+        try await JobRunner(job: job, task: .transcribe, language: language.flatMap(WhisperLanguages.code(for:))).run()
     }
 }
 

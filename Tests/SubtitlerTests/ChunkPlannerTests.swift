@@ -103,14 +103,6 @@ struct SpeechTextSplitTests {
         #expect(pieces.joined().filter { $0 == "x" }.count == 5_000)
     }
 
-    @Test func languageNamesAndRegionalCodesBecomeISOCodes() {
-        #expect(LanguageNames.isoCode(for: "english") == "en")
-        #expect(LanguageNames.isoCode(for: "German") == "de")
-        #expect(LanguageNames.isoCode(for: "en-US") == "en")
-        #expect(LanguageNames.isoCode(for: "pt_BR") == "pt")
-        #expect(LanguageNames.isoCode(for: "klingon") == nil)
-    }
-
     @Test func shortTextIsOnePieceAndEmptyIsNone() {
         #expect(SpeechMaker.split("  Hello there.  ", maxCharacters: 4096) == ["Hello there."])
         #expect(SpeechMaker.split(" \n ", maxCharacters: 4096).isEmpty)
