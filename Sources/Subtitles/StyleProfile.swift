@@ -99,9 +99,10 @@ public struct StyleProfile: Sendable, Hashable, Codable {
     }
 
     /// The minimum gap in effect: two frames at `frameRate` (rounded to the millisecond) when set, else `minGap`.
+    /// Below 16 fps (slide shows, test patterns) two frames would be a visible hole, so the gap stays at 125 ms.
     public var effectiveMinGap: Milliseconds {
         if let frameRate, frameRate.isFinite, frameRate > 0 {
-            return Milliseconds((2000 / frameRate).rounded())
+            return min(Milliseconds((2000 / frameRate).rounded()), 125)
         }
         return minGap
     }

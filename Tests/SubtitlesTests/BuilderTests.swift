@@ -329,6 +329,7 @@ struct ProfileAndLintTests {
         #expect(StyleProfile.netflix.overriding(frameRate: 24).effectiveMinGap == 83)
         #expect(StyleProfile.netflix.overriding(frameRate: 25).effectiveMinGap == 80)
         #expect(StyleProfile.netflix.overriding(frameRate: 29.97).effectiveMinGap == 67)
+        #expect(StyleProfile.netflix.overriding(frameRate: 5).effectiveMinGap == 125)
         #expect(StyleProfile.netflix.overriding(maxCharactersPerLine: 30).maxCharactersPerLine == 30)
     }
 
