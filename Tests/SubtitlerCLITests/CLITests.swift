@@ -120,6 +120,23 @@ struct CLITests {
         #expect(try scratch.files().isEmpty)
     }
 
+    @Test func progressJSONIsOneEventPerLineOnStderr() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let body = #"{"task":"transcribe","language":"german","duration":15.0,"text":"Guten Tag.","segments":[{"id":0,"start":0.1,"end":2.0,"text":" Guten Tag und herzlich willkommen."}]}"#
+        let server = try await StubHTTPServer.start([.json(200, body)])
+        defer { Task { try? await server.shutdown() } }
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
+        let result = try CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "--output", scratch.url.path, "--progress", "json"], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = result.stderr.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.compactMap { $0["event"] as? String }
+        #expect(events.first == "started")
+        for expected in ["chunkPlanned", "chunkSent", "chunkDone", "planned"] { #expect(events.contains(expected), "\(events)") }
+        #expect(try scratch.files() == ["clip-de.de.srt"])
+    }
+
     @Test func ctrlCCancelsWritesNothingAndExits130() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }

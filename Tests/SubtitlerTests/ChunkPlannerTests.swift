@@ -1,4 +1,6 @@
 import Foundation
+import MediaAudio
+import OpenAIAudio
 import Testing
 @testable import Subtitler
 
@@ -106,5 +108,37 @@ struct SpeechTextSplitTests {
     @Test func shortTextIsOnePieceAndEmptyIsNone() {
         #expect(SpeechMaker.split("  Hello there.  ", maxCharacters: 4096) == ["Hello there."])
         #expect(SpeechMaker.split(" \n ", maxCharacters: 4096).isEmpty)
+    }
+}
+
+struct SpeechAudioTests {
+    @Test func wavRoundTripsAndEncodesForOtherDecoders() throws {
+        let samples = (0..<22_050).map { Int16(clamping: Int(8_000 * sin(Double($0) * 2 * .pi * 440 / 22_050))) }
+        let audio = PCMAudio(sampleRate: 22_050, samples: samples)
+        let back = try PCMAudio(wav: audio.wav)
+        #expect(back.sampleRate == 22_050)
+        #expect(back.samples == samples)
+        #expect(try audio.encoded(as: .pcm).count == samples.count * 2)
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("speech-\(UUID().uuidString).flac").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        FileManager.default.createFile(atPath: path, contents: Data(try audio.encoded(as: .flac)))
+        let reader = try AudioReader(path: path, sampleRate: 22_050)
+        #expect(reader.stream.codec == "flac")
+        #expect(reader.expectedSampleCount == 22_050)
+    }
+
+    @Test func wavWithUnknownDataSizeRunsToTheEnd() throws {
+        var bytes = PCMAudio(sampleRate: 16_000, samples: [1, 2, 3, 4]).wav
+        bytes.replaceSubrange(40..<44, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(try PCMAudio(wav: bytes).samples == [1, 2, 3, 4])
+        #expect(throws: SpeechError.self) { try PCMAudio(wav: Array("not a wave file".utf8)) }
+    }
+
+    @Test func resamplingKeepsDuration() throws {
+        let audio = PCMAudio(sampleRate: 22_050, samples: [Int16](repeating: 100, count: 22_050))
+        let resampled = try audio.resampledIfNeeded(to: 24_000)
+        #expect(resampled.count == 24_000)
+        #expect(resampled.allSatisfy { $0 == 100 })
     }
 }

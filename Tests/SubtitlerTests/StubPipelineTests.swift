@@ -286,6 +286,36 @@ struct StubPipelineTests {
         #expect(vtt.contains("<v A>") && vtt.contains("<v B>"))
     }
 
+    @Test func textOverSilenceIsDroppedAndReported() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        // Tone for 8 s, silence from 8 s to 10 s, tone again: the model "hears" a phrase in the pause.
+        let input = try Self.makeToneTalk(in: directory, seconds: 20)
+        let body = """
+            {"task":"transcribe","language":"english","duration":20.0,"text":"Tone one. Thanks for watching! Tone two.",
+             "segments":[
+              {"id":0,"start":0.3,"end":7.5,"text":" Tone one is playing now.","avg_logprob":-0.2,"compression_ratio":1.2,"no_speech_prob":0.01},
+              {"id":1,"start":8.2,"end":9.7,"text":" Thanks for watching!","avg_logprob":-0.9,"compression_ratio":1.0,"no_speech_prob":0.4},
+              {"id":2,"start":10.2,"end":17.5,"text":" Tone two is playing now.","avg_logprob":-0.2,"compression_ratio":1.2,"no_speech_prob":0.01}]}
+            """
+        let server = try await StubHTTPServer.start([.json(200, body)])
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.language = "en"
+        let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        let text = result.cues.map(\.text).joined(separator: " ")
+        #expect(!text.contains("Thanks for watching"))
+        #expect(text.contains("Tone one") && text.contains("Tone two"))
+        let dropped = try #require(result.report.dropped.first)
+        #expect(dropped.text.contains("Thanks for watching"))
+        #expect(dropped.start >= 8_000 && dropped.end <= 10_000)
+
+        options.hallucinationGuard = .disabled
+        let unguarded = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        #expect(unguarded.cues.map(\.text).joined(separator: " ").contains("Thanks for watching"))
+        #expect(unguarded.report.dropped.isEmpty)
+    }
+
     @Test func dryRunPlansWithoutAnyRequest() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
