@@ -316,6 +316,39 @@ struct StubPipelineTests {
         #expect(unguarded.report.dropped.isEmpty)
     }
 
+    @Test func wordTimestampsTimeTheSplitsLikeOpenAIsWhisper() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 20)
+        // One long segment (as whisper-1 returns) with word times; the sentence break falls at 4.0 s.
+        let words = [("The", 0.3), ("first", 0.6), ("sentence", 0.9), ("is", 1.5), ("about", 1.8), ("the", 2.3), ("weather", 2.6),
+                     ("in", 3.2), ("Berlin.", 3.5), ("Then", 4.0), ("we", 4.4), ("talk", 4.7), ("about", 5.1), ("trains", 5.5),
+                     ("and", 6.1), ("how", 6.4), ("late", 6.8), ("they", 7.2), ("run.", 7.5)]
+        let wordJSON = words.map { #"{"word":"\#($0.0.trimmingCharacters(in: .punctuationCharacters))","start":\#($0.1),"end":\#($0.1 + 0.3)}"# }
+        let body = """
+            {"task":"transcribe","language":"english","duration":20.0,
+             "text":"The first sentence is about the weather in Berlin. Then we talk about trains and how late they run.",
+             "segments":[{"id":0,"start":0.0,"end":7.9,"text":" The first sentence is about the weather in Berlin. Then we talk about trains and how late they run.",
+               "avg_logprob":-0.2,"compression_ratio":1.3,"no_speech_prob":0.01}],
+             "words":[\(wordJSON.joined(separator: ","))]}
+            """
+        let server = try await StubHTTPServer.start([.json(200, body)])
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.language = "en"
+        let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        #expect(result.report.timing == "word")
+        #expect(formField("timestamp_granularities[]", in: server.requests[0]) == "segment")
+        #expect(server.requests[0].bodyText.contains("name=\"timestamp_granularities[]\"\r\n\r\nword"))
+        #expect(result.cues.count == 2)
+        let first = try #require(result.cues.first)
+        let second = try #require(result.cues.last)
+        #expect(first.text.hasSuffix("Berlin."))
+        #expect(first.start == 300)
+        #expect(second.start == 4_000)
+        #expect(second.text.hasPrefix("Then"))
+    }
+
     @Test func dryRunPlansWithoutAnyRequest() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
