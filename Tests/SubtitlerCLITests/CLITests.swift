@@ -8,7 +8,7 @@ import TestSupport
 @Suite(.serialized)
 struct CLITests {
     @Test func helpDocumentsExitCodesAndUsageErrorsExitTwo() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = CommandRunner.environment([:], cache: scratch.cache)
         let help = try CommandRunner.run(["--help"], environment: env)
@@ -30,7 +30,7 @@ struct CLITests {
     }
 
     @Test func noKeyAndNoBaseURLExplainsWhatToSet() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--output", scratch.url.path],
                                            environment: CommandRunner.environment([:], cache: scratch.cache))
@@ -42,7 +42,7 @@ struct CLITests {
     }
 
     @Test func badInputsGetOneLineEachExitOneAndLeaveNoFiles() async throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let fm = FileManager.default
         fm.createFile(atPath: scratch.path("empty.mp4"), contents: Data())
@@ -79,7 +79,7 @@ struct CLITests {
     }
 
     @Test func aServerAnswering401FailsWithoutLeakingTheKey() async throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let key = "sk-cli-secret-never-print-7"
         let server = try await StubHTTPServer.start([
@@ -104,7 +104,7 @@ struct CLITests {
     }
 
     @Test func dryRunSendsNothingAndReportsThePlan() async throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let server = try await StubHTTPServer.start([.json(500, "{}")])
         defer { Task { try? await server.shutdown() } }
@@ -121,7 +121,7 @@ struct CLITests {
     }
 
     @Test func progressJSONIsOneEventPerLineOnStderr() async throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let body = #"{"task":"transcribe","language":"german","duration":15.0,"text":"Guten Tag.","segments":[{"id":0,"start":0.1,"end":2.0,"text":" Guten Tag und herzlich willkommen."}]}"#
         let server = try await StubHTTPServer.start([.json(200, body)])
@@ -138,7 +138,7 @@ struct CLITests {
     }
 
     @Test func ctrlCCancelsWritesNothingAndExits130() async throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let server = try await StubHTTPServer.start { _, _ in .json(200, #"{"text":"x","segments":[]}"#, delay: .seconds(20)) }
         defer { Task { try? await server.shutdown() } }
@@ -155,7 +155,7 @@ struct CLITests {
     }
 
     @Test func probeShowsTracksAsTableAndJSON() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = CommandRunner.environment([:], cache: scratch.cache)
         let table = try CommandRunner.run(["probe", Samples.url("clip-de.mkv").path], environment: env)
@@ -172,7 +172,7 @@ struct CLITests {
     }
 
     @Test func extractWritesTheTrackAsThePipelineHearsIt() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = CommandRunner.environment([:], cache: scratch.cache)
         let output = scratch.path("clip.wav")
@@ -191,7 +191,7 @@ struct CLITests {
     }
 
     @Test func lintReportsViolationsWithExitOneAndJSON() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = CommandRunner.environment([:], cache: scratch.cache)
         let good = "1\n00:00:01,000 --> 00:00:03,000\nA short line.\n\n2\n00:00:04,000 --> 00:00:06,000\nAnother one.\n"
@@ -212,7 +212,7 @@ struct CLITests {
 /// The binary end to end against the real local backend.
 @Suite(.enabled(if: LocalBackend.isConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized)
 struct CLIBackendTests {
-    func environment(_ scratch: Scratch) throws -> [String: String] {
+    func environment(_ scratch: TemporaryDirectory) throws -> [String: String] {
         let whisper = try #require(LocalBackend.whisperURL, "SUBTITLER_TEST_WHISPER_URL is not set")
         var extra = ["OPENAI_BASE_URL": whisper]
         if let speech = LocalBackend.speechURL { extra["SUBTITLER_SPEECH_BASE_URL"] = speech }
@@ -220,7 +220,7 @@ struct CLIBackendTests {
     }
 
     @Test func transcribeWritesBothFormatsNamedByDetectedLanguageThenSkips() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = try environment(scratch)
         let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "both", "--output", scratch.url.path, "--json"], environment: env)
@@ -245,7 +245,7 @@ struct CLIBackendTests {
     }
 
     @Test func batchWithOneBadFileWritesTheGoodOnesAndExitsOne() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = try environment(scratch)
         FileManager.default.createFile(atPath: scratch.path("broken.mp4"), contents: Data(repeating: 7, count: 5000))
@@ -259,7 +259,7 @@ struct CLIBackendTests {
     }
 
     @Test func transcribeToStdout() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let result = try CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "-o", "-", "--format", "vtt", "--language", "de"], environment: try environment(scratch))
         #expect(result.status == 0, "\(result.stderr)")
@@ -269,7 +269,7 @@ struct CLIBackendTests {
 
     @Test(.enabled(if: LocalBackend.speechURL != nil || LocalBackend.isRequired))
     func speakTextAndSubtitleFileToWAV() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = try environment(scratch)
         let result = try CommandRunner.run(["speak", "Subtitles make video better for everyone.", "-o", scratch.path("hello.wav")], environment: env)

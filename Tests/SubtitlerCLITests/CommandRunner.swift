@@ -72,20 +72,3 @@ struct CommandError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
 }
-
-/// A fresh temporary directory.
-struct Scratch {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("subtitler-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    var cache: URL { url.appendingPathComponent("cache") }
-    func cleanup() { try? FileManager.default.removeItem(at: url) }
-    /// Files in the directory (not the cache), sorted.
-    func files(in name: String = "") throws -> [String] {
-        let directory = name.isEmpty ? url : url.appendingPathComponent(name)
-        return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0 != "cache" }.sorted()
-    }
-}

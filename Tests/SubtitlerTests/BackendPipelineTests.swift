@@ -41,7 +41,7 @@ struct BackendPipelineTests {
         let result = try await subtitler.makeSubtitles(for: sample, options: options)
 
         let text = result.cues.map(\.text).joined(separator: " ")
-        let wer = wordErrorRate(reference: normalizedWords(reference), hypothesis: normalizedWords(text))
+        let wer = wordErrorRate(reference: Samples.words(in: reference), hypothesis: Samples.words(in: text))
         #expect(wer < 0.15, "word error rate \(wer): \(text)")
         #expect(result.report.language == "en")
         let first = try #require(result.cues.first)
@@ -69,7 +69,7 @@ struct BackendPipelineTests {
         options.track = .language("ger")
         options.usesCache = false
         let result = try await makeSubtitler(cache: directory.url).makeSubtitles(for: sample, options: options)
-        let words = Set(normalizedWords(result.cues.map(\.text).joined(separator: " ")))
+        let words = Set(Samples.words(in: result.cues.map(\.text).joined(separator: " ")))
         let english = ["welcome", "weather", "berlin", "thank", "tomorrow", "today", "morning", "sun"]
         let found = english.filter(words.contains)
         #expect(found.count >= 4, "English words found: \(found) in \(words.sorted())")
@@ -85,7 +85,7 @@ struct BackendPipelineTests {
         options.usesCache = false
         let result = try await makeSubtitler(cache: directory.url).makeSubtitles(for: sample, options: options)
         #expect(result.report.language == "de")
-        let words = Set(normalizedWords(result.cues.map(\.text).joined(separator: " ")))
+        let words = Set(Samples.words(in: result.cues.map(\.text).joined(separator: " ")))
         #expect(words.contains("berlin"))
     }
 }
