@@ -95,7 +95,7 @@ struct StubPipelineTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let input = try Self.makeToneTalk(in: directory)
-        let server = try await StubHTTPServer.start { _, _ in .json(200, Self.verboseBody, delay: .milliseconds(150)) }
+        let server = try await StubHTTPServer.start { _, _ in .json(200, Self.verboseBody, delay: .milliseconds(400)) }
         defer { Task { try? await server.shutdown() } }
         let cache = directory.url.appendingPathComponent("cache")
         var options = SubtitleOptions()
