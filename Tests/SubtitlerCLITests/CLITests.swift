@@ -278,6 +278,17 @@ struct CLIBackendTests {
         let samples = try #require(reader.expectedSampleCount)
         #expect(samples > 8_000)
 
+        // Over the 4096-character limit, from stdin: split at sentences, joined into one FLAC file.
+        let talk = try Samples.text("talk-en.txt").replacingOccurrences(of: "\n", with: " ")
+        let long = String(repeating: talk + " ", count: 4_200 / talk.count + 1)
+        #expect(long.count > 4_096)
+        let joined = try CommandRunner.run(["speak", "-o", scratch.path("long.flac")], environment: env, stdin: Data(long.utf8))
+        #expect(joined.status == 0, "\(joined.stderr)")
+        let longReader = try AudioReader(path: scratch.path("long.flac"))
+        #expect(longReader.stream.codec == "flac")
+        // Each sample text takes about 35 s to speak; several copies must all be there.
+        #expect((longReader.expectedSampleCount ?? 0) > Int64(16_000 * 35 * (4_200 / talk.count)))
+
         let srt = "1\n00:00:00,500 --> 00:00:02,000\nHello there.\n\n2\n00:00:05,000 --> 00:00:07,000\nSee you soon.\n"
         try srt.write(toFile: scratch.path("cues.srt"), atomically: true, encoding: .utf8)
         let fromCues = try CommandRunner.run(["speak", "--input", scratch.path("cues.srt"), "-o", scratch.path("cues.wav")], environment: env)
