@@ -125,6 +125,9 @@ final class AudioDecoder {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var resampler: OpaquePointer?
     private var resamplerLayout = AVChannelLayout()
+    /// The frame layout the resampler was configured for, as the decoder reported it (possibly unspecified):
+    /// what later frames are compared with to detect a real format change.
+    private var sourceLayout = AVChannelLayout()
     private var resamplerFormat: Int32 = -1
     private var resamplerRate: Int32 = 0
     private var outBuffer: UnsafeMutablePointer<Int16>?
@@ -216,6 +219,7 @@ final class AudioDecoder {
         avcodec_free_context(&codecContext)
         swr_free(&resampler)
         av_channel_layout_uninit(&resamplerLayout)
+        av_channel_layout_uninit(&sourceLayout)
         outBuffer?.deallocate()
     }
 
@@ -350,7 +354,7 @@ final class AudioDecoder {
     private func align() throws(MediaError) {
         let f = frame!.pointee
         if resampler == nil || f.sample_rate != resamplerRate || f.format != resamplerFormat
-            || av_channel_layout_compare(&frame!.pointee.ch_layout, &resamplerLayout) != 0
+            || av_channel_layout_compare(&frame!.pointee.ch_layout, &sourceLayout) != 0
         {
             if resampler != nil {
                 // The format changed mid-stream: finish the old segment and start a new one where it ended.
@@ -422,9 +426,15 @@ final class AudioDecoder {
     private func configureResampler() throws(MediaError) {
         swr_free(&resampler)
         av_channel_layout_uninit(&resamplerLayout)
+        av_channel_layout_uninit(&sourceLayout)
         let f = frame!
+        let copied = av_channel_layout_copy(&sourceLayout, &f.pointee.ch_layout)
+        if copied < 0 {
+            throw MediaError(.decodeFailed, path: path, operation: "configure resampler", ffmpegCode: copied)
+        }
         if f.pointee.ch_layout.nb_channels > 0 {
-            av_channel_layout_copy(&resamplerLayout, &f.pointee.ch_layout)
+            let rc = av_channel_layout_copy(&resamplerLayout, &f.pointee.ch_layout)
+            if rc < 0 { throw MediaError(.decodeFailed, path: path, operation: "configure resampler", ffmpegCode: rc) }
         } else {
             av_channel_layout_default(&resamplerLayout, max(1, codecContext!.pointee.ch_layout.nb_channels))
         }
