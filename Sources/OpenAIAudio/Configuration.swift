@@ -157,3 +157,31 @@ public struct RetryBackoff: Sendable {
         return base * (1 - jitter * random)
     }
 }
+
+extension OpenAIConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The settings with the API key redacted, so printing or logging a configuration never shows the key.
+    public var description: String {
+        var parts = ["baseURL: \(baseURL)"]
+        if let speechBaseURL { parts.append("speechBaseURL: \(speechBaseURL)") }
+        parts.append("apiKey: \(apiKey == nil ? "none" : "[redacted]")")
+        if let organization { parts.append("organization: \(organization)") }
+        if let project { parts.append("project: \(project)") }
+        parts.append("connectTimeout: \(connectTimeout)")
+        parts.append("requestTimeout: \(requestTimeout)")
+        parts.append("maxRetries: \(maxRetries)")
+        return "OpenAIConfiguration(" + parts.joined(separator: ", ") + ")"
+    }
+
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+
+    /// A mirror without the API key, for `dump` and debuggers.
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "baseURL": baseURL, "speechBaseURL": speechBaseURL as Any,
+            "apiKey": apiKey == nil ? "none" : "[redacted]",
+            "organization": organization as Any, "project": project as Any,
+            "connectTimeout": connectTimeout, "requestTimeout": requestTimeout, "maxRetries": maxRetries,
+        ], displayStyle: .struct)
+    }
+}

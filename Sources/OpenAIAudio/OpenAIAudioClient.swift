@@ -244,8 +244,10 @@ public struct OpenAIAudioClient: Sendable {
     ) async throws(OpenAIAudioError) -> [UInt8] {
         let prepared = try prepareSpeech(request)
         let response = try await perform(prepared, onRetry: onRetry)
+        // The response decides: a server that ignores stream_format=sse answers with plain audio.
         let contentType = response.headers.first(name: "content-type") ?? ""
-        guard request.streamFormat == .sse || contentType.contains("event-stream") else { return response.body }
+        let isEventStream = contentType.isEmpty ? request.streamFormat == .sse : contentType.contains("event-stream")
+        guard isEventStream else { return response.body }
         var parser = ServerSentEventParser()
         var audio: [UInt8] = []
         var events = parser.feed(response.body)
@@ -621,8 +623,9 @@ public struct OpenAIAudioClient: Sendable {
                 do {
                     try await self.streamBody(prepared, onRetry: onRetry) { head in
                         state.requestID = head.requestID
-                        if (head.headers.first(name: "content-type") ?? "").contains("event-stream") {
-                            state.isEventStream = true
+                        // The response decides: a server that ignores stream_format=sse answers with plain audio.
+                        if let contentType = head.headers.first(name: "content-type"), !contentType.isEmpty {
+                            state.isEventStream = contentType.contains("event-stream")
                         }
                     } onChunk: { chunk in
                         try handle(chunk, state)
@@ -915,4 +918,12 @@ extension TimeAmount {
             self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
     }
+}
+
+extension OpenAIAudioClient: CustomStringConvertible, CustomReflectable {
+    /// The client's configuration, with the API key redacted.
+    public var description: String { "OpenAIAudioClient(\(configuration))" }
+
+    /// A mirror that shows only the (redacted) configuration, for `dump` and debuggers.
+    public var customMirror: Mirror { Mirror(self, children: ["configuration": configuration], displayStyle: .struct) }
 }

@@ -373,7 +373,8 @@ public enum TranscriptionResult: Sendable, Hashable {
 
 private func milliseconds(_ seconds: Double) -> Int64 {
     guard seconds.isFinite else { return 0 }
-    return Int64((seconds * 1000).rounded())
+    // A server may send any number; keep it far inside Int64 so later arithmetic cannot overflow.
+    return Int64(min(max(seconds * 1000, -1e15), 1e15).rounded())
 }
 
 extension KeyedDecodingContainer {

@@ -65,17 +65,23 @@ enum RetryPolicy {
     /// (seconds or an HTTP date), or `nil` when neither is present and parseable.
     static func retryAfter(_ header: (String) -> String?, now: Date = Date()) -> Duration? {
         if let text = header("retry-after-ms"), let milliseconds = Double(text.trimmed), milliseconds.isFinite {
-            return .milliseconds(Int64(milliseconds.rounded()))
+            return duration(milliseconds: milliseconds)
         }
         guard let text = header("retry-after")?.trimmed else { return nil }
         if let seconds = Double(text), seconds.isFinite {
-            return .milliseconds(Int64((seconds * 1000).rounded()))
+            return duration(milliseconds: seconds * 1000)
         }
         if let date = parseHTTPDate(text) {
-            let seconds = date.timeIntervalSince(now)
-            return .milliseconds(Int64((seconds * 1000).rounded()))
+            return duration(milliseconds: date.timeIntervalSince(now) * 1000)
         }
         return nil
+    }
+
+    /// A finite millisecond count as a duration, clamped to about a year either way: a header value too large
+    /// for Int64 must not crash the client (anything over the retry-after cap means "do not retry" anyway).
+    static func duration(milliseconds: Double) -> Duration {
+        let limit = 3.2e10
+        return .milliseconds(Int64(min(max(milliseconds, -limit), limit).rounded()))
     }
 
     /// Parses an IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`) and the two obsolete HTTP date forms.

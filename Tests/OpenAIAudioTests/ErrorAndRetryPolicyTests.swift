@@ -131,6 +131,18 @@ import Testing
         )
     }
 
+    @Test(arguments: ["99999999999999999999", "1e16", "-1e300"])
+    func absurdRetryAfterValuesDoNotCrash(value: String) {
+        // Over the 120 s cap means "do not retry"; negative means "no hint", so the backoff applies.
+        let seconds = delay(429, ["retry-after": value])
+        let milliseconds = delay(429, ["retry-after-ms": value])
+        if value.hasPrefix("-") {
+            #expect(seconds == .milliseconds(500) && milliseconds == .milliseconds(500))
+        } else {
+            #expect(seconds == nil && milliseconds == nil)
+        }
+    }
+
     @Test(arguments: [408, 409, 429, 500, 502, 503, 504])
     func retriedStatuses(status: Int) {
         #expect(delay(status) == .milliseconds(500))
@@ -225,5 +237,19 @@ import Testing
                 == "instructions"
         )
         #expect(SpeechRequest.builtInVoices.count == 13)
+    }
+}
+
+@Suite struct RedactionTests {
+    @Test func printingOrDumpingAConfigurationOrClientNeverShowsTheKey() {
+        let key = "sk-print-me-not-0123456789"
+        let configuration = OpenAIConfiguration(baseURL: "http://127.0.0.1:1/v1", apiKey: key)
+        let client = OpenAIAudioClient(configuration: configuration)
+        var dumped = ""
+        dump(client, to: &dumped)
+        for text in [String(describing: configuration), String(reflecting: configuration), "\(client)", dumped] {
+            #expect(!text.contains(key), "\(text)")
+            #expect(text.contains("[redacted]"))
+        }
     }
 }
