@@ -167,7 +167,9 @@ struct CueShaper {
         while j > 0 {
             let i = choice[j]
             let range = (base + i)..<(base + j)
-            let text = layouts[j].map { self.lines(range, breaks: $0.breaks, context: context) } ?? []
+            // Without a layout (a profile no cue can meet), keep the words on one line rather than lose them.
+            let text = layouts[j].map { self.lines(range, breaks: $0.breaks, context: context) }
+                ?? [range.map { tokens[$0].text }.joined(separator: " ")]
             drafts.append(Draft(range: range, lines: text, speaker: tokens[base + i].speaker))
             j = i
         }

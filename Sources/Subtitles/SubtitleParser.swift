@@ -191,12 +191,18 @@ public struct SubtitleParser: Sendable {
         while let open = rest.firstIndex(where: { $0 == "<" || $0 == "{" }) {
             result += rest[..<open]
             let closer: Character = rest[open] == "<" ? ">" : "}"
-            if let close = rest[open...].firstIndex(of: closer) {
-                let inner = rest[rest.index(after: open)..<close]
-                if closer == "}" ? inner.hasPrefix("\\") : isSRTFormattingTag(inner) {
-                    rest = rest[rest.index(after: close)...]
-                    continue
-                }
+            guard let close = rest[open...].firstIndex(of: closer) else {
+                // No closer anywhere after this: nothing later can be a tag of this kind, so stop scanning
+                // (rescanning to the end for every opener would be quadratic on long lines).
+                if !rest[open...].contains(closer == ">" ? "{" : "<") { break }
+                result.append(rest[open])
+                rest = rest[rest.index(after: open)...]
+                continue
+            }
+            let inner = rest[rest.index(after: open)..<close]
+            if closer == "}" ? inner.hasPrefix("\\") : isSRTFormattingTag(inner) {
+                rest = rest[rest.index(after: close)...]
+                continue
             }
             result.append(rest[open])
             rest = rest[rest.index(after: open)...]
@@ -266,6 +272,9 @@ public struct SubtitleParser: Sendable {
                     // Text after a stray blank line: all but the identifier joins the previous cue.
                     let extra = parsePayload(pending.dropLast().map(\.text))
                     cues[cues.count - 1].lines += extra.lines
+                    if !cues[cues.count - 1].lineSpeakers.isEmpty {
+                        cues[cues.count - 1].lineSpeakers += extra.speakers
+                    }
                 }
                 pending = []
                 guard let (start, end) = try timing(line, format: .vtt) else {
@@ -476,6 +485,9 @@ public struct SubtitleParser: Sendable {
         return Self.combine(hours: Substring(hours), minutes: minutes, seconds: seconds, fraction: Substring(fraction))
     }
 
+    /// The largest accepted timestamp: 10^13 ms, about 2.8 million hours: far past any media, far from overflow.
+    static let maxTimestamp: Milliseconds = 10_000_000_000_000
+
     private static func combine(hours: Substring, minutes: Int64, seconds: Int64, fraction: Substring) -> Milliseconds? {
         guard hours.count <= 18, let h = Int64(hours) else { return nil }
         var millis: Int64 = 0
@@ -491,7 +503,8 @@ public struct SubtitleParser: Sendable {
         let (sum1, o4) = hourMs.addingReportingOverflow(minuteMs)
         let (sum2, o5) = sum1.addingReportingOverflow(secondMs)
         let (sum3, o6) = sum2.addingReportingOverflow(millis)
-        guard !o4, !o5, !o6 else { return nil }
+        // Far past any real media is not a time: reject it rather than risk overflow later.
+        guard !o4, !o5, !o6, sum3 <= maxTimestamp else { return nil }
         return sum3
     }
 }

@@ -75,7 +75,7 @@ public struct SRTWriter: Sendable {
             let isDialogue = Set(cue.speakers).count > 1
             let turns = CueSanitizer.turnStarts(cue.speakers)
             for (lineIndex, rawLine) in cue.lines.enumerated() {
-                var line = rawLine.replacingOccurrences(of: "-->", with: "->")
+                var line = rawLine
                 let speaker = cue.speakers[lineIndex]
                 switch speakerLabels {
                 case .dialogueDash:
@@ -84,12 +84,20 @@ public struct SRTWriter: Sendable {
                     if let speaker, speaker != lastSpeaker { line = speaker + ": " + line }
                     lastSpeaker = speaker
                 }
-                output += line + newline
+                output += withoutArrows(line) + newline
             }
             output += newline
         }
         return output
     }
+}
+
+/// Text with every `-->` removed, however many dashes lead into it (a single replacement pass would turn
+/// `--->` into `-->` again): a cue line must never read as a timing line.
+func withoutArrows(_ text: String) -> String {
+    var result = text
+    while result.contains("-->") { result = result.replacingOccurrences(of: "-->", with: "->") }
+    return result
 }
 
 /// Writes WebVTT (`.vtt`): the `WEBVTT` header, optional `Kind:`/`Language:` lines, then cues with
@@ -110,10 +118,10 @@ public struct WebVTTWriter: Sendable {
     public func render(_ cues: [Cue]) -> String {
         var output = "WEBVTT\n"
         if let kind = kind.flatMap(CueSanitizer.cleanName) {
-            output += "Kind: " + kind.replacingOccurrences(of: "-->", with: "->") + "\n"
+            output += "Kind: " + withoutArrows(kind) + "\n"
         }
         if let language = language.flatMap(CueSanitizer.cleanName) {
-            output += "Language: " + language.replacingOccurrences(of: "-->", with: "->") + "\n"
+            output += "Language: " + withoutArrows(language) + "\n"
         }
         output += "\n"
         for cue in CueSanitizer.prepare(cues) {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Subtitles
 
@@ -157,5 +158,38 @@ struct WriterTests {
         #expect(SubtitleFormat(pathExtension: ".vtt") == .vtt)
         #expect(SubtitleFormat(pathExtension: "ass") == nil)
         #expect(SubtitleFormat.vtt.fileExtension == "vtt")
+    }
+}
+
+struct ArrowSafetyTests {
+    @Test func noCueLineEverReadsAsATimingLine() throws {
+        let cues = [
+            Cue(start: 0, end: 1_000, lines: ["a ---> b", "c ----> d -->"], speaker: "x-->y"),
+            Cue(start: 2_000, end: 3_000, lines: ["plain"], speaker: "z"),
+        ]
+        for writer in [SRTWriter(speakerLabels: .namePrefix), SRTWriter()] {
+            let output = writer.render(cues)
+            #expect(output.components(separatedBy: "-->").count - 1 == cues.count, "\(output)")
+            #expect(try SubtitleParser().parse(output, format: .srt).count == cues.count)
+        }
+        let vtt = WebVTTWriter(kind: "sub-->titles", language: "en-->x").render(cues)
+        #expect(vtt.components(separatedBy: "-->").count - 1 == cues.count, "\(vtt)")
+    }
+
+    @Test func absurdTimestampsAreRejectedNotOverflowed() throws {
+        let text = "1\n2562047788015:12:55,807 --> 2562047788015:12:55,808\nboom\n\n2\n00:00:01,000 --> 00:00:02,000\nok\n"
+        let cues = try SubtitleParser().parse(text, format: .srt)
+        #expect(cues.map(\.text) == ["ok"] || cues.allSatisfy { $0.start < 10_000_000_000_000 })
+        _ = SRTWriter().render(cues)
+    }
+
+    @Test func aProfileNoCueCanMeetKeepsEveryWord() {
+        var style = StyleProfile.netflix
+        style.maxCharactersPerSecond = 0
+        let chunk = TranscriptChunk(offset: 0, duration: 5_000, segments: [
+            TranscriptSegment(start: 0, end: 4_000, text: "Every word of this sentence must survive."),
+        ])
+        let result = SubtitleBuilder(style: style, hallucinationGuard: .disabled).build(from: [chunk])
+        #expect(result.cues.map(\.text).joined(separator: " ") == "Every word of this sentence must survive.")
     }
 }
