@@ -175,7 +175,8 @@ public struct Subtitler: Sendable {
                 segments = regionSegments(text: transcript.text, chunk: summary, speech: speech, frameDuration: frameDuration)
             }
             segments = segments.map {
-                Self.tightened($0, chunkOffset: summary.start, speech: onsets, frameDuration: frameDuration)
+                Self.tightened(Self.clamped($0, toDuration: summary.duration), chunkOffset: summary.start,
+                               speech: onsets, frameDuration: frameDuration)
             }
             chunks.append(TranscriptChunk(offset: summary.start, duration: summary.duration, segments: segments))
         }
@@ -384,6 +385,19 @@ public struct Subtitler: Sendable {
             end = min(chunk.duration, Int64(last - firstFrame + 1) * frameDuration)
         }
         return [TranscriptSegment(start: start, end: max(end, start + 1), text: trimmed)]
+    }
+
+    /// A segment with its times (and its words' times) inside its chunk: servers can send times past the audio,
+    /// negative or absurd values, which must not shift cues off the timeline or overflow later arithmetic.
+    static func clamped(_ segment: TranscriptSegment, toDuration duration: Milliseconds) -> TranscriptSegment {
+        func clamp(_ value: Milliseconds) -> Milliseconds { min(max(value, 0), duration) }
+        var result = segment
+        result.start = clamp(segment.start)
+        result.end = max(result.start, clamp(segment.end))
+        result.words = segment.words.map {
+            TranscriptWord(text: $0.text, start: clamp($0.start), end: max(clamp($0.start), clamp($0.end)))
+        }
+        return result
     }
 
     /// Whisper's segment times (when there are no word times) often begin in the pause before the words and

@@ -349,6 +349,22 @@ struct StubPipelineTests {
         #expect(second.text.hasPrefix("Then"))
     }
 
+    @Test func absurdSegmentTimesFromAServerStayOnTheTimeline() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try Self.makeToneTalk(in: directory, seconds: 20)
+        let body = #"{"task":"transcribe","language":"english","duration":20.0,"text":"x","segments":[{"id":0,"start":-5,"end":1e300,"text":" A tone plays for a long while now."}],"words":[{"word":"A","start":1e300,"end":-1e300}]}"#
+        let server = try await StubHTTPServer.start([.json(200, body)])
+        defer { Task { try? await server.shutdown() } }
+        var options = SubtitleOptions()
+        options.language = "en"
+        let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
+        #expect(!result.cues.isEmpty)
+        for cue in result.cues {
+            #expect(cue.start >= 0 && cue.end <= 21_000 && cue.start < cue.end)
+        }
+    }
+
     @Test func dryRunPlansWithoutAnyRequest() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
