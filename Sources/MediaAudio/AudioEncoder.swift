@@ -226,9 +226,13 @@ final class EncoderCore {
             let sinkRef = Unmanaged.passRetained(MemorySink())
             sink = sinkRef
             let size: Int32 = 64 * 1024
-            guard let buffer = av_malloc(Int(size))?.assumingMemoryBound(to: UInt8.self),
-                let io = avio_alloc_context(buffer, size, 1, sinkRef.toOpaque(), nil, memoryWrite, memorySeek)
-            else { throw MediaError(.encodeFailed, path: label, operation: operation, message: "out of memory") }
+            guard let buffer = av_malloc(Int(size))?.assumingMemoryBound(to: UInt8.self) else {
+                throw MediaError(.encodeFailed, path: label, operation: operation, message: "out of memory")
+            }
+            guard let io = avio_alloc_context(buffer, size, 1, sinkRef.toOpaque(), nil, memoryWrite, memorySeek) else {
+                av_free(buffer)   // the context would have owned it
+                throw MediaError(.encodeFailed, path: label, operation: operation, message: "out of memory")
+            }
             customIO = io
             oc.pointee.pb = io
             oc.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
