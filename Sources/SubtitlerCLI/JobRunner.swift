@@ -64,6 +64,7 @@ struct JobRunner {
 
     func run() async throws {
         let started = ContinuousClock.now
+        MediaLogging.setVerbose(job.verbose)   // FFmpeg's own messages only when asked
         let options = job.subtitleOptions(task: task, language: language)
         var summaries: [InputSummary] = []
         let (files, inputErrors) = expandInputs()

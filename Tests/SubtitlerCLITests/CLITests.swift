@@ -137,6 +137,30 @@ struct CLITests {
         #expect(try scratch.files() == ["clip-de.de.srt"])
     }
 
+    @Test func directoriesAreSearchedAndRecursiveGoesDeeper() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: scratch.path("media/season/extra"), withIntermediateDirectories: true)
+        try fm.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: scratch.path("media/season/one.mkv"))
+        try fm.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: scratch.path("media/season/extra/two.mkv"))
+        fm.createFile(atPath: scratch.path("media/season/notes.txt"), contents: Data("x".utf8))
+        let body = #"{"task":"transcribe","language":"german","duration":15.0,"text":"Guten Tag.","segments":[{"id":0,"start":0.1,"end":2.0,"text":" Guten Tag und herzlich willkommen."}]}"#
+        let server = try await StubHTTPServer.start([.json(200, body)])
+        defer { Task { try? await server.shutdown() } }
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
+
+        let flat = try CommandRunner.run(["transcribe", scratch.path("media/season"), "--json"], environment: env)
+        #expect(flat.status == 0, "\(flat.stderr)")
+        #expect(try scratch.files(in: "media/season") == ["extra", "notes.txt", "one.de.srt", "one.mkv"])
+        #expect(try scratch.files(in: "media/season/extra") == ["two.mkv"])
+
+        let deep = try CommandRunner.run(["transcribe", scratch.path("media"), "--recursive"], environment: env)
+        #expect(deep.status == 0, "\(deep.stderr)")
+        #expect(deep.stderr.contains("up to date, skipped"))
+        #expect(try scratch.files(in: "media/season/extra") == ["two.de.srt", "two.mkv"])
+    }
+
     @Test func ctrlCCancelsWritesNothingAndExits130() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
