@@ -44,4 +44,18 @@ static inline AVChannelLayout cffmpeg_channel_layout_mono(void) { AVChannelLayou
 static const int cffmpeg_avseek_size = AVSEEK_SIZE;
 static const int cffmpeg_avseek_force = AVSEEK_FORCE;
 
+/// A write-only AVIOContext whose write callback takes `const uint8_t *` on every FFmpeg version: FFmpeg 7
+/// (libavformat 61) made the buffer const, so Swift code written against one signature would not build with
+/// the other.
+typedef int (*cffmpeg_write_packet_fn)(void *opaque, const uint8_t *buf, int buf_size);
+static inline AVIOContext *cffmpeg_avio_alloc_write_context(
+    unsigned char *buffer, int buffer_size, void *opaque, cffmpeg_write_packet_fn write_packet,
+    int64_t (*seek)(void *opaque, int64_t offset, int whence)) {
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    return avio_alloc_context(buffer, buffer_size, 1, opaque, NULL, write_packet, seek);
+#else
+    return avio_alloc_context(buffer, buffer_size, 1, opaque, NULL, (int (*)(void *, uint8_t *, int))write_packet, seek);
+#endif
+}
+
 #endif

@@ -132,7 +132,7 @@ final class MemorySink {
     }
 }
 
-private let memoryWrite: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32 = {
+private let memoryWrite: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, Int32) -> Int32 = {
     opaque, buffer, size in
     guard let opaque, let buffer, size >= 0 else { return cffmpeg_averror(EINVAL) }
     Unmanaged<MemorySink>.fromOpaque(opaque).takeUnretainedValue().write(buffer, count: Int(size))
@@ -229,7 +229,7 @@ final class EncoderCore {
             guard let buffer = av_malloc(Int(size))?.assumingMemoryBound(to: UInt8.self) else {
                 throw MediaError(.encodeFailed, path: label, operation: operation, message: "out of memory")
             }
-            guard let io = avio_alloc_context(buffer, size, 1, sinkRef.toOpaque(), nil, memoryWrite, memorySeek) else {
+            guard let io = cffmpeg_avio_alloc_write_context(buffer, size, sinkRef.toOpaque(), memoryWrite, memorySeek) else {
                 av_free(buffer)   // the context would have owned it
                 throw MediaError(.encodeFailed, path: label, operation: operation, message: "out of memory")
             }
