@@ -78,6 +78,23 @@ struct CLITests {
         #expect(try scratch.files(in: "out").isEmpty)
     }
 
+    @Test func anUnreadableFileIsOneLineNamingTheFileAndTheCause() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let locked = scratch.path("locked talk.mp4")
+        try FileManager.default.copyItem(atPath: Samples.url("talk-en.mp4").path, toPath: locked)
+        chmod(locked, 0)
+        chmod(scratch.url.path, 0o777)   // nobody may create (and must not leave) outputs here
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "HOME": scratch.path("home")], cache: scratch.cache)
+        for command in [["probe", locked], ["extract", locked, "-o", scratch.path("x.wav")], ["transcribe", locked]] {
+            let result = try CommandRunner.run(command, environment: env, unprivileged: true)
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.contains { $0.contains("locked talk.mp4") && $0.contains("Permission denied") }, "\(result.stderr)")
+        }
+        #expect(try scratch.files() == ["locked talk.mp4"])
+    }
+
     @Test func aServerAnswering401FailsWithoutLeakingTheKey() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }

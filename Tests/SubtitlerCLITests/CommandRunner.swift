@@ -26,6 +26,22 @@ struct CommandRunner {
         }
     }
 
+    /// A copy of the binary that any user can run: the build folder may sit under a private home directory.
+    static var publicBinary: URL {
+        get throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("subtitler-bin-\(getpid())")
+            let copy = directory.appendingPathComponent("subtitler")
+            if !FileManager.default.fileExists(atPath: copy.path) {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o755])
+                try FileManager.default.copyItem(at: try binary, to: copy)
+                chmod(copy.path, 0o755)
+                atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "subtitler-bin-\(getpid())") }
+            }
+            return copy
+        }
+    }
+
     /// A clean environment: no inherited OpenAI settings, a private cache.
     static func environment(_ extra: [String: String], cache: URL) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPENAI_") && !$0.key.hasPrefix("SUBTITLER_") }
@@ -36,10 +52,16 @@ struct CommandRunner {
 
     /// Runs the binary to completion.
     static func run(_ arguments: [String], environment: [String: String], stdin: Data? = nil,
-                    onStart: ((Process) -> Void)? = nil) throws -> Outcome {
+                    unprivileged: Bool = false, onStart: ((Process) -> Void)? = nil) throws -> Outcome {
         let process = Process()
-        process.executableURL = try binary
-        process.arguments = arguments
+        if unprivileged && geteuid() == 0 {
+            // Root reads every file; run as nobody so permissions apply (setpriv is in util-linux).
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", try publicBinary.path] + arguments
+        } else {
+            process.executableURL = try binary
+            process.arguments = arguments
+        }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
