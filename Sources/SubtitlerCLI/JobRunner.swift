@@ -71,6 +71,16 @@ struct JobRunner {
         summaries += inputErrors
         for summary in inputErrors { Console.error("\(summary.input): \(summary.error ?? "failed")") }
 
+        // The output directory is made before anything is sent, so a bad path costs nothing.
+        if let directory = job.outputDirectory, !job.dryRun, !files.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                Console.error("error: --output \(directory): cannot create the directory: \(error.localizedDescription)")
+                throw ExitCode(ExitStatus.usage)
+            }
+        }
+
         var subtitler: Subtitler?
         if !job.dryRun && !files.isEmpty {
             let configuration: OpenAIConfiguration

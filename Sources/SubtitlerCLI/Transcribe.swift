@@ -130,11 +130,11 @@ struct JobOptions: ParsableArguments {
         }
         if let outputDirectory {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--output \(outputDirectory): no such directory")
-            }
-            guard FileManager.default.isWritableFile(atPath: outputDirectory) else {
-                throw ValidationError("--output \(outputDirectory): directory is not writable")
+            if FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw ValidationError("--output \(outputDirectory): not a directory") }
+                guard FileManager.default.isWritableFile(atPath: outputDirectory) else {
+                    throw ValidationError("--output \(outputDirectory): directory is not writable")
+                }
             }
         }
         if outputFile != nil && outputDirectory != nil {

@@ -170,6 +170,10 @@ struct CLITests {
         let flat = try CommandRunner.run(["transcribe", scratch.path("media/season"), "--json"], environment: env)
         #expect(flat.status == 0, "\(flat.stderr)")
         #expect(try scratch.files(in: "media/season") == ["extra", "notes.txt", "one.de.srt", "one.mkv"])
+        // --output makes its directory.
+        let elsewhere = try CommandRunner.run(["transcribe", scratch.path("media/season"), "--output", scratch.path("subs/new"), "--format", "vtt"], environment: env)
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+        #expect(try scratch.files(in: "subs/new") == ["one.de.vtt"])
         #expect(try scratch.files(in: "media/season/extra") == ["two.mkv"])
 
         let deep = try CommandRunner.run(["transcribe", scratch.path("media"), "--recursive"], environment: env)
