@@ -7,32 +7,32 @@ import TestSupport
 /// The `subtitler` binary without a speech server: usage, bad input, offline commands, stubbed API faults.
 @Suite(.serialized)
 struct CLITests {
-    @Test func helpDocumentsExitCodesAndUsageErrorsExitTwo() throws {
+    @Test func helpDocumentsExitCodesAndUsageErrorsExitTwo() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = CommandRunner.environment([:], cache: scratch.cache)
-        let help = try CommandRunner.run(["--help"], environment: env)
+        let help = try await CommandRunner.run(["--help"], environment: env)
         #expect(help.status == 0)
         #expect(help.stdout.contains("Exit codes"))
         #expect(help.stdout.contains("130"))
-        let bad = try CommandRunner.run(["transcribe", "--format", "docx", "x.mp4"], environment: env)
+        let bad = try await CommandRunner.run(["transcribe", "--format", "docx", "x.mp4"], environment: env)
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("docx"))
-        let twoWithO = try CommandRunner.run(["transcribe", "a.mp4", "b.mp4", "-o", "x.srt"], environment: env)
+        let twoWithO = try await CommandRunner.run(["transcribe", "a.mp4", "b.mp4", "-o", "x.srt"], environment: env)
         #expect(twoWithO.status == 2)
-        let jsonToStdout = try CommandRunner.run(["transcribe", "a.mp4", "-o", "-", "--json"], environment: env)
+        let jsonToStdout = try await CommandRunner.run(["transcribe", "a.mp4", "-o", "-", "--json"], environment: env)
         #expect(jsonToStdout.status == 2)
-        let translateWithGPT = try CommandRunner.run(["translate", "a.mp4", "--model", "gpt-4o-transcribe"], environment: env)
+        let translateWithGPT = try await CommandRunner.run(["translate", "a.mp4", "--model", "gpt-4o-transcribe"], environment: env)
         #expect(translateWithGPT.status == 2)
         #expect(translateWithGPT.stderr.contains("whisper-1"))
-        let badLanguage = try CommandRunner.run(["transcribe", "a.mp4", "--language", "klingon"], environment: env)
+        let badLanguage = try await CommandRunner.run(["transcribe", "a.mp4", "--language", "klingon"], environment: env)
         #expect(badLanguage.status == 2)
     }
 
-    @Test func noKeyAndNoBaseURLExplainsWhatToSet() throws {
+    @Test func noKeyAndNoBaseURLExplainsWhatToSet() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--output", scratch.url.path],
+        let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--output", scratch.url.path],
                                            environment: CommandRunner.environment([:], cache: scratch.cache))
         #expect(result.status == 2)
         #expect(result.stderr.contains("OPENAI_API_KEY"))
@@ -62,7 +62,7 @@ struct CLITests {
             (scratch.path("video-only.mp4"), "audio"),
         ]
         for (input, expected) in cases {
-            let result = try CommandRunner.run(["transcribe", input, "--output", out.path], environment: env)
+            let result = try await CommandRunner.run(["transcribe", input, "--output", out.path], environment: env)
             #expect(result.status == 1, "\(input): \(result.stderr)")
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.first.map { $0.contains((input as NSString).lastPathComponent) } == true, "\(result.stderr)")
@@ -72,13 +72,13 @@ struct CLITests {
         #expect(try scratch.files(in: "out").isEmpty)
 
         // An unreachable server: the file is named, the cause given, nothing written.
-        let unreachable = try CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "--output", out.path, "--language", "de"], environment: env)
+        let unreachable = try await CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "--output", out.path, "--language", "de"], environment: env)
         #expect(unreachable.status == 1)
         #expect(unreachable.stderr.contains("clip-de.mkv"))
         #expect(try scratch.files(in: "out").isEmpty)
     }
 
-    @Test func anUnreadableFileIsOneLineNamingTheFileAndTheCause() throws {
+    @Test func anUnreadableFileIsOneLineNamingTheFileAndTheCause() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let locked = scratch.path("locked talk.mp4")
@@ -87,7 +87,7 @@ struct CLITests {
         chmod(scratch.url.path, 0o777)   // nobody may create (and must not leave) outputs here
         let env = CommandRunner.environment(["OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "HOME": scratch.path("home")], cache: scratch.cache)
         for command in [["probe", locked], ["extract", locked, "-o", scratch.path("x.wav")], ["transcribe", locked]] {
-            let result = try CommandRunner.run(command, environment: env, unprivileged: true)
+            let result = try await CommandRunner.run(command, environment: env, unprivileged: true)
             #expect(result.status == 1, "\(command): \(result.stderr)")
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.contains { $0.contains("locked talk.mp4") && $0.contains("Permission denied") }, "\(result.stderr)")
@@ -105,7 +105,7 @@ struct CLITests {
         ])
         defer { Task { try? await server.shutdown() } }
         let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL, "OPENAI_API_KEY": key], cache: scratch.cache)
-        let result = try CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "--output", scratch.url.path, "--json", "--verbose"], environment: env)
+        let result = try await CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "--output", scratch.url.path, "--json", "--verbose"], environment: env)
         #expect(result.status == 1)
         #expect(result.stderr.contains("clip-de.mkv"))
         #expect(result.stderr.contains("req_cli_401"))
@@ -126,7 +126,7 @@ struct CLITests {
         let server = try await StubHTTPServer.start([.json(500, "{}")])
         defer { Task { try? await server.shutdown() } }
         let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
-        let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--dry-run", "--json", "--output", scratch.url.path], environment: env)
+        let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--dry-run", "--json", "--output", scratch.url.path], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(server.requestCount == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
@@ -144,7 +144,7 @@ struct CLITests {
         let server = try await StubHTTPServer.start([.json(200, body)])
         defer { Task { try? await server.shutdown() } }
         let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
-        let result = try CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "--output", scratch.url.path, "--progress", "json"], environment: env)
+        let result = try await CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "--output", scratch.url.path, "--progress", "json"], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
         let events = result.stderr.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -167,16 +167,16 @@ struct CLITests {
         defer { Task { try? await server.shutdown() } }
         let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
 
-        let flat = try CommandRunner.run(["transcribe", scratch.path("media/season"), "--json"], environment: env)
+        let flat = try await CommandRunner.run(["transcribe", scratch.path("media/season"), "--json"], environment: env)
         #expect(flat.status == 0, "\(flat.stderr)")
         #expect(try scratch.files(in: "media/season") == ["extra", "notes.txt", "one.de.srt", "one.mkv"])
         // --output makes its directory.
-        let elsewhere = try CommandRunner.run(["transcribe", scratch.path("media/season"), "--output", scratch.path("subs/new"), "--format", "vtt"], environment: env)
+        let elsewhere = try await CommandRunner.run(["transcribe", scratch.path("media/season"), "--output", scratch.path("subs/new"), "--format", "vtt"], environment: env)
         #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
         #expect(try scratch.files(in: "subs/new") == ["one.de.vtt"])
         #expect(try scratch.files(in: "media/season/extra") == ["two.mkv"])
 
-        let deep = try CommandRunner.run(["transcribe", scratch.path("media"), "--recursive"], environment: env)
+        let deep = try await CommandRunner.run(["transcribe", scratch.path("media"), "--recursive"], environment: env)
         #expect(deep.status == 0, "\(deep.stderr)")
         #expect(deep.stderr.contains("up to date, skipped"))
         #expect(try scratch.files(in: "media/season/extra") == ["two.de.srt", "two.mkv"])
@@ -188,7 +188,7 @@ struct CLITests {
         let server = try await StubHTTPServer.start { _, _ in .json(200, #"{"text":"x","segments":[]}"#, delay: .seconds(20)) }
         defer { Task { try? await server.shutdown() } }
         let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
-        let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--output", scratch.url.path, "--language", "en"],
+        let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--output", scratch.url.path, "--language", "en"],
                                            environment: env) { process in
             let deadline = Date().addingTimeInterval(15)
             while server.requestCount == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
@@ -199,29 +199,29 @@ struct CLITests {
         #expect(try scratch.files().isEmpty)
     }
 
-    @Test func probeShowsTracksAsTableAndJSON() throws {
+    @Test func probeShowsTracksAsTableAndJSON() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = CommandRunner.environment([:], cache: scratch.cache)
-        let table = try CommandRunner.run(["probe", Samples.url("clip-de.mkv").path], environment: env)
+        let table = try await CommandRunner.run(["probe", Samples.url("clip-de.mkv").path], environment: env)
         #expect(table.status == 0)
         #expect(table.stdout.contains("deu"))
         #expect(table.stdout.contains("aac"))
         #expect(table.stdout.contains("h264"))
-        let json = try CommandRunner.run(["probe", "--json", Samples.url("talk-en.mp4").path], environment: env)
+        let json = try await CommandRunner.run(["probe", "--json", Samples.url("talk-en.mp4").path], environment: env)
         let decoded = try JSONDecoder().decode([MediaInfo].self, from: json.stdoutData)
         #expect(decoded.first?.audioStreams.first?.sampleRate == 24_000)
-        let missing = try CommandRunner.run(["probe", scratch.path("nope.mkv")], environment: env)
+        let missing = try await CommandRunner.run(["probe", scratch.path("nope.mkv")], environment: env)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("nope.mkv"))
     }
 
-    @Test func extractWritesTheTrackAsThePipelineHearsIt() throws {
+    @Test func extractWritesTheTrackAsThePipelineHearsIt() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = CommandRunner.environment([:], cache: scratch.cache)
         let output = scratch.path("clip.wav")
-        let result = try CommandRunner.run(["extract", Samples.url("clip-de.mkv").path, "-o", output, "--audio-language", "ger"], environment: env)
+        let result = try await CommandRunner.run(["extract", Samples.url("clip-de.mkv").path, "-o", output, "--audio-language", "ger"], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
         let reader = try AudioReader(path: output)
         #expect(reader.sampleRate == 16_000)
@@ -230,12 +230,12 @@ struct CLITests {
         let samples = try #require(reader.expectedSampleCount)
         #expect(abs(samples * 1000 / 16_000 - expected) < 150)
         #expect(try scratch.files() == ["clip.wav"])
-        let bad = try CommandRunner.run(["extract", Samples.url("clip-de.mkv").path, "-o", scratch.path("x.wav"), "--track", "7"], environment: env)
+        let bad = try await CommandRunner.run(["extract", Samples.url("clip-de.mkv").path, "-o", scratch.path("x.wav"), "--track", "7"], environment: env)
         #expect(bad.status == 1)
         #expect(try scratch.files() == ["clip.wav"])
     }
 
-    @Test func lintReportsViolationsWithExitOneAndJSON() throws {
+    @Test func lintReportsViolationsWithExitOneAndJSON() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = CommandRunner.environment([:], cache: scratch.cache)
@@ -243,12 +243,12 @@ struct CLITests {
         let bad = "1\n00:00:01,000 --> 00:00:01,300\nThis line is far too long to read comfortably at a glance on screen.\n"
         try good.write(toFile: scratch.path("good.srt"), atomically: true, encoding: .utf8)
         try bad.write(toFile: scratch.path("bad.srt"), atomically: true, encoding: .utf8)
-        let ok = try CommandRunner.run(["lint", scratch.path("good.srt")], environment: env)
+        let ok = try await CommandRunner.run(["lint", scratch.path("good.srt")], environment: env)
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
-        let failing = try CommandRunner.run(["lint", scratch.path("bad.srt")], environment: env)
+        let failing = try await CommandRunner.run(["lint", scratch.path("bad.srt")], environment: env)
         #expect(failing.status == 1)
         #expect(failing.stdout.contains("cue 1"))
-        let json = try CommandRunner.run(["lint", "--json", scratch.path("bad.srt")], environment: env)
+        let json = try await CommandRunner.run(["lint", "--json", scratch.path("bad.srt")], environment: env)
         let decoded = try #require(try JSONSerialization.jsonObject(with: json.stdoutData) as? [[String: Any]])
         #expect(((decoded.first?["violations"] as? [Any])?.count ?? 0) >= 2)
     }
@@ -264,11 +264,11 @@ struct CLIBackendTests {
         return CommandRunner.environment(extra, cache: scratch.cache)
     }
 
-    @Test func transcribeWritesBothFormatsNamedByDetectedLanguageThenSkips() throws {
+    @Test func transcribeWritesBothFormatsNamedByDetectedLanguageThenSkips() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = try environment(scratch)
-        let result = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "both", "--output", scratch.url.path, "--json"], environment: env)
+        let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "both", "--output", scratch.url.path, "--json"], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try scratch.files() == ["talk-en.en.srt", "talk-en.en.vtt"])
         let srt = try String(contentsOfFile: scratch.path("talk-en.en.srt"), encoding: .utf8)
@@ -284,40 +284,40 @@ struct CLIBackendTests {
         }
         #expect(input["language"] as? String == "en")
 
-        let again = try CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "both", "--output", scratch.url.path], environment: env)
+        let again = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "both", "--output", scratch.url.path], environment: env)
         #expect(again.status == 0)
         #expect(again.stderr.contains("skipped"))
     }
 
-    @Test func batchWithOneBadFileWritesTheGoodOnesAndExitsOne() throws {
+    @Test func batchWithOneBadFileWritesTheGoodOnesAndExitsOne() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = try environment(scratch)
         FileManager.default.createFile(atPath: scratch.path("broken.mp4"), contents: Data(repeating: 7, count: 5000))
         let out = scratch.url.appendingPathComponent("out").path
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let result = try CommandRunner.run(["translate", scratch.path("broken.mp4"), Samples.url("clip-de.mkv").path, "--output", out], environment: env)
+        let result = try await CommandRunner.run(["translate", scratch.path("broken.mp4"), Samples.url("clip-de.mkv").path, "--output", out], environment: env)
         #expect(result.status == 1)
         #expect(result.stderr.contains("broken.mp4"))
         #expect(result.stderr.contains("1 done"))
         #expect(try scratch.files(in: "out") == ["clip-de.en.srt"])
     }
 
-    @Test func transcribeToStdout() throws {
+    @Test func transcribeToStdout() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let result = try CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "-o", "-", "--format", "vtt", "--language", "de"], environment: try environment(scratch))
+        let result = try await CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "-o", "-", "--format", "vtt", "--language", "de"], environment: try environment(scratch))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("WEBVTT"))
         #expect(result.stdout.lowercased().contains("berlin"))
     }
 
     @Test(.enabled(if: LocalBackend.speechURL != nil || LocalBackend.isRequired))
-    func speakTextAndSubtitleFileToWAV() throws {
+    func speakTextAndSubtitleFileToWAV() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = try environment(scratch)
-        let result = try CommandRunner.run(["speak", "Subtitles make video better for everyone.", "-o", scratch.path("hello.wav")], environment: env)
+        let result = try await CommandRunner.run(["speak", "Subtitles make video better for everyone.", "-o", scratch.path("hello.wav")], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
         let reader = try AudioReader(path: scratch.path("hello.wav"))
         let samples = try #require(reader.expectedSampleCount)
@@ -327,7 +327,7 @@ struct CLIBackendTests {
         let talk = try Samples.text("talk-en.txt").replacingOccurrences(of: "\n", with: " ")
         let long = String(repeating: talk + " ", count: 4_200 / talk.count + 1)
         #expect(long.count > 4_096)
-        let joined = try CommandRunner.run(["speak", "-o", scratch.path("long.flac")], environment: env, stdin: Data(long.utf8))
+        let joined = try await CommandRunner.run(["speak", "-o", scratch.path("long.flac")], environment: env, stdin: Data(long.utf8))
         #expect(joined.status == 0, "\(joined.stderr)")
         let longReader = try AudioReader(path: scratch.path("long.flac"))
         #expect(longReader.stream.codec == "flac")
@@ -336,7 +336,7 @@ struct CLIBackendTests {
 
         let srt = "1\n00:00:00,500 --> 00:00:02,000\nHello there.\n\n2\n00:00:05,000 --> 00:00:07,000\nSee you soon.\n"
         try srt.write(toFile: scratch.path("cues.srt"), atomically: true, encoding: .utf8)
-        let fromCues = try CommandRunner.run(["speak", "--input", scratch.path("cues.srt"), "-o", scratch.path("cues.wav")], environment: env)
+        let fromCues = try await CommandRunner.run(["speak", "--input", scratch.path("cues.srt"), "-o", scratch.path("cues.wav")], environment: env)
         #expect(fromCues.status == 0, "\(fromCues.stderr)")
         let timed = try AudioReader(path: scratch.path("cues.wav"))
         // The second cue's speech starts at 5 s, so the track is longer than 5.5 s.

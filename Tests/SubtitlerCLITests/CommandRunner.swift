@@ -3,7 +3,7 @@ import Testing
 
 /// Runs the built `subtitler` binary.
 struct CommandRunner {
-    struct Outcome {
+    struct Outcome: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String
@@ -50,9 +50,22 @@ struct CommandRunner {
         return environment
     }
 
-    /// Runs the binary to completion.
+    /// Runs the binary to completion on a thread of its own: waiting for a child process must not block
+    /// Swift's cooperative threads, which the in-process stub servers need to answer it.
     static func run(_ arguments: [String], environment: [String: String], stdin: Data? = nil,
-                    unprivileged: Bool = false, onStart: ((Process) -> Void)? = nil) throws -> Outcome {
+                    unprivileged: Bool = false, onStart: (@Sendable (Process) -> Void)? = nil) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result {
+                    try runBlocking(arguments, environment: environment, stdin: stdin, unprivileged: unprivileged, onStart: onStart)
+                })
+            }
+            thread.start()
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String], stdin: Data?,
+                                    unprivileged: Bool, onStart: (@Sendable (Process) -> Void)?) throws -> Outcome {
         let process = Process()
         if unprivileged && geteuid() == 0 {
             // Root reads every file; run as nobody so permissions apply (setpriv is in util-linux).
