@@ -264,7 +264,7 @@ public struct Subtitler: Sendable {
             let summary = ChunkSummary(
                 index: index, start: raw.startSample * 1000 / rate, duration: Int64(raw.samples.count) * 1000 / rate,
                 bytes: encoded.data.count, requestBytes: requestBytes, endsInSilence: raw.endsInSilence, cached: false)
-            return [EncodedChunk(summary: summary, audio: encoded.data, encoding: options.uploadEncoding)]
+            return [EncodedChunk(summary: summary, audio: encoded.data)]
         }
         // Split in the quietest stretch of the middle third, on a frame boundary.
         let firstFrame = Int(raw.startSample / Int64(frameLength))
@@ -444,7 +444,6 @@ public struct PlanSummary: Sendable, Codable {
 struct EncodedChunk: Sendable {
     var summary: ChunkSummary
     var audio: [UInt8]
-    var encoding: AudioEncoding
 }
 
 struct ChunkOutcome: Sendable {
