@@ -231,23 +231,10 @@ struct PCMAudio: Sendable {
         }
     }
 
-    /// A 16-bit mono WAV file.
-    var wav: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(44 + samples.count * 2)
-        func put32(_ v: Int) { out += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)] }
-        func put16(_ v: Int) { out += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
-        out += Array("RIFF".utf8); put32(36 + samples.count * 2); out += Array("WAVEfmt ".utf8)
-        put32(16); put16(1); put16(1); put32(sampleRate); put32(sampleRate * 2); put16(2); put16(16)
-        out += Array("data".utf8); put32(samples.count * 2)
-        for sample in samples { put16(Int(UInt16(bitPattern: sample))) }
-        return out
-    }
-
     /// The audio in a speech format: WAV and PCM directly, the rest through the media layer's encoders.
     func encoded(as format: SpeechFormat) throws -> [UInt8] {
         switch format {
-        case .wav: return wav
+        case .wav: return try AudioEncoder.encode(samples, sampleRate: sampleRate, as: .wav).data
         case .pcm: return samples.flatMap { [UInt8(UInt16(bitPattern: $0) & 0xFF), UInt8(UInt16(bitPattern: $0) >> 8)] }
         case .flac: return try AudioEncoder.encode(samples, sampleRate: sampleRate, as: .flac).data
         case .mp3: return try AudioEncoder.encode(samples, sampleRate: sampleRate, as: .mp3).data

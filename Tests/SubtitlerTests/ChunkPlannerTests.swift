@@ -115,7 +115,7 @@ struct SpeechAudioTests {
     @Test func wavRoundTripsAndEncodesForOtherDecoders() throws {
         let samples = (0..<22_050).map { Int16(clamping: Int(8_000 * sin(Double($0) * 2 * .pi * 440 / 22_050))) }
         let audio = PCMAudio(sampleRate: 22_050, samples: samples)
-        let back = try PCMAudio(wav: audio.wav)
+        let back = try PCMAudio(wav: audio.encoded(as: .wav))
         #expect(back.sampleRate == 22_050)
         #expect(back.samples == samples)
         #expect(try audio.encoded(as: .pcm).count == samples.count * 2)
@@ -129,8 +129,9 @@ struct SpeechAudioTests {
     }
 
     @Test func wavWithUnknownDataSizeRunsToTheEnd() throws {
-        var bytes = PCMAudio(sampleRate: 16_000, samples: [1, 2, 3, 4]).wav
-        bytes.replaceSubrange(40..<44, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        var bytes = try PCMAudio(sampleRate: 16_000, samples: [1, 2, 3, 4]).encoded(as: .wav)
+        let data = try #require((0..<(bytes.count - 4)).first { bytes[$0..<($0 + 4)].elementsEqual("data".utf8) })
+        bytes.replaceSubrange((data + 4)..<(data + 8), with: [0xFF, 0xFF, 0xFF, 0xFF])
         #expect(try PCMAudio(wav: bytes).samples == [1, 2, 3, 4])
         #expect(throws: SpeechError.self) { try PCMAudio(wav: Array("not a wave file".utf8)) }
     }
