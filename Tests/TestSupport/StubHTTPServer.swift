@@ -84,12 +84,7 @@ public final class StubHTTPServer: Sendable {
             headers: [(name: String, value: String)] = [],
             delay: Duration = .zero
         ) -> Response {
-            Response(
-                status: status,
-                headers: [("content-type", "application/json")] + headers,
-                chunks: [Array(body.utf8)],
-                delay: delay
-            )
+            utf8(status, body, contentType: "application/json", headers: headers, delay: delay)
         }
 
         /// A plain-text response.
@@ -99,12 +94,13 @@ public final class StubHTTPServer: Sendable {
             headers: [(name: String, value: String)] = [],
             delay: Duration = .zero
         ) -> Response {
-            Response(
-                status: status,
-                headers: [("content-type", "text/plain; charset=utf-8")] + headers,
-                chunks: [Array(body.utf8)],
-                delay: delay
-            )
+            utf8(status, body, contentType: "text/plain; charset=utf-8", headers: headers, delay: delay)
+        }
+
+        private static func utf8(
+            _ status: Int, _ body: String, contentType: String, headers: [(name: String, value: String)], delay: Duration
+        ) -> Response {
+            Response(status: status, headers: [("content-type", contentType)] + headers, chunks: [Array(body.utf8)], delay: delay)
         }
 
         /// A binary response, optionally split into chunks sent with `chunkDelay` between them.
