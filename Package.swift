@@ -12,6 +12,10 @@ let package = Package(
     products: [
         .executable(name: "subtitler", targets: ["SubtitlerCLI"]),
         .library(name: "Subtitler", targets: ["Subtitler"]),
+        // Every module that appears in the library's public signatures is a product of its own.
+        .library(name: "MediaAudio", targets: ["MediaAudio"]),
+        .library(name: "OpenAIAudio", targets: ["OpenAIAudio"]),
+        .library(name: "Subtitles", targets: ["Subtitles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

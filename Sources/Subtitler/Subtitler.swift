@@ -162,8 +162,8 @@ public struct Subtitler: Sendable {
         // Merge and shape.
         let sampleRate = Int64(reader.sampleRate)
         let frameDuration = Int64(producer.meter.frameLength) * 1000 / sampleRate
-        let speech = SpeechDetector.speechFrames(from: producer.energies)
-        let onsets = SpeechDetector.speechFrames(from: producer.energies, hangoverFrames: 0)
+        let speech = EnergySpeechDetector.speechFrames(from: producer.energies)
+        let onsets = EnergySpeechDetector.speechFrames(from: producer.energies, hangoverFrames: 0)
         let activity = SpeechActivity(frameDuration: frameDuration, isSpeech: speech)
         var chunks: [TranscriptChunk] = []
         var hasWords = false

@@ -24,7 +24,7 @@ struct BackendPipelineTests {
             meter.append(block.samples)
             if meter.energies.count > 500 { break }
         }
-        let speech = SpeechDetector.speechFrames(from: meter.energies, hangoverFrames: 0)
+        let speech = EnergySpeechDetector.speechFrames(from: meter.energies, hangoverFrames: 0)
         let frame = try #require(speech.firstIndex(of: true))
         return Int64(frame) * 20
     }

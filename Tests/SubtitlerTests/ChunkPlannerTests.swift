@@ -73,7 +73,7 @@ struct ChunkPlannerTests {
     @Test func speechDetectorMarksLoudFramesWithHangover() {
         var map = [Float](repeating: -70, count: 200)
         for i in 100..<120 { map[i] = -20 }
-        let speech = SpeechDetector.speechFrames(from: map, hangoverFrames: 5)
+        let speech = EnergySpeechDetector.speechFrames(from: map, hangoverFrames: 5)
         #expect(!speech[50])
         #expect(speech[96] && !speech[94])
         #expect(speech[110])
