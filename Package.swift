@@ -53,6 +53,7 @@ let package = Package(
                 "MediaAudio", "OpenAIAudio", "Subtitles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

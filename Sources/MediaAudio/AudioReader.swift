@@ -65,9 +65,18 @@ public final class AudioReader {
     ///   - blockSize: Samples per block (default one second at 16 kHz).
     /// - Throws: `MediaError`: `.fileNotFound`, `.permissionDenied`, `.notMediaFile`, `.noAudioStream`,
     ///   `.trackNotFound`, `.decoderNotFound`, `.decodeFailed` (nothing decodes), `.invalidArgument`.
-    public init(
+    public convenience init(
         path: String, track: TrackSelection = .automatic, sampleRate: Int = 16_000, blockSize: Int = 16_000
     ) throws(MediaError) {
+        try self.init(source: .file(path), track: track, sampleRate: sampleRate, blockSize: blockSize)
+    }
+
+    /// Opens a source (a file, or bytes in memory, optionally headerless PCM), selects a track and primes the
+    /// decoder; see ``init(path:track:sampleRate:blockSize:)``.
+    public init(
+        source: MediaSource, track: TrackSelection = .automatic, sampleRate: Int = 16_000, blockSize: Int = 16_000
+    ) throws(MediaError) {
+        let path = source.name
         guard (1000...384_000).contains(sampleRate) else {
             throw MediaError(
                 .invalidArgument, path: path, operation: "open audio reader",
@@ -77,7 +86,7 @@ public final class AudioReader {
             throw MediaError(
                 .invalidArgument, path: path, operation: "open audio reader", message: "block size must be positive")
         }
-        let input = try InputFile(path: path)
+        let input = try InputFile(source: source)
         let chosen = try track.resolve(in: input.info)
         let decoder = try AudioDecoder(input: input, streamIndex: chosen.index, outputRate: sampleRate)
         try decoder.prime()

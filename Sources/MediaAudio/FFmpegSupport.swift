@@ -19,11 +19,15 @@ enum FFmpegSupport {
         return String(cString: pointer)
     }
 
-    /// The URL to hand to FFmpeg for a local path. The `file:` prefix keeps a path such as `a:b.mp4` from being
-    /// taken for an unknown protocol; anything that already looks like a URL passes through unchanged.
+    /// The URL to hand to FFmpeg for a local path: always `file:` + the path, so nothing in a path (`http://…`,
+    /// `concat:`, `a:b.mp4`) is ever taken for another protocol.
     static func url(forPath path: String) -> String {
-        if path.contains("://") || path.hasPrefix("file:") { return path }
-        return "file:" + path
+        "file:" + path
+    }
+
+    /// Why `path` is not a local file path, or nil: a path that looks like a URL is refused rather than opened.
+    static func urlProblem(_ path: String) -> String? {
+        path.contains("://") ? "not a local file: URLs are never fetched; name a file on this machine" : nil
     }
 
     /// Whether a timestamp is set.

@@ -17,34 +17,102 @@ final class InputFile {
     private(set) var context: UnsafeMutablePointer<AVFormatContext>
     let info: MediaInfo
 
-    init(path: String) throws(MediaError) {
+    /// The custom I/O of a memory source (freed after the demuxer) and the reader it calls.
+    private var customIO: UnsafeMutablePointer<AVIOContext>?
+    private var reader: Unmanaged<MemoryReader>?
+
+    convenience init(path: String) throws(MediaError) {
+        try self.init(source: .file(path))
+    }
+
+    init(source: MediaSource) throws(MediaError) {
         MediaLogging.ensureConfigured()
+        let path = source.name
         self.path = path
-        if path.isEmpty {
-            throw MediaError(.invalidArgument, path: path, operation: "open", message: "empty path")
-        }
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
-        var rc = avformat_open_input(&ctx, FFmpegSupport.url(forPath: path), nil, nil)
+        var options: OpaquePointer? = nil
+        defer { av_dict_free(&options) }
+        var memoryIO: UnsafeMutablePointer<AVIOContext>?
+        var memoryReader: Unmanaged<MemoryReader>?
+        var url: String
+        switch source.location {
+        case .file(let file):
+            if file.isEmpty {
+                throw MediaError(.invalidArgument, path: path, operation: "open", message: "empty path")
+            }
+            if let problem = FFmpegSupport.urlProblem(file) {
+                throw MediaError(.invalidArgument, path: path, operation: "open", message: problem)
+            }
+            url = FFmpegSupport.url(forPath: file)
+        case .memory(let bytes):
+            guard let allocated = avformat_alloc_context() else {
+                throw MediaError(.ioFailed, path: path, operation: "open", message: "out of memory")
+            }
+            ctx = allocated
+            let reader = Unmanaged.passRetained(MemoryReader(bytes))
+            let size: Int32 = 64 * 1024
+            guard let buffer = av_malloc(Int(size))?.assumingMemoryBound(to: UInt8.self),
+                  let io = avio_alloc_context(buffer, size, 0, reader.toOpaque(), memoryRead, nil, memoryReadSeek) else {
+                reader.release()
+                avformat_free_context(allocated)
+                throw MediaError(.ioFailed, path: path, operation: "open", message: "out of memory")
+            }
+            memoryReader = reader
+            memoryIO = io
+            allocated.pointee.pb = io
+            allocated.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+            url = ""
+        }
+        // Only the file protocol: a playlist or concat file cannot make FFmpeg open network URLs either.
+        av_dict_set(&options, "protocol_whitelist", "file", 0)
+        var format: UnsafePointer<AVInputFormat>? = nil
+        if let raw = source.rawPCM {
+            if let problem = raw.problem {
+                Self.free(&memoryIO, memoryReader)
+                avformat_free_context(ctx)
+                throw MediaError(.invalidArgument, path: path, operation: "open", message: problem)
+            }
+            format = UnsafePointer(av_find_input_format("s16le"))
+            av_dict_set(&options, "sample_rate", String(raw.sampleRate), 0)
+            av_dict_set(&options, "ch_layout", raw.channels == 1 ? "mono" : raw.channels == 2 ? "stereo" : "\(raw.channels)c", 0)
+        }
+        var rc = avformat_open_input(&ctx, url, format, &options)
         guard rc >= 0, let opened = ctx else {
+            // On failure FFmpeg has freed the context; our custom I/O is ours to free.
+            Self.free(&memoryIO, memoryReader)
             // A directory opens as EISDIR or as invalid data depending on the protocol; say what it is.
             throw MediaError.input(rc, path: path, operation: "open")
         }
         rc = avformat_find_stream_info(opened, nil)
         if rc < 0 {
             avformat_close_input(&ctx)
+            Self.free(&memoryIO, memoryReader)
             throw MediaError.input(rc, path: path, operation: "read stream info")
         }
         if opened.pointee.nb_streams == 0 {
             avformat_close_input(&ctx)
+            Self.free(&memoryIO, memoryReader)
             throw MediaError(.notMediaFile, path: path, operation: "read stream info", message: "no streams found")
         }
         context = opened
         info = InputFile.makeInfo(opened, path: path)
+        customIO = memoryIO
+        reader = memoryReader
+    }
+
+    /// Frees a memory source's I/O context (and its buffer) and releases its reader.
+    private static func free(_ io: inout UnsafeMutablePointer<AVIOContext>?, _ reader: Unmanaged<MemoryReader>?) {
+        if let context = io {
+            av_freep(&context.pointee.buffer)
+            avio_context_free(&io)
+        }
+        reader?.release()
     }
 
     deinit {
         var ctx: UnsafeMutablePointer<AVFormatContext>? = context
         avformat_close_input(&ctx)
+        Self.free(&customIO, reader)
     }
 
     /// The `AVStream` at `index`.

@@ -11,8 +11,9 @@ public let maxRequestBodyBytes = 26_214_400
 
 /// Where and how ``OpenAIAudioClient`` talks to an OpenAI-compatible server.
 ///
-/// Every default matches the official OpenAI SDKs: base URL `https://api.openai.com/v1`,
-/// two retries (three attempts in all) and a 600 s request timeout.
+/// The defaults match the official OpenAI SDKs (base URL `https://api.openai.com/v1`, two retries, three attempts in
+/// all, and a 600 s request timeout), except that an attempt that timed out while the server was still working is
+/// not retried (``retriesTimedOutRequests``).
 public struct OpenAIConfiguration: Sendable {
     /// The base URL of the transcription and translation endpoints, for example `https://api.openai.com/v1`.
     public var baseURL: String
@@ -35,6 +36,12 @@ public struct OpenAIConfiguration: Sendable {
     public var maxRetries: Int
     /// Delays between retries; change it in tests to avoid real waits.
     public var backoff: RetryBackoff
+    /// Whether an attempt that ran out of ``requestTimeout`` while the server was still working (connection up, no
+    /// complete answer yet) is retried. Off by default, unlike the official SDKs: a self-hosted server that works one
+    /// request at a time does not notice a dropped client, so a retry would make it do the same work again behind
+    /// the first. Size ``requestTimeout`` to the work instead (``OpenAIAudioClient/withRequestTimeout(_:)``).
+    /// Connection failures, including connect timeouts, are always retried.
+    public var retriesTimedOutRequests: Bool
 
     /// Creates a configuration.
     ///
@@ -66,6 +73,7 @@ public struct OpenAIConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.maxRetries = max(0, maxRetries)
         self.backoff = RetryBackoff()
+        self.retriesTimedOutRequests = false
     }
 
     /// Reads a configuration from the environment variables the official SDKs read.

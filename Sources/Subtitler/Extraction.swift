@@ -39,8 +39,8 @@ public enum AudioExtraction {
         } catch {
             throw .media(error)
         }
-        let temporary = output.deletingLastPathComponent()
-            .appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp.\(encoding.fileExtension)")
+        TemporaryFile.removeLeftovers(for: output)
+        let temporary = TemporaryFile.url(for: output, extraExtension: encoding.fileExtension)
         var written: Int64 = 0
         do {
             let writer = try AudioFileWriter(path: temporary.path, encoding: encoding, sampleRate: sampleRate)

@@ -1,5 +1,6 @@
 import Foundation
 import MediaAudio
+import OpenAIAudio
 import Subtitles
 
 /// What to ask the API for.
@@ -19,27 +20,14 @@ public enum ModelStrategy: String, Sendable, Codable {
     /// gpt-4o-transcribe-diarize: diarized_json with chunking_strategy=auto; speakers flow into cues.
     case diarized
 
-    /// The strategy for a model name. Unknown names are treated like whisper-1 (OpenAI-compatible servers
-    /// usually serve Whisper models under their own names).
+    /// The strategy for a model name, from the API client's model catalogue. Unknown names are treated like
+    /// whisper-1 (OpenAI-compatible servers usually serve Whisper models under their own names).
     public init(model: String) {
-        switch model {
-        case let m where m.hasPrefix("gpt-4o-transcribe-diarize"): self = .diarized
-        case let m where m.hasPrefix("gpt-4o-transcribe") || m.hasPrefix("gpt-4o-mini-transcribe"): self = .textOnly
-        default: self = .timestamped
+        switch AudioModel.named(model).timing {
+        case .segmentsAndWords: self = .timestamped
+        case .textOnly: self = .textOnly
+        case .diarizedSegments: self = .diarized
         }
-    }
-
-    /// The longest audio one request may carry for `model`, in milliseconds (nil when there is no cap).
-    public static func durationCap(forModel model: String) -> Milliseconds? {
-        if model.hasPrefix("gpt-4o-transcribe-diarize") { return 1_400_000 }
-        if model.hasPrefix("gpt-4o-transcribe") || model.hasPrefix("gpt-4o-mini-transcribe") { return 1_500_000 }
-        return nil
-    }
-
-    /// Estimated price in US dollars per minute of audio for `model` (OpenAI's list prices).
-    public static func pricePerMinute(forModel model: String) -> Double {
-        if model.hasPrefix("gpt-4o-mini-transcribe") { return 0.003 }
-        return 0.006
     }
 }
 
@@ -66,7 +54,7 @@ public struct SubtitleOptions: Sendable {
     /// A hard cap on chunk duration in milliseconds; nil uses the model's cap.
     public var maxChunkDuration: Milliseconds?
     /// The request-body limit in bytes; chunks are split until their upload fits.
-    public var maxRequestBytes: Int = 26_214_400
+    public var maxRequestBytes: Int = maxRequestBodyBytes
     /// How many requests may be in flight at once.
     public var concurrency: Int = 4
     /// The style profile cues are shaped to.
@@ -77,6 +65,8 @@ public struct SubtitleOptions: Sendable {
     public var allowsGaps = false
     /// Read and write the resume cache.
     public var usesCache = true
+    /// How long one request may take.
+    public var requestTimeout = RequestTimeoutPolicy()
 
     /// Creates options with the defaults.
     public init() {}
@@ -96,6 +86,36 @@ public struct SubtitleOptions: Sendable {
     public var effectiveMaxChunkDuration: Milliseconds? {
         if let maxChunkDuration { return maxChunkDuration }
         if strategy == .textOnly { return 30_000 }
-        return ModelStrategy.durationCap(forModel: model)
+        return AudioModel.named(model).maxAudioMilliseconds
+    }
+}
+
+/// How long one request may wait for its answer: by default in proportion to the chunk's audio, so a slow
+/// self-hosted server gets the time it needs for a long chunk, and a request that timed out while the server was
+/// still working is not retried on top of it.
+public struct RequestTimeoutPolicy: Sendable, Hashable {
+    /// A fixed timeout for every request (`--timeout`), or nil to scale with the audio.
+    public var fixed: Duration?
+    /// The shortest scaled timeout.
+    public var floor: Duration = .seconds(120)
+    /// The longest scaled timeout.
+    public var ceiling: Duration = .seconds(3_600)
+    /// Seconds of waiting allowed per second of audio, on top of ``base``.
+    public var secondsPerAudioSecond: Int64 = 3
+    /// Time allowed for the upload and the server's start-up, whatever the audio's length.
+    public var base: Duration = .seconds(60)
+
+    /// Creates a policy: scaled by default, or fixed.
+    public init(fixed: Duration? = nil) {
+        self.fixed = fixed
+    }
+
+    /// The timeout for a request carrying `audio` milliseconds of audio: `base + 3 × audio`, between the floor and
+    /// the ceiling (a 5-minute chunk gets 16 minutes), unless a fixed timeout is set.
+    public func timeout(forAudio audio: Milliseconds) -> Duration {
+        if let fixed { return fixed }
+        let clampedAudio = min(max(audio, 0), 86_400_000)
+        let scaled = base + .milliseconds(clampedAudio * secondsPerAudioSecond)
+        return min(max(scaled, floor), ceiling)
     }
 }

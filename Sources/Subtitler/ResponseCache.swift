@@ -3,7 +3,8 @@ import Foundation
 
 /// Chunk responses stored on disk so a rerun after a crash, Ctrl-C or a failed chunk sends only what is missing.
 ///
-/// Entries live under `XDG_CACHE_HOME/subtitler` (default `~/.cache/subtitler`), directory mode 0700. Each entry
+/// Entries live under `$XDG_CACHE_HOME/subtitler` (default `~/.cache/subtitler`; a relative `XDG_CACHE_HOME` is
+/// ignored), directory mode 0700, files 0600. Each entry
 /// is named by a SHA-256 over the encoded audio and every request parameter that changes the answer; no API key
 /// or other credential is part of a key or an entry. Writes go to a temporary file that is renamed into place,
 /// so a killed process never leaves a half-written entry.
@@ -13,14 +14,7 @@ public struct ResponseCache: Sendable {
 
     /// Creates a cache in `directory`, or in the default location for `environment`.
     public init(directory: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        if let directory {
-            self.directory = directory
-        } else if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
-            self.directory = URL(fileURLWithPath: xdg).appendingPathComponent("subtitler")
-        } else {
-            let home = environment["HOME"] ?? NSHomeDirectory()
-            self.directory = URL(fileURLWithPath: home).appendingPathComponent(".cache/subtitler")
-        }
+        self.directory = directory ?? AppDirectories.cache(environment: environment)
     }
 
     /// The key for a request: the audio's content hash plus the parameters that change the answer.
@@ -46,79 +40,46 @@ public struct ResponseCache: Sendable {
     /// Stores `value` under `key` atomically.
     public func store<Value: Encodable>(_ value: Value, forKey key: String) throws {
         let target = url(forKey: key)
-        let fm = FileManager.default
-        try fm.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try? fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
-        try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true,
-                               attributes: [.posixPermissions: 0o700])
+        try AppDirectories.makePrivateDirectory(directory)
+        try AppDirectories.makePrivateDirectory(target.deletingLastPathComponent())
         let data = try JSONEncoder().encode(value)
-        try AtomicFile.write(data, to: target)
+        try AtomicFile.write(data, to: target, permissions: 0o600)
     }
 
-    /// Deletes every entry.
-    public func clear() throws {
+    /// Deletes every entry, and nothing else: only files named like entries (`xx/<64 hex digits>.json`, with their
+    /// temporary files) are removed, then the entry folders if that left them empty. Whatever else the directory
+    /// holds stays.
+    /// - Returns: how many entries were removed.
+    @discardableResult
+    public func clear() throws -> Int {
         let fm = FileManager.default
-        if fm.fileExists(atPath: directory.path) {
-            try fm.removeItem(at: directory)
-        }
-    }
-}
-
-/// Writes files so that readers see either the old file or the complete new one, never a partial file.
-public enum AtomicFile {
-    /// Writes `data` to a temporary file next to `url`, flushes it, and renames it over `url`.
-    /// - Throws: ``OutputError`` naming the file and the cause (for example a full disk).
-    public static func write(_ data: Data, to url: URL) throws(OutputError) {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw OutputError(path: url.path, errno: errno) }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += n
+        guard let folders = try? fm.contentsOfDirectory(atPath: directory.path) else { return 0 }
+        var removed = 0
+        for folder in folders where folder.count == 2 && folder.allSatisfy(\.isHexDigit) {
+            let folderURL = directory.appendingPathComponent(folder)
+            guard let names = try? fm.contentsOfDirectory(atPath: folderURL.path) else { continue }
+            for name in names where Self.isEntryName(name, folder: folder) {
+                try fm.removeItem(at: folderURL.appendingPathComponent(name))
+                if name.hasSuffix(".json") { removed += 1 }
+            }
+            if (try? fm.contentsOfDirectory(atPath: folderURL.path))?.isEmpty == true {
+                try? fm.removeItem(at: folderURL)
             }
         }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0 && failure == 0 { failure = errno }
-        if failure == 0 && rename(temporary.path, url.path) != 0 { failure = errno }
-        if failure != 0 {
-            unlink(temporary.path)
-            throw OutputError(path: url.path, errno: failure)
+        return removed
+    }
+
+    /// `<key>.json` with a 64-hex-digit key starting with `folder`, or a temporary file of one.
+    static func isEntryName(_ name: String, folder: String) -> Bool {
+        var stem = Substring(name)
+        if stem.hasPrefix(".") {
+            // `.<key>.json.<pid>.<random>.tmp`
+            guard stem.hasSuffix(".tmp"), let json = stem.range(of: ".json.") else { return false }
+            stem = stem[stem.index(after: stem.startIndex)..<json.lowerBound]
+        } else {
+            guard stem.hasSuffix(".json") else { return false }
+            stem = stem.dropLast(5)
         }
+        return stem.count == 64 && stem.allSatisfy(\.isHexDigit) && stem.hasPrefix(folder)
     }
-
-    /// Writes `text` as UTF-8; see ``write(_:to:)-(Data,_)``.
-    public static func write(_ text: String, to url: URL) throws(OutputError) {
-        try write(Data(text.utf8), to: url)
-    }
-}
-
-/// A file could not be written.
-public struct OutputError: Error, Sendable, CustomStringConvertible {
-    /// The file that was being written.
-    public var path: String
-    /// The system's reason.
-    public var reason: String
-
-    /// Creates an error from an `errno` value.
-    public init(path: String, errno code: Int32) {
-        self.path = path
-        self.reason = String(cString: strerror(code))
-    }
-
-    /// Creates an error with a reason.
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "\(path): cannot write: \(reason)" }
 }

@@ -41,8 +41,8 @@ public struct SpeechMaker: Sendable {
             return try await client.speech(request(pieces[0], format: options.format, options: options))
         }
         let waves = try await synthesizeWAVs(pieces, options: options)
-        var joined = PCMAudio(sampleRate: waves[0].sampleRate, samples: [])
-        for wave in waves { joined.samples.append(contentsOf: try wave.resampledIfNeeded(to: joined.sampleRate)) }
+        var joined = PCMAudio(sampleRate: waves.first?.sampleRate ?? PCMAudio.defaultRate, samples: [])
+        for wave in waves { joined.samples.append(contentsOf: wave.samples) }
         return try joined.encoded(as: options.format)
     }
 
@@ -52,14 +52,14 @@ public struct SpeechMaker: Sendable {
         let texts = cues.map { $0.lines.joined(separator: " ") }
         guard texts.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { throw SpeechError.emptyInput }
         let waves = try await synthesizeWAVs(texts, options: options)
-        let rate = waves[0].sampleRate
+        let rate = waves.first?.sampleRate ?? PCMAudio.defaultRate
         var track = PCMAudio(sampleRate: rate, samples: [])
         for (cue, wave) in zip(cues, waves) {
             let start = Int(cue.start * Int64(rate) / 1000)
             if track.samples.count < start {
                 track.samples.append(contentsOf: repeatElement(0, count: start - track.samples.count))
             }
-            track.samples.append(contentsOf: try wave.resampledIfNeeded(to: rate))
+            track.samples.append(contentsOf: wave.samples)
         }
         return try track.encoded(as: options.format)
     }
@@ -72,31 +72,38 @@ public struct SpeechMaker: Sendable {
         return request
     }
 
-    /// Requests WAV for every text, a few at a time, in order.
+    /// Requests WAV for every text, a few at a time, in order, and decodes each with the media layer at one common
+    /// rate (the first answer's own rate).
     private func synthesizeWAVs(_ texts: [String], options: Options) async throws -> [PCMAudio] {
-        var results = [PCMAudio?](repeating: nil, count: texts.count)
-        try await withThrowingTaskGroup(of: (Int, PCMAudio).self) { group in
+        var answers = [[UInt8]?](repeating: nil, count: texts.count)
+        try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             var next = 0
             func launch() {
                 let index = next
                 let text = texts[index].trimmingCharacters(in: .whitespacesAndNewlines)
                 let request = request(text.isEmpty ? " " : text, format: .wav, options: options)
                 group.addTask {
-                    if text.isEmpty { return (index, PCMAudio(sampleRate: 24_000, samples: [])) }
-                    let bytes = try await client.speech(request)
-                    return (index, try PCMAudio(wav: bytes))
+                    if text.isEmpty { return (index, []) }
+                    return (index, try await client.speech(request))
                 }
                 next += 1
             }
             while next < min(texts.count, max(1, options.concurrency)) { launch() }
             while let (index, audio) = try await group.next() {
-                results[index] = audio
+                answers[index] = audio
                 if next < texts.count { launch() }
             }
         }
-        let audio = results.compactMap { $0 }
-        let rate = audio.first(where: { !$0.samples.isEmpty })?.sampleRate ?? 24_000
-        return audio.map { $0.samples.isEmpty ? PCMAudio(sampleRate: rate, samples: []) : $0 }
+        let bytes = answers.map { $0 ?? [] }
+        return try await BlockingWork.run("decode speech") {
+            var rate: Int?
+            return try bytes.enumerated().map { index, wav -> PCMAudio in
+                if wav.isEmpty { return PCMAudio(sampleRate: rate ?? PCMAudio.defaultRate, samples: []) }
+                let audio = try PCMAudio(speech: wav, name: "speech for text \(index + 1)", sampleRate: rate)
+                rate = rate ?? audio.sampleRate
+                return audio
+            }
+        }
     }
 
     /// Splits text into pieces of at most `maxCharacters`, at sentence ends where possible, then at clause
@@ -175,59 +182,23 @@ struct PCMAudio: Sendable {
         self.samples = samples
     }
 
-    /// Reads a 16-bit PCM WAV file (mono, or downmixed when it has more channels).
-    init(wav bytes: [UInt8]) throws {
-        func u32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
-        func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
-        guard bytes.count >= 12, bytes[0..<4].elementsEqual("RIFF".utf8), bytes[8..<12].elementsEqual("WAVE".utf8) else {
-            throw SpeechError.invalidAudio("not a WAV file")
-        }
-        var offset = 12
-        var channels = 1
-        var rate = 0
-        var bits = 0
-        while offset + 8 <= bytes.count {
-            let id = String(decoding: bytes[offset..<offset + 4], as: UTF8.self)
-            var size = u32(offset + 4)
-            let body = offset + 8
-            if id == "fmt " && body + 16 <= bytes.count {
-                channels = max(1, u16(body + 2))
-                rate = u32(body + 4)
-                bits = u16(body + 14)
-            } else if id == "data" {
-                // Streaming servers write an unknown size (0 or 0xFFFFFFFF): the data runs to the end.
-                if size == 0xFFFF_FFFF || body + size > bytes.count || (size == 0 && body < bytes.count) { size = bytes.count - body }
-                guard bits == 16, rate > 0 else { throw SpeechError.invalidAudio("not 16-bit PCM") }
-                let frameCount = size / (2 * channels)
-                var samples = [Int16](repeating: 0, count: frameCount)
-                for frame in 0..<frameCount {
-                    var sum = 0
-                    for channel in 0..<channels {
-                        let at = body + (frame * channels + channel) * 2
-                        sum += Int(Int16(bitPattern: UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8))
-                    }
-                    samples[frame] = Int16(sum / channels)
-                }
-                self.sampleRate = rate
-                self.samples = samples
-                return
-            }
-            offset = body + size + (size & 1)
-        }
-        throw SpeechError.invalidAudio("no data chunk")
-    }
+    /// The rate used when no answer says otherwise (OpenAI's speech rate).
+    static let defaultRate = 24_000
 
-    /// The samples at `rate` (linear interpolation; speech pieces from one server share a rate in practice).
-    func resampledIfNeeded(to rate: Int) throws -> [Int16] {
-        guard rate != sampleRate, !samples.isEmpty else { return samples }
-        let count = Int(Int64(samples.count) * Int64(rate) / Int64(sampleRate))
-        return (0..<count).map { i in
-            let position = Int64(i) * Int64(sampleRate)
-            let index = Int(position / Int64(rate))
-            let fraction = Double(position % Int64(rate)) / Double(rate)
-            let a = Double(samples[min(index, samples.count - 1)])
-            let b = Double(samples[min(index + 1, samples.count - 1)])
-            return Int16(clamping: Int((a + (b - a) * fraction).rounded()))
+    /// Decodes a speech server's answer (any format the media layer reads; servers send WAV) to mono at
+    /// `sampleRate`, or at the answer's own rate (kept within 8–48 kHz) when nil.
+    /// - Throws: ``SpeechError/invalidAudio(_:)`` naming the piece and the cause.
+    init(speech bytes: [UInt8], name: String, sampleRate: Int?) throws {
+        do {
+            let probe = try AudioReader(source: .memory(bytes, name: name), sampleRate: sampleRate ?? Self.defaultRate)
+            let native = probe.stream.sampleRate.map { min(max($0, 8_000), 48_000) } ?? Self.defaultRate
+            let rate = sampleRate ?? native
+            let reader = rate == probe.sampleRate
+                ? probe : try AudioReader(source: .memory(bytes, name: name), sampleRate: rate)
+            self.sampleRate = rate
+            self.samples = try reader.readAll()
+        } catch {
+            throw SpeechError.invalidAudio("\(name): \(error.description)")
         }
     }
 

@@ -31,7 +31,21 @@ public struct Subtitler: Sendable {
 
     // MARK: - Planning
 
-    /// Decodes and plans a file without sending anything: the chunks, their sizes and the estimated cost.
+    /// Decodes and plans a file without sending anything, on the blocking-work pool: the chunks, their sizes and
+    /// the estimated cost.
+    /// - Throws: ``SubtitlerError`` for unreadable media.
+    public func planAsync(for path: String, options: SubtitleOptions = SubtitleOptions()) async throws(SubtitlerError) -> PlanSummary {
+        do {
+            return try await BlockingWork.run("plan") { try self.plan(for: path, options: options) }
+        } catch let error as SubtitlerError {
+            throw error
+        } catch {
+            throw .cancelled(path: path)
+        }
+    }
+
+    /// Decodes and plans a file without sending anything: the chunks, their sizes and the estimated cost. Blocks
+    /// the calling thread while it decodes; from async code use ``planAsync(for:options:)``.
     /// - Throws: ``SubtitlerError`` for unreadable media.
     public func plan(for path: String, options: SubtitleOptions = SubtitleOptions()) throws(SubtitlerError) -> PlanSummary {
         let producer = try makeProducer(path: path, options: options)
@@ -53,7 +67,7 @@ public struct Subtitler: Sendable {
         let minutes = Double(duration) / 60_000
         return PlanSummary(
             input: path, chunks: chunks, audioDuration: duration,
-            estimatedCost: minutes * ModelStrategy.pricePerMinute(forModel: options.model),
+            estimatedCost: minutes * AudioModel.named(options.model).pricePerMinute,
             warnings: producer.warnings + producer.reader.warnings
         )
     }
@@ -64,23 +78,33 @@ public struct Subtitler: Sendable {
     /// - Parameters:
     ///   - path: the media file.
     ///   - options: model, language, style and the rest.
+    ///   - counters: where requests, retries and bytes are counted (they stay readable when the job fails).
     ///   - progress: called with progress events from any task.
     /// - Returns: shaped cues on the media timeline and the report.
     /// - Throws: ``SubtitlerError``: unreadable media, an API error that makes every chunk fail, or failed chunks.
     public func makeSubtitles(
         for path: String,
         options: SubtitleOptions = SubtitleOptions(),
+        counters: RequestCounters = RequestCounters(),
         progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }
     ) async throws(SubtitlerError) -> SubtitleResult {
         let clock = ContinuousClock()
         let began = clock.now
-        let producer = try makeProducer(path: path, options: options)
+        // Decoding and encoding block: they run on the blocking-work pool, one step at a time, from this task only.
+        let box: TaskConfined<ChunkProducer>
+        do {
+            box = try await BlockingWork.run("open") { TaskConfined(try self.makeProducer(path: path, options: options)) }
+        } catch let error as SubtitlerError {
+            throw error
+        } catch {
+            throw .cancelled(path: path)
+        }
+        let producer = box.value
         let reader = producer.reader
         let estimated = reader.expectedSampleCount.map { Int64($0) * 1000 / Int64(reader.sampleRate) }
         progress(.started(path: path, audioDuration: estimated,
                           estimatedChunks: estimated.map { max(1, Int(($0 + options.effectiveTargetChunkDuration - 1) / options.effectiveTargetChunkDuration)) } ?? 1))
 
-        let counters = Counters()
         var summaries: [ChunkSummary] = []
         var outcomes: [Int: ChunkTranscript] = [:]
         var failures: [ChunkFailure] = []
@@ -118,9 +142,14 @@ public struct Subtitler: Sendable {
                     }
                 }
 
-                while let raw = try producer.next() {
+                while true {
                     try Task.checkCancellation()
-                    let encodedChunks = try encodeToFit(raw, producer: producer, options: options, firstIndex: nextIndex)
+                    let firstIndex = nextIndex
+                    let decoded: [EncodedChunk]? = try await BlockingWork.run("decode") {
+                        guard let raw = try box.value.next() else { return nil }
+                        return try self.encodeToFit(raw, producer: box.value, options: options, firstIndex: firstIndex)
+                    }
+                    guard let encodedChunks = decoded else { break }
                     for encoded in encodedChunks {
                         summaries.append(encoded.summary)
                         progress(.chunkPlanned(index: encoded.summary.index, start: encoded.summary.start,
@@ -206,7 +235,7 @@ public struct Subtitler: Sendable {
             retries: counters.retries, bytesSent: counters.bytesSent, dropped: built.dropped, violations: built.violations,
             gaps: failures, warnings: warnings,
             wallTime: Self.milliseconds(clock.now - began),
-            estimatedCost: Double(sentAudio) / 60_000 * ModelStrategy.pricePerMinute(forModel: options.model)
+            estimatedCost: Double(sentAudio) / 60_000 * AudioModel.named(options.model).pricePerMinute
         )
         return SubtitleResult(cues: built.cues, report: report)
     }
@@ -233,7 +262,7 @@ public struct Subtitler: Sendable {
 
     // MARK: - Internals
 
-    private func makeProducer(path: String, options: SubtitleOptions) throws(SubtitlerError) -> ChunkProducer {
+    func makeProducer(path: String, options: SubtitleOptions) throws(SubtitlerError) -> ChunkProducer {
         guard options.sampleRate >= 8_000, options.sampleRate % 50 == 0 else {
             throw .media(MediaError(.invalidArgument, path: path, operation: "plan",
                                     message: "sample rate \(options.sampleRate) Hz: use a multiple of 50 Hz (20 ms frames), at least 8000"))
@@ -249,7 +278,7 @@ public struct Subtitler: Sendable {
     }
 
     /// Encodes a chunk; while its request body is over the limit, splits it in its quietest middle stretch.
-    private func encodeToFit(_ raw: RawChunk, producer: ChunkProducer, options: SubtitleOptions, firstIndex: Int) throws -> [EncodedChunk] {
+    func encodeToFit(_ raw: RawChunk, producer: ChunkProducer, options: SubtitleOptions, firstIndex: Int) throws -> [EncodedChunk] {
         let rate = Int64(producer.reader.sampleRate)
         let encoded = try AudioEncoder.encode(raw.samples, sampleRate: Int(rate), as: options.uploadEncoding)
         let index = firstIndex
@@ -305,28 +334,37 @@ public struct Subtitler: Sendable {
 
     /// Sends one chunk (or answers it from the cache). Never throws: failures come back in the outcome.
     private func send(_ chunk: EncodedChunk, language: String?, options: SubtitleOptions,
-                      counters: Counters, progress: @escaping @Sendable (ProgressEvent) -> Void) async -> ChunkOutcome {
+                      counters: RequestCounters, progress: @escaping @Sendable (ProgressEvent) -> Void) async -> ChunkOutcome {
         let index = chunk.summary.index
         if Task.isCancelled {
             return ChunkOutcome(index: index, cached: false, result: .failure(
                 OpenAIAudioError(endpoint: "audio/transcriptions", message: "the request was cancelled", kind: .cancelled)))
         }
         let request = makeRequest(audio: chunk.audio, index: index, language: language, options: options)
-        let key = ResponseCache.key(audio: chunk.audio, parameters: cacheParameters(request, options: options))
-        if options.usesCache, let cache {
-            var keys = [key]
-            if options.language == nil && language != nil {
-                // An earlier run may have sent this chunk before the language was known (its first chunk failed).
-                var undetected = request
-                undetected.language = nil
-                keys.append(ResponseCache.key(audio: chunk.audio, parameters: cacheParameters(undetected, options: options)))
-            }
-            for candidate in keys {
-                if let stored: ChunkTranscript = cache.value(forKey: candidate) {
-                    return ChunkOutcome(index: index, cached: true, result: .success(stored))
-                }
-            }
+        let parameters = cacheParameters(request, options: options)
+        var keys: [String] = []
+        var candidates = [parameters]
+        if options.language == nil && language != nil {
+            // An earlier run may have sent this chunk before the language was known (its first chunk failed).
+            var undetected = request
+            undetected.language = nil
+            candidates.append(cacheParameters(undetected, options: options))
         }
+        let cache = options.usesCache ? self.cache : nil
+        let keyParameters = candidates
+        let lookup = try? await BlockingWork.run("hash") { () -> ([String], ChunkTranscript?) in
+            let keys = keyParameters.map { ResponseCache.key(audio: chunk.audio, parameters: $0) }
+            for candidate in keys {
+                if let stored: ChunkTranscript = cache?.value(forKey: candidate) { return (keys, stored) }
+            }
+            return (keys, nil)
+        }
+        if let lookup {
+            keys = lookup.0
+            if let stored = lookup.1 { return ChunkOutcome(index: index, cached: true, result: .success(stored)) }
+        }
+        let key = keys.first ?? ResponseCache.key(audio: chunk.audio, parameters: parameters)
+        let client = self.client.withRequestTimeout(options.requestTimeout.timeout(forAudio: chunk.summary.duration))
         progress(.chunkSent(index: index))
         counters.addRequest(bytes: chunk.summary.requestBytes)
         let onRetry: @Sendable (RetryEvent) -> Void = { event in
@@ -346,8 +384,10 @@ public struct Subtitler: Sendable {
             case (.transcribe, _):
                 transcript = ChunkTranscript(try await client.transcribeVerbose(request, onRetry: onRetry))
             }
-            if options.usesCache, let cache {
-                do { try cache.store(transcript, forKey: key) } catch {
+            if let cache {
+                do {
+                    try await BlockingWork.run("cache") { try cache.store(transcript, forKey: key) }
+                } catch {
                     logger.warning("cannot write the resume cache: \(error)")
                 }
             }
@@ -496,16 +536,23 @@ struct ChunkTranscript: Sendable, Codable {
     }
 }
 
-/// Request counters shared by concurrent chunk tasks.
-final class Counters: @unchecked Sendable {
+/// Requests, retries and bytes sent by a job's concurrent chunk tasks. Pass one to
+/// ``Subtitler/makeSubtitles(for:options:counters:progress:)`` to read the figures even when the job fails.
+public final class RequestCounters: @unchecked Sendable {
     private let lock = NSLock()
     private var _requests = 0
     private var _retries = 0
     private var _bytes = 0
 
+    /// Creates counters at zero.
+    public init() {}
+
     func addRequest(bytes: Int) { lock.withLock { _requests += 1; _bytes += bytes } }
     func addRetry(bytes: Int) { lock.withLock { _retries += 1; _bytes += bytes } }
-    var requests: Int { lock.withLock { _requests } }
-    var retries: Int { lock.withLock { _retries } }
-    var bytesSent: Int { lock.withLock { _bytes } }
+    /// Requests sent (not counting retries or cached chunks).
+    public var requests: Int { lock.withLock { _requests } }
+    /// Retries after transient failures.
+    public var retries: Int { lock.withLock { _retries } }
+    /// Request-body bytes sent, retries included.
+    public var bytesSent: Int { lock.withLock { _bytes } }
 }

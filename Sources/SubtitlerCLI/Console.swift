@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Subtitler
 
@@ -24,7 +25,7 @@ enum Console {
 }
 
 /// How progress is shown.
-enum ProgressMode: String, CaseIterable {
+enum ProgressMode: String, CaseIterable, ExpressibleByArgument {
     case auto, line, json, none
 }
 

@@ -36,8 +36,8 @@ struct Speak: AsyncParsableCommand {
     @Option(help: "Speed from 0.25 to 4.0.")
     var speed: Double?
 
-    @Option(help: "Audio format: mp3, opus, aac, flac, wav or pcm (default: from the output's extension, else mp3).")
-    var format: String?
+    @Option(help: "Audio format (default: from the output's extension).")
+    var format: SpeechFormat?
 
     @Option(help: "Speech server base URL (default: SUBTITLER_SPEECH_BASE_URL, else the API base URL).")
     var baseURL: String?
@@ -45,16 +45,20 @@ struct Speak: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Environment variable holding the API key.", valueName: "name"))
     var apiKeyEnv: String = "OPENAI_API_KEY"
 
+    /// The format: `--format`, else the output's extension (`.m4a` is AAC); `-o -` without `--format` is MP3.
     var speechFormat: SpeechFormat? {
-        if let format { return SpeechFormat(rawValue: format) }
+        if let format { return format }
+        if output == "-" { return .mp3 }
         let ext = (output as NSString).pathExtension.lowercased()
         if ext == "m4a" { return .aac }
-        return SpeechFormat(rawValue: ext) ?? .mp3
+        return SpeechFormat(rawValue: ext)
     }
 
     func validate() throws {
         if text != nil && input != nil { throw ValidationError("give the text as an argument or with --input, not both") }
-        if speechFormat == nil { throw ValidationError("unknown format '\(format ?? "")'; use mp3, opus, aac, flac, wav or pcm") }
+        if speechFormat == nil {
+            throw ValidationError("cannot tell the audio format of '\(output)': name it .mp3, .opus, .aac, .m4a, .flac, .wav or .pcm, or pass --format")
+        }
         if let speed, !(0.25...4.0).contains(speed) { throw ValidationError("--speed must be between 0.25 and 4.0") }
     }
 
@@ -113,3 +117,5 @@ struct Speak: AsyncParsableCommand {
         }
     }
 }
+
+extension SpeechFormat: ExpressibleByArgument {}

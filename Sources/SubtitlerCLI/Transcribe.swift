@@ -8,6 +8,7 @@ import Subtitles
 /// Which subtitle files to write.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case srt, vtt, both
+
     var formats: [SubtitleFormat] {
         switch self {
         case .srt: [.srt]
@@ -17,43 +18,28 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// The style profile and its overrides, shared by `transcribe`, `translate` and `lint`.
-struct StyleOptions: ParsableArguments {
-    @Option(help: "Style profile: netflix or bbc.")
-    var style: String = "netflix"
+/// The encodings chunks can be uploaded in.
+enum UploadFormat: String, ExpressibleByArgument, CaseIterable {
+    case flac, wav, mp3, opus
 
-    @Option(help: "Override: maximum characters per line.")
-    var maxChars: Int?
-
-    @Option(help: "Override: maximum lines per cue.")
-    var maxLines: Int?
-
-    @Option(help: "Override: maximum reading speed, characters per second.")
-    var maxCps: Double?
-
-    func validate() throws {
-        if StyleProfile.named(style) == nil { throw ValidationError("unknown style '\(style)'; use netflix or bbc") }
-        if let maxChars, maxChars < 1 { throw ValidationError("--max-chars must be at least 1") }
-        if let maxLines, maxLines < 1 { throw ValidationError("--max-lines must be at least 1") }
-        if let maxCps, maxCps <= 0 { throw ValidationError("--max-cps must be positive") }
-    }
-
-    /// The named profile with the overrides applied.
-    var profile: StyleProfile {
-        var profile = StyleProfile.named(style) ?? .netflix
-        if let maxChars { profile.maxCharactersPerLine = maxChars }
-        if let maxLines { profile.maxLines = maxLines }
-        if let maxCps { profile.maxCharactersPerSecond = maxCps }
-        return profile
+    var encoding: AudioEncoding {
+        switch self {
+        case .flac: .flac
+        case .wav: .wav
+        case .mp3: .mp3
+        case .opus: .opus
+        }
     }
 }
 
+extension SidecarNaming.CodeStyle: ExpressibleByArgument {}
+
 /// Options shared by `transcribe` and `translate`.
 struct JobOptions: ParsableArguments {
-    @Argument(help: "Media files, or directories of media files.")
+    @Argument(help: "Media files, or directories of media files (put -- before names that start with '-').")
     var inputs: [String]
 
-    @Option(help: "Subtitle format: srt, vtt or both.")
+    @Option(help: "Subtitle format.")
     var format: OutputFormat = .srt
 
     @Option(name: .customLong("output"), help: ArgumentHelp("Directory for the subtitle files (default: next to each input).", valueName: "dir"))
@@ -68,7 +54,7 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Audio track by language: ISO 639-1 or 639-2 (de, ger, deu).")
     var audioLanguage: String?
 
-    @Option(help: "Model: whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe, gpt-4o-transcribe-diarize.")
+    @Option(help: "Model: whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe, gpt-4o-transcribe-diarize, or a compatible server's model name.")
     var model: String = "whisper-1"
 
     @Option(help: "A prompt to steer spelling and style.")
@@ -76,19 +62,40 @@ struct JobOptions: ParsableArguments {
 
     @OptionGroup var style: StyleOptions
 
-    @Option(help: "Requests in flight at once.")
+    @Option(help: ArgumentHelp("Requests in flight at once (1...32).", valueName: "n"))
     var jobs: Int = 4
 
-    @Option(help: "Upload encoding: flac, wav, mp3 or opus.")
-    var uploadFormat: String = "flac"
+    @Option(help: "Upload encoding.")
+    var uploadFormat: UploadFormat = .flac
 
-    @Option(help: ArgumentHelp("Preferred chunk length in seconds (default 300; 20 for text-only models).", visibility: .hidden))
+    @Option(help: ArgumentHelp("Preferred chunk length in seconds (10...3600; default 300, 20 for text-only models). Chunks are cut in the nearest pause.", valueName: "seconds"))
     var chunkSeconds: Int?
 
-    @Flag(help: "Look for media in subdirectories too.")
+    @Option(help: ArgumentHelp("Seconds one request may take (1...86400). Default: in proportion to the chunk's audio (60 s + 3 s per second of audio, between 2 minutes and 1 hour). A request that times out is not retried.", valueName: "seconds"))
+    var timeout: Int?
+
+    @Option(help: ArgumentHelp("Language code in file names: 639-1 (en; 639-2/B where a language has no 2-letter code), 639-2b (eng, ger) or 639-2t (eng, deu).", valueName: "style"))
+    var languageCodes: SidecarNaming.CodeStyle = .iso639_1
+
+    @Flag(help: "Mark the subtitles as SDH (for the deaf and hard of hearing): NAME.en.sdh.srt.")
+    var sdh = false
+
+    @Flag(help: "Mark the subtitles as forced (foreign-language parts only): NAME.en.forced.srt.")
+    var forced = false
+
+    @Flag(name: .customLong("default"), help: "Mark the subtitles as the default track: NAME.en.default.srt.")
+    var isDefault = false
+
+    @Option(help: ArgumentHelp("An extra name token before the language (NAME.LABEL.en.srt). Media servers show it as the track title; some stop matching the file.", valueName: "token"))
+    var label: String?
+
+    @Flag(help: "Skip inputs that already have subtitles in the target language: a sidecar in any spelling (en, eng, English; srt, vtt, ass) or a text subtitle stream in the file. Forced tracks do not count.")
+    var skipIfSubtitled = false
+
+    @Flag(help: "Look for media in subdirectories too. A .subtitler-skip file excludes its folder tree.")
     var recursive = false
 
-    @Flag(help: "Write outputs even when newer ones exist.")
+    @Flag(help: "Write outputs even when newer ones exist, and ignore --skip-if-subtitled.")
     var force = false
 
     @Flag(help: "Neither read nor write the resume cache.")
@@ -103,8 +110,8 @@ struct JobOptions: ParsableArguments {
     @Flag(help: "Plan chunks and print sizes, request count and estimated cost; send nothing.")
     var dryRun = false
 
-    @Option(help: "Progress on stderr: auto (a live line on a terminal), line, json or none.")
-    var progress: String = "auto"
+    @Option(help: "Progress on stderr: auto is a live line on a terminal and nothing otherwise.")
+    var progress: ProgressMode = .auto
 
     @Flag(help: "Print a machine-readable summary on stdout.")
     var json = false
@@ -140,15 +147,14 @@ struct JobOptions: ParsableArguments {
         if outputFile != nil && outputDirectory != nil {
             throw ValidationError("use either -o FILE or --output DIR, not both")
         }
-        guard let encoding = AudioEncoding(rawValue: uploadFormat), encoding != .m4a else {
-            throw ValidationError("unknown upload format '\(uploadFormat)'; use flac, wav, mp3 or opus")
+        if !(1...32).contains(jobs) { throw ValidationError("--jobs must be between 1 and 32") }
+        if let chunkSeconds, !(10...3_600).contains(chunkSeconds) {
+            throw ValidationError("--chunk-seconds must be between 10 and 3600")
         }
-        _ = encoding
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if ProgressMode(rawValue: progress) == nil {
-            throw ValidationError("unknown progress mode '\(progress)'; use auto, line, json or none")
-        }
+        if let timeout, !(1...86_400).contains(timeout) { throw ValidationError("--timeout must be between 1 and 86400 seconds") }
+        if model.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--model must not be empty") }
         if track != nil && audioLanguage != nil { throw ValidationError("use either --track or --audio-language") }
+        if let label, let problem = SidecarNaming.problem(withLabel: label) { throw ValidationError("--label: \(problem)") }
     }
 
     /// The pipeline options these flags describe.
@@ -159,13 +165,34 @@ struct JobOptions: ParsableArguments {
         options.language = language
         options.prompt = prompt
         if let track { options.track = .index(track) } else if let audioLanguage { options.track = .language(audioLanguage) }
-        options.uploadEncoding = AudioEncoding(rawValue: uploadFormat) ?? .flac
+        options.uploadEncoding = uploadFormat.encoding
         options.concurrency = jobs
         options.style = style.profile
         options.allowsGaps = allowGaps
         options.usesCache = !noCache
         options.targetChunkDuration = chunkSeconds.map { Int64($0) * 1000 }
+        options.requestTimeout = RequestTimeoutPolicy(fixed: timeout.map { .seconds($0) })
         return options
+    }
+
+    /// The job every input gets.
+    func jobTemplate(task: SubtitleTask, language: String?) -> SubtitleJob {
+        let destination: OutputDestination =
+            if outputFile == "-" { .standardOutput }
+            else if let outputFile { .file(outputFile) }
+            else if let outputDirectory { .directory(outputDirectory) }
+            else { .besideInput }
+        return SubtitleJob(
+            input: "",
+            options: subtitleOptions(task: task, language: language),
+            formats: format.formats,
+            naming: SidecarNaming(codeStyle: languageCodes, isSDH: sdh, isForced: forced, isDefault: isDefault, label: label),
+            destination: destination,
+            overwrite: force ? .replace : .keepNewer,
+            skipsIfSubtitled: skipIfSubtitled && !force,
+            isDryRun: dryRun,
+            remembersLanguage: !noCache
+        )
     }
 }
 
@@ -173,7 +200,11 @@ struct JobOptions: ParsableArguments {
 struct Transcribe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make subtitles in the spoken language.",
-        discussion: "Writes NAME.LANG.srt (or .vtt) next to each input, or in --output DIR. Exit codes: 0 all done, 1 some input failed, 2 usage error, 130 interrupted."
+        discussion: """
+            Writes NAME.LANG.srt (or .vtt) next to each input, or in --output DIR; flags add .sdh, .forced, .default \
+            after the language. Inputs whose outputs are newer than the input are skipped unless --force. \
+            Exit codes: 0 all done, 1 some input failed, 2 usage error, 130 interrupted.
+            """
     )
 
     @OptionGroup var job: JobOptions
@@ -188,7 +219,7 @@ struct Transcribe: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await JobRunner(job: job, task: .transcribe, language: language.flatMap(WhisperLanguages.code(for:))).run()
+        try await BatchCommand(options: job, task: .transcribe, language: language.flatMap(WhisperLanguages.code(for:))).run()
     }
 }
 
@@ -202,12 +233,12 @@ struct Translate: AsyncParsableCommand {
     @OptionGroup var job: JobOptions
 
     func validate() throws {
-        if job.model.hasPrefix("gpt-") {
+        if !AudioModel.named(job.model).translates {
             throw ValidationError("/audio/translations serves whisper-1 only; '\(job.model)' cannot translate")
         }
     }
 
     func run() async throws {
-        try await JobRunner(job: job, task: .translate, language: nil).run()
+        try await BatchCommand(options: job, task: .translate, language: nil).run()
     }
 }

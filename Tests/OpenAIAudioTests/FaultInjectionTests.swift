@@ -27,7 +27,8 @@ struct FaultInjectionTests {
         maxRetries: Int = 2,
         requestTimeout: Duration = .seconds(30),
         sleeper: SleepRecorder? = nil,
-        apiKey: String? = apiKey
+        apiKey: String? = apiKey,
+        retriesTimedOutRequests: Bool = false
     ) -> OpenAIAudioClient {
         var configuration = OpenAIConfiguration(
             baseURL: server.baseURL,
@@ -37,6 +38,7 @@ struct FaultInjectionTests {
             requestTimeout: requestTimeout,
             maxRetries: maxRetries
         )
+        configuration.retriesTimedOutRequests = retriesTimedOutRequests
         if let sleeper {
             configuration.backoff.sleep = { try await sleeper.sleep($0) }
         } else {
@@ -282,18 +284,43 @@ struct FaultInjectionTests {
         }
     }
 
-    @Test func slowResponseTimesOutAndIsRetried() async throws {
+    @Test func slowResponseTimesOutAndIsNotRetriedOnTopOfABusyServer() async throws {
+        // The server may still be working on the first attempt: a retry would make it do the work twice.
         let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .seconds(3))
         try await Self.withServer([slow]) { server in
             let error = try await #require(throws: OpenAIAudioError.self) {
-                try await Self.client(server, maxRetries: 1, requestTimeout: .milliseconds(200)).transcribeVerbose(
+                try await Self.client(server, maxRetries: 2, requestTimeout: .milliseconds(200)).transcribeVerbose(
                     Self.request
                 )
             }
             #expect(error.kind == .timeout)
+            #expect(error.attempts == 1)
+            #expect(server.requestCount == 1)
+            expectNoKey(error)
+        }
+    }
+
+    @Test func slowResponseIsRetriedWhenAskedTo() async throws {
+        let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .seconds(3))
+        try await Self.withServer([slow]) { server in
+            let client = Self.client(server, maxRetries: 1, requestTimeout: .milliseconds(200), retriesTimedOutRequests: true)
+            let error = try await #require(throws: OpenAIAudioError.self) {
+                try await client.transcribeVerbose(Self.request)
+            }
+            #expect(error.kind == .timeout)
             #expect(error.attempts == 2)
             #expect(server.requestCount == 2)
-            expectNoKey(error)
+        }
+    }
+
+    @Test func aSlowAnswerWithinALongerTimeoutArrivesInOneAttempt() async throws {
+        let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .milliseconds(600))
+        try await Self.withServer([slow]) { server in
+            let client = Self.client(server, maxRetries: 2, requestTimeout: .milliseconds(100))
+                .withRequestTimeout(.seconds(20))
+            let result = try await client.transcribeVerbose(Self.request)
+            #expect(result.text == "ok")
+            #expect(server.requestCount == 1)
         }
     }
 

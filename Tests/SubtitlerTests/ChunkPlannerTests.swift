@@ -115,7 +115,7 @@ struct SpeechAudioTests {
     @Test func wavRoundTripsAndEncodesForOtherDecoders() throws {
         let samples = (0..<22_050).map { Int16(clamping: Int(8_000 * sin(Double($0) * 2 * .pi * 440 / 22_050))) }
         let audio = PCMAudio(sampleRate: 22_050, samples: samples)
-        let back = try PCMAudio(wav: audio.encoded(as: .wav))
+        let back = try PCMAudio(speech: audio.encoded(as: .wav), name: "test", sampleRate: nil)
         #expect(back.sampleRate == 22_050)
         #expect(back.samples == samples)
         #expect(try audio.encoded(as: .pcm).count == samples.count * 2)
@@ -132,14 +132,34 @@ struct SpeechAudioTests {
         var bytes = try PCMAudio(sampleRate: 16_000, samples: [1, 2, 3, 4]).encoded(as: .wav)
         let data = try #require((0..<(bytes.count - 4)).first { bytes[$0..<($0 + 4)].elementsEqual("data".utf8) })
         bytes.replaceSubrange((data + 4)..<(data + 8), with: [0xFF, 0xFF, 0xFF, 0xFF])
-        #expect(try PCMAudio(wav: bytes).samples == [1, 2, 3, 4])
-        #expect(throws: SpeechError.self) { try PCMAudio(wav: Array("not a wave file".utf8)) }
+        #expect(try PCMAudio(speech: bytes, name: "test", sampleRate: nil).samples == [1, 2, 3, 4])
+        let error = try #require(throws: SpeechError.self) {
+            try PCMAudio(speech: Array("not a wave file".utf8), name: "piece 3", sampleRate: nil)
+        }
+        #expect(error.description.contains("piece 3"))
     }
 
-    @Test func resamplingKeepsDuration() throws {
-        let audio = PCMAudio(sampleRate: 22_050, samples: [Int16](repeating: 100, count: 22_050))
-        let resampled = try audio.resampledIfNeeded(to: 24_000)
-        #expect(resampled.count == 24_000)
-        #expect(resampled.allSatisfy { $0 == 100 })
+    @Test func decodingAtAnotherRateKeepsDurationAndLevel() throws {
+        let audio = PCMAudio(sampleRate: 22_050, samples: [Int16](repeating: 1_000, count: 22_050))
+        let resampled = try PCMAudio(speech: audio.encoded(as: .wav), name: "test", sampleRate: 24_000)
+        #expect(resampled.sampleRate == 24_000)
+        #expect(abs(resampled.samples.count - 24_000) <= 2)
+        // Away from the edges (the resampler's filter rings there) the level is unchanged.
+        #expect(resampled.samples[1_000..<23_000].allSatisfy { abs(Int($0) - 1_000) <= 2 })
+    }
+
+    @Test func anAbsurdSampleRateInASpeechAnswerIsAnErrorNotAnAllocation() throws {
+        var bytes = try PCMAudio(sampleRate: 16_000, samples: [Int16](repeating: 5, count: 1_600)).encoded(as: .wav)
+        let fmt = try #require((0..<(bytes.count - 4)).first { bytes[$0..<($0 + 4)].elementsEqual("fmt ".utf8) })
+        // Sample rate field: 4 bytes at fmt + 12; byte rate at fmt + 16.
+        bytes.replaceSubrange((fmt + 12)..<(fmt + 16), with: [0xFF, 0xFF, 0xFF, 0x7F])
+        do {
+            let decoded = try PCMAudio(speech: bytes, name: "absurd", sampleRate: nil)
+            // If FFmpeg accepts the header, the join rate stays within 8–48 kHz and the length is bounded.
+            #expect((8_000...48_000).contains(decoded.sampleRate))
+            #expect(decoded.samples.count < 100_000)
+        } catch let error as SpeechError {
+            #expect(error.description.contains("absurd"))
+        }
     }
 }

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import MediaAudio
+import OpenAIAudio
+import Subtitler
+import Subtitles
+
+/// Makes the API client from the environment and flags, or explains what is missing.
+enum ClientFactory {
+    static func configuration(baseURL: String?, apiKeyVariable: String) throws -> OpenAIConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = OpenAIConfiguration.fromEnvironment(environment, apiKeyVariable: apiKeyVariable)
+        if let baseURL { configuration.baseURL = baseURL }
+        let usesOpenAI = configuration.baseURL.contains("api.openai.com")
+        if usesOpenAI && (configuration.apiKey ?? "").isEmpty {
+            throw ConfigurationError(message: """
+                no API key: set \(apiKeyVariable) to use OpenAI, or start the local backend \
+                (scripts/local-backend start) and set OPENAI_BASE_URL to the URL it prints
+                """)
+        }
+        return configuration
+    }
+}
+
+/// A configuration problem (exit code 2).
+struct ConfigurationError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// `transcribe` and `translate`: turns the flags into a job, hands the inputs to the library's job runner, and
+/// renders what it reports.
+struct BatchCommand {
+    let options: JobOptions
+    let task: SubtitleTask
+    let language: String?
+
+    func run() async throws {
+        MediaLogging.setVerbose(options.verbose)   // FFmpeg's own messages only when asked
+        let template = options.jobTemplate(task: task, language: language)
+        var subtitler = Subtitler(client: OpenAIAudioClient(configuration: OpenAIConfiguration()), cache: nil)
+        if !options.dryRun {
+            let configuration: OpenAIConfiguration
+            do {
+                configuration = try ClientFactory.configuration(baseURL: options.baseURL, apiKeyVariable: options.apiKeyEnv)
+            } catch let error as ConfigurationError {
+                Console.error("error: \(error.message)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            let cache = ResponseCache()
+            if options.clearCache { _ = try? cache.clear() }
+            subtitler = Subtitler(client: OpenAIAudioClient(configuration: configuration), cache: options.noCache ? nil : cache)
+        }
+        let printer = ReportPrinter(options: options)
+        let batch = await JobRunner(subtitler: subtitler).runBatch(
+            options.inputs, recursive: options.recursive, template: template, events: { printer.handle($0) },
+            deliver: { outcome in if let text = outcome.standardOutput { Console.out(text) } })
+        if options.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Console.out(String(decoding: try encoder.encode(batch), as: UTF8.self) + "\n")
+        }
+        if batch.wasCancelled { throw CancellationError() }
+        if batch.inputs.count > 1 || batch.failed > 0 {
+            let done = batch.done + batch.planned
+            Console.error("subtitler: \(done) done, \(batch.skipped) skipped, \(batch.failed) failed" + (options.dryRun ? " (dry run)" : ""))
+        }
+        if batch.failed > 0 { throw ExitCode(ExitStatus.failure) }
+    }
+}
+
+/// Renders job events: progress per input, then one line per finished input (or the plan, for a dry run).
+final class ReportPrinter: @unchecked Sendable {
+    private let options: JobOptions
+    private let lock = NSLock()
+    private var renderers: [String: ProgressRenderer] = [:]
+
+    init(options: JobOptions) {
+        self.options = options
+    }
+
+    func handle(_ event: JobEvent) {
+        switch event {
+        case .started(let input):
+            lock.withLock { renderers[input] = ProgressRenderer(mode: options.progress, input: input) }
+        case .progress(let input, let progress):
+            lock.withLock { renderers[input] }?.handle(progress)
+        case .finished(let report):
+            lock.withLock { renderers.removeValue(forKey: report.input) }?.finish()
+            render(report)
+        }
+    }
+
+    private func render(_ report: JobReport) {
+        let file = report.input
+        switch report.status {
+        case .failed, .cancelled:
+            Console.error(report.error ?? "\(file): failed")
+        case .skipped:
+            if !options.json { Console.error("\(file): \(report.skipReason?.message ?? "skipped")") }
+        case .planned:
+            guard !options.json else { return }
+            let plan = report.plan ?? []
+            let bytes = report.bytesSent ?? 0
+            var text = "\(file): \(plan.count) request\(plan.count == 1 ? "" : "s"), "
+            text += "\(bytes) bytes, audio \(Timecode.srt(report.audioDurationMs ?? 0)), "
+            text += String(format: "estimated cost $%.4f (%@)\n", report.estimatedCost ?? 0, options.model)
+            for chunk in plan {
+                text += "  chunk \(chunk.index + 1): \(Timecode.srt(chunk.start)) +\(Double(chunk.duration) / 1000)s, "
+                text += "\(chunk.requestBytes) bytes" + (chunk.endsInSilence ? "" : " (no pause at its end)") + "\n"
+            }
+            Console.out(text)
+            if options.verbose { for warning in report.warnings ?? [] { Console.error("  warning: \(warning)") } }
+        case .done:
+            guard !options.json else { return }
+            let chunks = report.chunks ?? 0
+            var line = "\(file): \(report.outputs.isEmpty ? "written to stdout" : "wrote " + report.outputs.joined(separator: ", "))"
+            line += " (\(report.cues ?? 0) cues, \(chunks) chunk\(chunks == 1 ? "" : "s")"
+            if let cached = report.cachedChunks, cached > 0 { line += ", \(cached) from cache" }
+            let dropped = report.droppedSegments ?? []
+            if !dropped.isEmpty { line += ", \(dropped.count) hallucinated segment\(dropped.count == 1 ? "" : "s") dropped" }
+            let violations = report.styleViolations ?? []
+            if !violations.isEmpty { line += ", \(violations.count) style violation\(violations.count == 1 ? "" : "s")" }
+            line += ")"
+            Console.error(line)
+            let gaps = report.gaps ?? []
+            if !gaps.isEmpty {
+                Console.error("\(file): \(gaps.count) chunk\(gaps.count == 1 ? "" : "s") failed and left as gaps: "
+                              + gaps.map(\.description).joined(separator: "; "))
+            }
+            if options.verbose {
+                for warning in report.warnings ?? [] { Console.error("  warning: \(warning)") }
+                for drop in dropped { Console.error("  dropped [\(drop.rule)] \(Timecode.srt(drop.start)): \(drop.text)") }
+                for violation in violations { Console.error("  cue \(violation.cueNumber): \(violation.message)") }
+            }
+        }
+    }
+}
