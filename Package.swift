@@ -67,6 +67,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The README's library example, built with everything else so it cannot rot (a test runs it).
+        .executableTarget(name: "subtitler-example", dependencies: ["Subtitler"], path: "Examples/library-example"),
         // Test-only: an in-process HTTP server on 127.0.0.1 for faults a real server cannot produce on demand,
         // and helpers that find the local backend and the samples.
         .target(

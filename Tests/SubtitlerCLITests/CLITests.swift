@@ -120,6 +120,59 @@ struct CLITests {
         }
     }
 
+    @Test func pathsAreFilesAndURLsAreNeverFetched() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let server = try await StubHTTPServer.start([.json(200, "{}")])
+        defer { Task { try? await server.shutdown() } }
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
+        let url = server.baseURL.replacingOccurrences(of: "/v1", with: "/x.mp4")
+        let probe = try await CommandRunner.run(["probe", url], environment: env)
+        #expect(probe.status == 1)
+        #expect(probe.stderr.contains("not a local file"), "\(probe.stderr)")
+        let transcribe = try await CommandRunner.run(["transcribe", url, "--output", scratch.url.path], environment: env)
+        #expect(transcribe.status == 1)
+        #expect(transcribe.stderr.contains("never fetches URLs"), "\(transcribe.stderr)")
+        let extract = try await CommandRunner.run(["extract", url, "-o", scratch.path("x.wav")], environment: env)
+        #expect(extract.status == 1)
+        #expect(server.requestCount == 0)
+        // A playlist on disk cannot make FFmpeg fetch what it names either.
+        try "#EXTM3U\n#EXTINF:10,\n\(url)\n#EXT-X-ENDLIST\n".write(toFile: scratch.path("list.m3u8"), atomically: true, encoding: .utf8)
+        _ = try await CommandRunner.run(["probe", scratch.path("list.m3u8")], environment: env)
+        #expect(server.requestCount == 0)
+    }
+
+    @Test func skipReasonsAreInTheJSONAndDuplicateStemsFailBeforeSending() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let server = try await StubHTTPServer.start([.json(500, "{}")])
+        defer { Task { try? await server.shutdown() } }
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: scratch.path("media/done"), withIntermediateDirectories: true)
+        try fm.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: scratch.path("media/done/clip.mkv"))
+        fm.createFile(atPath: scratch.path("media/done/.subtitler-skip"), contents: Data())
+        try fm.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: scratch.path("media/x.mkv"))
+        try fm.copyItem(atPath: Samples.url("talk-en.mp4").path, toPath: scratch.path("media/x.mp4"))
+        fm.createFile(atPath: scratch.path("media/x.German.srt"), contents: Data())
+        let result = try await CommandRunner.run(
+            ["transcribe", scratch.path("media"), "--recursive", "--skip-if-subtitled", "--language", "de", "--json",
+             "--output", scratch.path("media")], environment: env)
+        #expect(server.requestCount == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        let inputs = try #require(json["inputs"] as? [[String: Any]])
+        func entry(_ suffix: String) -> [String: Any]? { inputs.first { ($0["input"] as? String)?.hasSuffix(suffix) == true } }
+        let marker = try #require(entry("media/done"))
+        #expect(marker["status"] as? String == "skipped")
+        #expect((marker["skipReason"] as? [String: Any])?["kind"] as? String == "excluded-by-marker")
+        let subtitled = try #require(entry("x.mkv"))
+        #expect((subtitled["skipReason"] as? [String: Any])?["kind"] as? String == "already-subtitled")
+        let clash = try #require(entry("x.mp4"))
+        #expect(clash["status"] as? String == "failed")
+        #expect((clash["error"] as? String)?.contains("same subtitle files as") == true)
+        #expect(result.status == 1)
+    }
+
     @Test func dryRunSendsNothingAndReportsThePlan() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }

@@ -46,6 +46,7 @@ struct CommandRunner {
     static func environment(_ extra: [String: String], cache: URL) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OPENAI_") && !$0.key.hasPrefix("SUBTITLER_") }
         environment["XDG_CACHE_HOME"] = cache.path
+        environment["XDG_STATE_HOME"] = cache.appendingPathComponent("state").path
         for (key, value) in extra { environment[key] = value }
         return environment
     }
