@@ -56,6 +56,8 @@ public final class AudioReader {
     public var warnings: [String] { decoder.warnings }
     /// Samples delivered so far; also the `startSample` of the next block.
     public var position: Int64 { decoder.delivered }
+    /// Packets of other streams the demuxer handed over and that were dropped unread.
+    var otherStreamPacketCount: Int { decoder.otherStreamPackets }
 
     /// Opens `path`, selects a track and primes the decoder (the first audio frame is decoded here, so
     /// `startOffsetSamples` is exact).
@@ -166,6 +168,8 @@ final class AudioDecoder {
     private var framesDecoded = 0
 
     // Reporting.
+    /// Packets of other streams the demuxer still handed over (the discard flag keeps this at 0 for most formats).
+    private(set) var otherStreamPackets = 0
     private(set) var damagedPacketCount = 0
     private(set) var warnings: [String] = []
     private var gapCount = 0
@@ -344,7 +348,10 @@ final class AudioDecoder {
         }
         consecutiveReadErrors = 0
         defer { av_packet_unref(packet) }
-        guard packet!.pointee.stream_index == streamIndex else { return }
+        guard packet!.pointee.stream_index == streamIndex else {
+            otherStreamPackets += 1
+            return
+        }
         var counted = false
         if packet!.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
             damagedPacketCount += 1

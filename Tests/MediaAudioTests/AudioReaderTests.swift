@@ -1,5 +1,5 @@
 import Foundation
-import MediaAudio
+@testable import MediaAudio
 import Testing
 
 @Suite struct AudioReaderTests {
@@ -139,5 +139,9 @@ import Testing
         ).get()
         let plain = try AudioReader(path: audioOnly).readAll()
         #expect(withVideo == plain)
+        // The demuxer itself drops the video: not one video packet reaches the reader (without the discard flag,
+        // every one would).
+        #expect(reader.otherStreamPacketCount == 0)
+        #expect(try MediaProbe.probe(try Fixture.stereoMP4.get()).videoStream != nil)
     }
 }

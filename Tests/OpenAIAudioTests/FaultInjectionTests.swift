@@ -18,7 +18,7 @@ struct FaultInjectionTests {
         var recorded: [Duration] { lock.withLock { delays } }
         func sleep(_ duration: Duration) async throws {
             lock.withLock { delays.append(duration) }
-            try await Task.sleep(for: .milliseconds(1))
+            await Task.yield()
         }
     }
 
@@ -402,7 +402,7 @@ struct FaultInjectionTests {
             let clock = ContinuousClock()
             let start = clock.now
             let task = Task { try await client.transcribeVerbose(Self.request) }
-            while server.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            await server.waitForRequests(1)
             task.cancel()
             let result = await task.result
             let error = try #require(throws: OpenAIAudioError.self) { try result.get() }
@@ -416,9 +416,10 @@ struct FaultInjectionTests {
         let unavailable = StubHTTPServer.Response.text(503, "busy", headers: [("retry-after", "30")])
         try await Self.withServer([unavailable]) { server in
             let client = Self.client(server)
-            let task = Task { try await client.transcribeVerbose(Self.request) }
-            while server.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
-            try await Task.sleep(for: .milliseconds(50))
+            // The retry callback runs just before the backoff wait: cancel from inside it.
+            let (retrying, signal) = AsyncStream<Void>.makeStream()
+            let task = Task { try await client.transcribeVerbose(Self.request) { _ in signal.yield() } }
+            for await _ in retrying { break }
             task.cancel()
             let error = try await #require(throws: OpenAIAudioError.self) { try await task.value }
             #expect(error.kind == .cancelled)

@@ -45,10 +45,10 @@ struct CLITests {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let fm = FileManager.default
-        fm.createFile(atPath: scratch.path("empty.mp4"), contents: Data())
-        fm.createFile(atPath: scratch.path("notes.mkv"), contents: Data("this is not a video".utf8))
+        _ = fm.createFile(atPath: scratch.path("empty.mp4"), contents: Data())
+        _ = fm.createFile(atPath: scratch.path("notes.mkv"), contents: Data("this is not a video".utf8))
         try fm.createDirectory(atPath: scratch.path("nomedia"), withIntermediateDirectories: true)
-        fm.createFile(atPath: scratch.path("nomedia/readme.txt"), contents: Data("x".utf8))
+        _ = fm.createFile(atPath: scratch.path("nomedia/readme.txt"), contents: Data("x".utf8))
         _ = try FFmpegCLI.run(["-y", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=5:duration=1", "-c:v", "mpeg4", scratch.path("video-only.mp4")])
         let out = scratch.url.appendingPathComponent("out")
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
@@ -151,10 +151,10 @@ struct CLITests {
         let fm = FileManager.default
         try fm.createDirectory(atPath: scratch.path("media/done"), withIntermediateDirectories: true)
         try fm.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: scratch.path("media/done/clip.mkv"))
-        fm.createFile(atPath: scratch.path("media/done/.subtitler-skip"), contents: Data())
+        _ = fm.createFile(atPath: scratch.path("media/done/.subtitler-skip"), contents: Data())
         try fm.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: scratch.path("media/x.mkv"))
         try fm.copyItem(atPath: Samples.url("talk-en.mp4").path, toPath: scratch.path("media/x.mp4"))
-        fm.createFile(atPath: scratch.path("media/x.German.srt"), contents: Data())
+        _ = fm.createFile(atPath: scratch.path("media/x.German.srt"), contents: Data())
         let result = try await CommandRunner.run(
             ["transcribe", scratch.path("media"), "--recursive", "--skip-if-subtitled", "--language", "de", "--json",
              "--output", scratch.path("media")], environment: env)
@@ -214,7 +214,7 @@ struct CLITests {
         try fm.createDirectory(atPath: scratch.path("media/season/extra"), withIntermediateDirectories: true)
         try fm.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: scratch.path("media/season/one.mkv"))
         try fm.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: scratch.path("media/season/extra/two.mkv"))
-        fm.createFile(atPath: scratch.path("media/season/notes.txt"), contents: Data("x".utf8))
+        _ = fm.createFile(atPath: scratch.path("media/season/notes.txt"), contents: Data("x".utf8))
         let body = #"{"task":"transcribe","language":"german","duration":15.0,"text":"Guten Tag.","segments":[{"id":0,"start":0.1,"end":2.0,"text":" Guten Tag und herzlich willkommen."}]}"#
         let server = try await StubHTTPServer.start([.json(200, body)])
         defer { Task { try? await server.shutdown() } }
@@ -243,8 +243,7 @@ struct CLITests {
         let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
         let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--output", scratch.url.path, "--language", "en"],
                                            environment: env) { process in
-            let deadline = Date().addingTimeInterval(15)
-            while server.requestCount == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            _ = server.waitForRequestsBlocking(1, timeout: .seconds(15))
             kill(process.processIdentifier, SIGINT)
         }
         #expect(server.requestCount >= 1)
@@ -280,12 +279,22 @@ struct CLITests {
         #expect(reader.sampleRate == 16_000)
         #expect(reader.stream.channels == 1)
         let expected = try MediaProbe.probe(Samples.url("clip-de.mkv").path).duration ?? 0
-        let samples = try #require(reader.expectedSampleCount)
-        #expect(abs(samples * 1000 / 16_000 - expected) < 150)
+        // Decode what was written: the right length, and the speech is really there.
+        let decoded = try reader.readAll()
+        #expect(abs(Int64(decoded.count) * 1000 / 16_000 - expected) < 150)
+        #expect(Self.activeSeconds(decoded, rate: 16_000) > 5)
         #expect(try scratch.files() == ["clip.wav"])
         let bad = try await CommandRunner.run(["extract", Samples.url("clip-de.mkv").path, "-o", scratch.path("x.wav"), "--track", "7"], environment: env)
         #expect(bad.status == 1)
         #expect(try scratch.files() == ["clip.wav"])
+    }
+
+    /// Seconds of audio whose 20 ms frames are louder than -40 dBFS.
+    static func activeSeconds(_ samples: [Int16], rate: Int) -> Double {
+        var meter = EnergyMeter(sampleRate: rate)
+        meter.append(samples)
+        meter.finish()
+        return Double(meter.energies.filter { $0 > -40 }.count) * 0.02
     }
 
     @Test func lintReportsViolationsWithExitOneAndJSON() async throws {
@@ -372,9 +381,10 @@ struct CLIBackendTests {
         let env = try environment(scratch)
         let result = try await CommandRunner.run(["speak", "Subtitles make video better for everyone.", "-o", scratch.path("hello.wav")], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
-        let reader = try AudioReader(path: scratch.path("hello.wav"))
-        let samples = try #require(reader.expectedSampleCount)
-        #expect(samples > 8_000)
+        let hello = try AudioReader(path: scratch.path("hello.wav"))
+        let helloSamples = try hello.readAll()
+        #expect(helloSamples.count > hello.sampleRate / 2)
+        #expect(CLITests.activeSeconds(helloSamples, rate: hello.sampleRate) > 0.8)
 
         // Over the 4096-character limit, from stdin: split at sentences, joined into one FLAC file.
         let talk = try Samples.text("talk-en.txt").replacingOccurrences(of: "\n", with: " ")
@@ -384,15 +394,47 @@ struct CLIBackendTests {
         #expect(joined.status == 0, "\(joined.stderr)")
         let longReader = try AudioReader(path: scratch.path("long.flac"))
         #expect(longReader.stream.codec == "flac")
-        // Each sample text takes about 35 s to speak; several copies must all be there.
-        #expect((longReader.expectedSampleCount ?? 0) > Int64(16_000 * 35 * (4_200 / talk.count)))
+        // Each sample text takes about 35 s to speak; several copies must all be there, as speech.
+        let copies = Double(4_200 / talk.count)
+        #expect(CLITests.activeSeconds(try longReader.readAll(), rate: 16_000) > 25 * copies)
 
         let srt = "1\n00:00:00,500 --> 00:00:02,000\nHello there.\n\n2\n00:00:05,000 --> 00:00:07,000\nSee you soon.\n"
         try srt.write(toFile: scratch.path("cues.srt"), atomically: true, encoding: .utf8)
         let fromCues = try await CommandRunner.run(["speak", "--input", scratch.path("cues.srt"), "-o", scratch.path("cues.wav")], environment: env)
         #expect(fromCues.status == 0, "\(fromCues.stderr)")
         let timed = try AudioReader(path: scratch.path("cues.wav"))
-        // The second cue's speech starts at 5 s, so the track is longer than 5.5 s.
-        #expect((timed.expectedSampleCount ?? 0) > 5 * 16_000 + 8_000)
+        let track = try timed.readAll()
+        // Speech where the cues are, silence between them: the second cue's speech starts at 5 s.
+        func active(_ from: Double, _ to: Double) -> Double {
+            CLITests.activeSeconds(Array(track[min(track.count, Int(from * 16_000))..<min(track.count, Int(to * 16_000))]), rate: 16_000)
+        }
+        #expect(active(0, 0.45) == 0)
+        #expect(active(0.5, 1.5) > 0.4)
+        #expect(active(3.0, 4.95) == 0)
+        #expect(active(5.0, 6.0) > 0.4)
+    }
+
+    @Test func theREADMELibraryExampleIsTheBuiltExampleAndWorks() async throws {
+        // The README's code block and the example target's source are the same text.
+        let root = Samples.directory.deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let example = try String(contentsOf: root.appendingPathComponent("Examples/library-example/main.swift"), encoding: .utf8)
+        let marker = try #require(readme.range(of: "Use the library from Swift"))
+        let block = try #require(readme[marker.upperBound...].range(of: "```swift\n"))
+        let end = try #require(readme[block.upperBound...].range(of: "```"))
+        #expect(readme[block.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+                == example.trimmingCharacters(in: .whitespacesAndNewlines))
+
+        // The built example subtitles a copy of the sample through the job layer.
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let input = scratch.path("talk.mp4")
+        try FileManager.default.copyItem(atPath: Samples.url("talk-en.mp4").path, toPath: input)
+        let result = try await CommandRunner.run([input], environment: try environment(scratch), program: "subtitler-example")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("done"), "\(result.stdout)")
+        #expect(try scratch.files() == ["talk.en.srt", "talk.en.vtt", "talk.mp4"])
+        let again = try await CommandRunner.run([input], environment: try environment(scratch), program: "subtitler-example")
+        #expect(again.stdout.hasPrefix("skipped"), "\(again.stdout)")
     }
 }

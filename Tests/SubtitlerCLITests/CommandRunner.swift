@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `subtitler` binary.
 struct CommandRunner {
@@ -12,18 +13,21 @@ struct CommandRunner {
 
     /// The `subtitler` executable next to the test bundle.
     static var binary: URL {
-        get throws {
-            var candidates: [URL] = []
-            if let arg0 = CommandLine.arguments.first {
-                candidates.append(URL(fileURLWithPath: arg0).deletingLastPathComponent().appendingPathComponent("subtitler"))
-            }
-            candidates.append(Bundle.main.bundleURL.appendingPathComponent("subtitler"))
-            candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("subtitler"))
-            for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
-                return candidate
-            }
-            throw CommandError(message: "subtitler binary not found near \(candidates.map(\.path)); run swift build first")
+        get throws { try executable("subtitler") }
+    }
+
+    /// A product of the package built next to the test bundle.
+    static func executable(_ name: String) throws -> URL {
+        var candidates: [URL] = []
+        if let arg0 = CommandLine.arguments.first {
+            candidates.append(URL(fileURLWithPath: arg0).deletingLastPathComponent().appendingPathComponent(name))
         }
+        candidates.append(Bundle.main.bundleURL.appendingPathComponent(name))
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+            return candidate
+        }
+        throw CommandError(message: "\(name) binary not found near \(candidates.map(\.path)); run swift build first")
     }
 
     /// A copy of the binary that any user can run: the build folder may sit under a private home directory.
@@ -54,11 +58,13 @@ struct CommandRunner {
     /// Runs the binary to completion on a thread of its own: waiting for a child process must not block
     /// Swift's cooperative threads, which the in-process stub servers need to answer it.
     static func run(_ arguments: [String], environment: [String: String], stdin: Data? = nil,
-                    unprivileged: Bool = false, onStart: (@Sendable (Process) -> Void)? = nil) async throws -> Outcome {
+                    unprivileged: Bool = false, program: String = "subtitler",
+                    onStart: (@Sendable (Process) -> Void)? = nil) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 continuation.resume(with: Result {
-                    try runBlocking(arguments, environment: environment, stdin: stdin, unprivileged: unprivileged, onStart: onStart)
+                    try runBlocking(arguments, environment: environment, stdin: stdin, unprivileged: unprivileged,
+                                    program: program, onStart: onStart)
                 })
             }
             thread.start()
@@ -66,14 +72,15 @@ struct CommandRunner {
     }
 
     private static func runBlocking(_ arguments: [String], environment: [String: String], stdin: Data?,
-                                    unprivileged: Bool, onStart: (@Sendable (Process) -> Void)?) throws -> Outcome {
+                                    unprivileged: Bool, program: String,
+                                    onStart: (@Sendable (Process) -> Void)?) throws -> Outcome {
         let process = Process()
         if unprivileged && geteuid() == 0 {
             // Root reads every file; run as nobody so permissions apply (setpriv is in util-linux).
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", try publicBinary.path] + arguments
         } else {
-            process.executableURL = try binary
+            process.executableURL = try executable(program)
             process.arguments = arguments
         }
         process.environment = environment
@@ -88,19 +95,11 @@ struct CommandRunner {
             try input.fileHandleForWriting.close()
         }
         onStart?(process)
-        let errData = Box()
-        let reader = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile(); errData.done = true }
-        reader.start()
+        let errData = PipeReader(err.fileHandleForReading)
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errData.done { Thread.sleep(forTimeInterval: 0.005) }
         return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData.data, as: UTF8.self), stdoutData: outData)
-    }
-
-    final class Box: @unchecked Sendable {
-        var data = Data()
-        var done = false
+                       stderr: String(decoding: errData.wait(), as: UTF8.self), stdoutData: outData)
     }
 }
 

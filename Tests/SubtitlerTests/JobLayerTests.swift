@@ -54,12 +54,12 @@ struct SkipRuleTests {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         for name in ["Film.eng.forced.srt", "Film.de.srt", "Other.en.srt", "Film.en.txt"] {
-            FileManager.default.createFile(atPath: scratch.path(name), contents: Data())
+            _ = FileManager.default.createFile(atPath: scratch.path(name), contents: Data())
         }
         #expect(SkipRules.coveringSidecar(stem: "Film", language: "en", in: [scratch.url]) == nil)
         #expect(SkipRules.coveringSidecar(stem: "Film", language: "ger", in: [scratch.url]) == scratch.path("Film.de.srt"))
         for spelling in ["Film.English.sdh.ass", "Film.ENG.vtt", "Film.subtitler.en.default.srt", "Film.en-US.srt"] {
-            FileManager.default.createFile(atPath: scratch.path(spelling), contents: Data())
+            _ = FileManager.default.createFile(atPath: scratch.path(spelling), contents: Data())
             #expect(SkipRules.coveringSidecar(stem: "Film", language: "en", in: [scratch.url]) == scratch.path(spelling), "\(spelling)")
             try FileManager.default.removeItem(atPath: scratch.path(spelling))
         }
@@ -88,9 +88,9 @@ struct SkipRuleTests {
         try fm.createDirectory(atPath: scratch.path("lib/keep"), withIntermediateDirectories: true)
         try fm.createDirectory(atPath: scratch.path("lib/done/deeper"), withIntermediateDirectories: true)
         for file in ["lib/keep/a.mkv", "lib/done/b.mkv", "lib/done/deeper/c.mkv"] {
-            fm.createFile(atPath: scratch.path(file), contents: Data([1]))
+            _ = fm.createFile(atPath: scratch.path(file), contents: Data([1]))
         }
-        fm.createFile(atPath: scratch.path("lib/done/.subtitler-skip"), contents: Data())
+        _ = fm.createFile(atPath: scratch.path("lib/done/.subtitler-skip"), contents: Data())
 
         let scan = InputDiscovery.discover([scratch.path("lib")], recursive: true)
         #expect(scan.files == [scratch.path("lib/keep/a.mkv")])
@@ -112,7 +112,7 @@ struct SkipRuleTests {
         #expect(url.reports.first?.error?.contains("never fetches URLs") == true)
 
         #expect(mkfifo(scratch.path("pipe.mp4"), 0o600) == 0)
-        FileManager.default.createFile(atPath: scratch.path("real.mp4"), contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: scratch.path("real.mp4"), contents: Data([1]))
         // A name that is not UTF-8: the bytes "bad" 0xFF ".mp4".
         let rawName: [CChar] = Array(scratch.path("bad").utf8CString.dropLast()) + [CChar(bitPattern: 0xFF)] + Array(".mp4".utf8CString)
         let fd = rawName.withUnsafeBufferPointer { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o600) }
@@ -203,7 +203,7 @@ struct OutputTransactionTests {
         // A process id that cannot be running (above the kernel's limit) and our parent (running).
         let dead = ".a.flac.4194305.deadbeef.tmp.flac"
         let live = ".a.flac.\(getppid()).cafebabe.tmp.flac"
-        for name in [dead, live] { FileManager.default.createFile(atPath: scratch.path(name), contents: Data([1])) }
+        for name in [dead, live] { _ = FileManager.default.createFile(atPath: scratch.path(name), contents: Data([1])) }
         TemporaryFile.removeLeftovers(for: target)
         #expect(try scratch.files() == [live])
     }
@@ -398,7 +398,7 @@ struct JobRunnerStubTests {
         #expect(await runner(server, scratch).run(job).report.error?.contains("directory") == true)
         job.destination = .file(scratch.path("missing/out.srt"))          // a folder that does not exist
         #expect(await runner(server, scratch).run(job).report.error?.contains("does not exist") == true)
-        FileManager.default.createFile(atPath: scratch.path("plain"), contents: Data())
+        _ = FileManager.default.createFile(atPath: scratch.path("plain"), contents: Data())
         job.destination = .directory(scratch.path("plain/sub"))          // an output folder under a file
         #expect(await runner(server, scratch).run(job).report.status == .failed)
         #expect(server.requestCount == 0)
@@ -451,7 +451,7 @@ struct JobRunnerStubTests {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let input = try StubPipelineTests.makeToneTalk(in: scratch, seconds: 12)
-        FileManager.default.createFile(atPath: scratch.path("tones.English.sdh.srt"), contents: Data())
+        _ = FileManager.default.createFile(atPath: scratch.path("tones.English.sdh.srt"), contents: Data())
         let server = try await StubHTTPServer.start([.json(200, StubPipelineTests.verboseBody)])
         defer { Task { try? await server.shutdown() } }
         var job = SubtitleJob(input: input)

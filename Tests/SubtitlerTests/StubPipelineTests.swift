@@ -86,8 +86,12 @@ struct StubPipelineTests {
         }
         #expect(formField("response_format", in: server.requests[0]) == "json")
         #expect(formField("timestamp_granularities[]", in: server.requests[0]) == nil)
-        // Region-level cues start where the tone starts.
+        // Region-level cues start where the tone starts (every 10 s), give or take the speech map's 200 ms hangover.
         #expect(result.cues.count >= result.report.chunks.count)
+        for cue in result.cues {
+            let offset = (cue.start + 5_000) % 10_000 - 5_000
+            #expect(abs(offset) <= 300, "cue at \(cue.start) ms")
+        }
         #expect(result.report.warnings.contains { $0.contains("region-level") })
     }
 
@@ -103,31 +107,33 @@ struct StubPipelineTests {
         options.targetChunkDuration = 20_000
         options.concurrency = 2
 
-        let done = Counter()
+        // The chunks whose answers arrived in the first run: exactly these must come from the cache in the second.
+        let answered = IndexLog()
+        let (threeDone, signal) = AsyncStream<Void>.makeStream()
         let subtitler = subtitler(server, cache: cache)
         let first = Task {
             try await subtitler.makeSubtitles(for: input, options: options) { event in
-                if case .chunkDone = event { done.increment() }
+                if case .chunkDone(let index, false, _) = event, answered.record(index) == 3 { signal.yield() }
             }
         }
-        while done.value < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        for await _ in threeDone { break }
         first.cancel()
         await #expect(throws: SubtitlerError.self) { try await first.value }
-        // Requests already on the wire when the run was cancelled may still reach the stub: let them land.
-        var sentBefore = server.requestCount
-        while true {
-            try await Task.sleep(for: .milliseconds(300))
-            if server.requestCount == sentBefore { break }
-            sentBefore = server.requestCount
-        }
 
         let second = try await subtitler.makeSubtitles(for: input, options: options)
         let total = second.report.chunks.count
         #expect(total >= 8)
-        #expect(second.report.cachedChunks >= 3)
-        #expect(second.report.cachedChunks < total)
-        #expect(second.report.requests == total - second.report.cachedChunks)
-        #expect(server.requestCount - sentBefore == second.report.requests)
+        let cachedIndexes = Set(second.report.chunks.filter(\.cached).map(\.index))
+        #expect(cachedIndexes == answered.indexes)
+        #expect(cachedIndexes.count >= 3 && cachedIndexes.count < total)
+        #expect(second.report.requests == total - cachedIndexes.count)
+        // The second run's requests carry only the chunks that were not cached.
+        let requested = server.requests.suffix(second.report.requests).compactMap { request -> Int? in
+            guard let range = request.bodyText.range(of: #"filename="chunk-(\d{4})\."#, options: .regularExpression) else { return nil }
+            return Int(request.bodyText[range].filter(\.isNumber)).map { $0 - 1 }
+        }
+        #expect(Set(requested).isDisjoint(with: cachedIndexes))
+        #expect(Set(requested).count == second.report.requests)
     }
 
     @Test func aFailedChunkFailsTheFileUnlessGapsAreAllowed() async throws {
@@ -175,9 +181,17 @@ struct StubPipelineTests {
         options.language = "en"
         options.targetChunkDuration = 10_000
         options.allowsGaps = true
-        await #expect(throws: SubtitlerError.self) {
+        let error = try await #require(throws: SubtitlerError.self) {
             _ = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
         }
+        guard case .chunksFailed(let path, let failures) = error else {
+            Issue.record("expected chunksFailed, got \(error)")
+            return
+        }
+        #expect(path == input)
+        #expect(failures.count == 3)
+        #expect(failures.allSatisfy { $0.message.contains("500") })
+        #expect(error.description.contains("nothing written"))
     }
 
     @Test func cachedAnswersAreKeptPerServer() async throws {
@@ -381,11 +395,13 @@ struct StubPipelineTests {
     }
 }
 
-final class Counter: @unchecked Sendable {
+/// Chunk indexes seen by a progress callback.
+final class IndexLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var count = 0
-    func increment() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
+    private var seen: Set<Int> = []
+    /// Records an index; returns how many distinct indexes have been seen.
+    func record(_ index: Int) -> Int { lock.withLock { seen.insert(index); return seen.count } }
+    var indexes: Set<Int> { lock.withLock { seen } }
 }
 
 /// Arrival times of requests at the stub.

@@ -124,16 +124,11 @@ public enum FFmpegCLI {
             throw Failure(arguments: arguments, status: -1, stderr: "\(error)")
         }
         // Read stderr concurrently so neither pipe fills up and blocks the tool.
-        let errorData = LockedData()
-        let errorReader = Thread {
-            errorData.set(errors.fileHandleForReading.readDataToEndOfFile())
-        }
-        errorReader.start()
+        let errorData = PipeReader(errors.fileHandleForReading)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorData.isSet { Thread.sleep(forTimeInterval: 0.005) }
         guard process.terminationStatus == 0 else {
-            let text = String(decoding: errorData.value.suffix(2000), as: UTF8.self)
+            let text = String(decoding: errorData.wait().suffix(2000), as: UTF8.self)
             throw Failure(arguments: arguments, status: process.terminationStatus, stderr: text)
         }
         return [UInt8](data)
@@ -155,25 +150,6 @@ public enum FFmpegCLI {
     }
 }
 
-private final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-    func set(_ value: Data) {
-        lock.lock()
-        data = value
-        lock.unlock()
-    }
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return data != nil
-    }
-    var value: Data {
-        lock.lock()
-        defer { lock.unlock() }
-        return data ?? Data()
-    }
-}
 
 /// The official `openai` Python SDK in the backend's virtual environment, for conformance checks.
 ///
@@ -233,19 +209,40 @@ public enum OpenAIPythonSDK {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let errorData = LockedData()
-        let errorReader = Thread { errorData.set(errors.fileHandleForReading.readDataToEndOfFile()) }
-        errorReader.start()
+        let errorData = PipeReader(errors.fileHandleForReading)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorData.isSet { Thread.sleep(forTimeInterval: 0.005) }
         guard process.terminationStatus == 0 else {
             throw FFmpegCLI.Failure(
                 arguments: ["python"] + arguments,
                 status: process.terminationStatus,
-                stderr: String(decoding: errorData.value.suffix(3000), as: UTF8.self)
+                stderr: String(decoding: errorData.wait().suffix(3000), as: UTF8.self)
             )
         }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own, so a child process never blocks on a full pipe; `wait()` returns
+/// what was read once the pipe is closed.
+public final class PipeReader: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var data = Data()
+
+    /// Starts reading `handle` until its end.
+    public init(_ handle: FileHandle) {
+        Thread { [self] in
+            let read = handle.readDataToEndOfFile()
+            lock.withLock { data = read }
+            done.signal()
+        }.start()
+    }
+
+    /// Waits for the end of the pipe and returns everything read.
+    public func wait() -> Data {
+        done.wait()
+        done.signal()   // later calls return at once
+        return lock.withLock { data }
     }
 }

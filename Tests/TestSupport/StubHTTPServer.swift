@@ -137,6 +137,30 @@ public final class StubHTTPServer: Sendable {
     /// The requests received so far, in order.
     public var requests: [RecordedRequest] { state.withLock { $0.requests } }
 
+    /// Returns once at least `count` requests have been received: an explicit signal for tests, instead of polling.
+    public func waitForRequests(_ count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                if state.requests.count >= count { return true }
+                state.waiters.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// Blocks the calling thread (never a cooperative one) until at least `count` requests have been received or
+    /// `timeout` has passed; returns whether they were.
+    public func waitForRequestsBlocking(_ count: Int, timeout: Duration) -> Bool {
+        let semaphore = DispatchSemaphore(value: 0)
+        Task {
+            await waitForRequests(count)
+            semaphore.signal()
+        }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        return semaphore.wait(timeout: .now() + seconds) == .success
+    }
+
     /// How many requests were received.
     public var requestCount: Int { state.withLock { $0.requests.count } }
 
@@ -226,10 +250,14 @@ public final class StubHTTPServer: Sendable {
                         headers: requestHead.headers.map { (name: $0.name, value: $0.value) },
                         body: body
                     )
-                    let index = state.withLock { state in
+                    let (index, ready) = state.withLock { state in
                         state.requests.append(request)
-                        return state.requests.count - 1
+                        let count = state.requests.count
+                        let ready = state.waiters.filter { $0.count <= count }.map(\.continuation)
+                        state.waiters.removeAll { $0.count <= count }
+                        return (count - 1, ready)
                     }
+                    for continuation in ready { continuation.resume() }
                     let response = handler(index, request)
                     let keepOpen = try await write(response, to: outbound)
                     if !keepOpen { return }
@@ -277,6 +305,7 @@ public final class StubHTTPServer: Sendable {
 private final class LockedState: @unchecked Sendable {
     struct State {
         var requests: [StubHTTPServer.RecordedRequest] = []
+        var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let lock = NSLock()
