@@ -286,10 +286,10 @@ struct FaultInjectionTests {
 
     @Test func slowResponseTimesOutAndIsNotRetriedOnTopOfABusyServer() async throws {
         // The server may still be working on the first attempt: a retry would make it do the work twice.
-        let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .seconds(3))
+        let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .seconds(5))
         try await Self.withServer([slow]) { server in
             let error = try await #require(throws: OpenAIAudioError.self) {
-                try await Self.client(server, maxRetries: 2, requestTimeout: .milliseconds(200)).transcribeVerbose(
+                try await Self.client(server, maxRetries: 2, requestTimeout: .seconds(1)).transcribeVerbose(
                     Self.request
                 )
             }
