@@ -1,0 +1,259 @@
+import Foundation
+import Subtitles
+import Testing
+import TestSupport
+@testable import Subtitler
+
+/// The review page in a real browser (headless Chromium from Debian's `chromium`, driven over the DevTools
+/// protocol by scripts/browser/drive.py). Runs when Chromium is installed; with SUBTITLER_REQUIRE_BACKEND=1
+/// it must run, and fails when Chromium is missing.
+@Suite(.enabled(if: BrowserDriver.isEnabled, "install Debian's chromium (scripts/setup does) to run the page tests"),
+       .serialized)
+struct ReviewBrowserTests {
+    static let ready = "document.documentElement.dataset.ready === 'true'"
+    static let videoReady = ready + " && document.getElementById('video').readyState >= 1"
+
+    /// Writes a page into `.build/review/` (kept for people to open) and returns its URL.
+    func writePage(_ document: ReviewDocument, named name: String) throws -> URL {
+        let directory = BrowserDriver.outputDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try ReviewPage.write(document, to: url)
+        return url
+    }
+
+    struct Mark: Decodable, Equatable {
+        var cue: Int?
+        var problem: Int?
+        var kind: String?
+        var rule: String?
+        var status: String?
+        var text: String
+        var title: String
+    }
+
+    static let marks = """
+        ({
+          cues: [...document.querySelectorAll('[data-cue]')].map((n) => ({cue: +n.dataset.cue,
+            status: n.dataset.status, text: n.textContent, title: n.title})),
+          problems: [...document.querySelectorAll('[data-problem]')].map((n) => ({problem: +n.dataset.problem,
+            kind: n.dataset.kind, rule: n.dataset.rule, text: n.textContent, title: n.title})),
+        })
+        """
+
+    struct Marks: Decodable {
+        var cues: [Mark]
+        var problems: [Mark]
+    }
+
+    @Test func hostileTextIsShownAsTextAndNeverRuns() async throws {
+        let document = ReviewFixtures.hostileDocument()
+        let page = try writePage(document, named: "hostile.html")
+        let report = try await BrowserDriver.run(page: page, steps: [
+            .wait("ready", Self.ready),
+            .eval("marks", Self.marks),
+            .eval("page", """
+                ({pwned: document.documentElement.dataset.pwned || null, images: document.images.length,
+                  scripts: document.scripts.length, title: document.title,
+                  heading: document.getElementById('title').textContent,
+                  summary: [...document.querySelectorAll('#summary tr')].map((r) => [r.cells[0].textContent,
+                            r.cells[1].textContent]),
+                  warnings: [...document.querySelectorAll('#warnings li')].map((li) => li.textContent)})
+                """),
+            .click("clickDropped", #"[data-kind="dropped"]"#),
+            .eval("details", "document.getElementById('details').textContent"),
+            .eval("pwnedLater", "document.documentElement.dataset.pwned || null"),
+        ])
+        #expect(report.ok, "\(report.error ?? "")")
+        #expect(report.problems.isEmpty, "\(report.problems)")
+
+        struct Page: Decodable {
+            var pwned: String?
+            var images: Int
+            var scripts: Int
+            var title: String
+            var heading: String
+            var summary: [[String]]
+            var warnings: [String]
+        }
+        let shown: Page = try report.value("page")
+        #expect(shown.pwned == nil)
+        #expect(shown.images == 0 && shown.scripts == 2)
+        #expect(shown.title == "Review: " + document.media.fileName)
+        #expect(shown.heading == document.media.fileName)
+        #expect(shown.summary.contains(["Model", "<script>alert(1)</script>"]))
+        #expect(shown.warnings == document.summary.warnings)
+
+        let marks: Marks = try report.value("marks")
+        #expect(marks.cues.map(\.cue) == document.cues.map(\.number))
+        #expect(marks.cues.map(\.text) == document.cues.map { $0.lines.joined(separator: "\n") })
+        #expect(marks.cues.map(\.status) == document.cues.map(\.status.rawValue))
+        let dropped = try #require(marks.problems.first { $0.kind == "dropped" })
+        #expect(dropped.text == document.dropped[0].text)
+        #expect(dropped.title.contains(document.dropped[0].text) && dropped.title.contains("phantom-phrase"))
+        #expect(marks.problems.filter { $0.kind == "gap" }.count == 1)
+        let details: String = try report.value("details")
+        #expect(details.contains(document.dropped[0].text))
+        #expect(try report.value("pwnedLater", as: String?.self) == nil)
+    }
+
+    @Test func theLayoutFits1280x720AndReadsInLightAndDark() async throws {
+        let document = ReviewFixtures.longFilm(duration: 40_700, cueCount: 10, droppedCount: 2,
+                                               videoPath: ReviewFixtures.sample.path)
+        let page = try writePage(document, named: "layout.html")
+        let contrast = """
+            (() => {
+              const channels = (color) => color.match(/[\\d.]+/g).slice(0, 3).map(Number);
+              const luminance = ([r, g, b]) => {
+                const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+                return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+              };
+              const background = (node) => {
+                for (; node; node = node.parentElement) {
+                  const color = getComputedStyle(node).backgroundColor;
+                  if (color && !/^rgba\\(.*,\\s*0\\)$/.test(color) && color !== 'transparent') return color;
+                }
+                return 'rgb(255, 255, 255)';
+              };
+              const ratio = (selector) => {
+                const node = document.querySelector(selector);
+                const a = luminance(channels(getComputedStyle(node).color)), b = luminance(channels(background(node)));
+                return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+              };
+              return {
+                ratios: {body: ratio('body'), summaryLabel: ratio('#summary th'), cue: ratio('[data-status="ok"]'),
+                         badCue: ratio('[data-status="violation"]'), range: ratio('#range'), footer: ratio('footer'),
+                         details: ratio('#details .meta'), problem: ratio('#problem-list .when')},
+                background: luminance(channels(getComputedStyle(document.body).backgroundColor)),
+              };
+            })()
+            """
+        let light = BrowserDriver.outputDirectory.appendingPathComponent("layout-light.png")
+        let dark = BrowserDriver.outputDirectory.appendingPathComponent("layout-dark.png")
+        let report = try await BrowserDriver.run(page: page, steps: [
+            .wait("ready", Self.videoReady),
+            .eval("layout", """
+                (() => {
+                  const box = (id) => document.getElementById(id).getBoundingClientRect();
+                  return {scrollWidth: document.documentElement.scrollWidth,
+                          scrollHeight: document.documentElement.scrollHeight,
+                          timelineBottom: box('timeline').bottom, footerBottom: document.querySelector('footer')
+                            .getBoundingClientRect().bottom, videoWidth: box('video').width,
+                          videoHeight: box('video').height, sideWidth: box('side').width,
+                          cueMarks: document.querySelectorAll('[data-cue]').length};
+                })()
+                """),
+            .eval("light", contrast),
+            .screenshot("lightShot", light),
+            .colorScheme("dark"),
+            .eval("dark", contrast),
+            .screenshot("darkShot", dark),
+            .eval("before", "review.pixelsPerSecond"),
+            .key("+"),
+            .eval("zoomedIn", "review.pixelsPerSecond"),
+            .key("0"),
+            .eval("fitted", "review.pixelsPerSecond"),
+            .key("ArrowRight"),
+            .eval("afterArrow", "document.getElementById('video').currentTime"),
+        ])
+        #expect(report.ok, "\(report.error ?? "")")
+        #expect(report.problems.isEmpty, "\(report.problems)")
+
+        struct Layout: Decodable {
+            var scrollWidth: Double
+            var scrollHeight: Double
+            var timelineBottom: Double
+            var footerBottom: Double
+            var videoWidth: Double
+            var videoHeight: Double
+            var sideWidth: Double
+            var cueMarks: Int
+        }
+        let layout: Layout = try report.value("layout")
+        #expect(layout.scrollWidth <= 1280 && layout.scrollHeight <= 720, "the page scrolls at 1280×720: \(layout)")
+        #expect(layout.footerBottom <= 720 && layout.timelineBottom <= 720)
+        #expect(layout.videoWidth >= 560 && layout.videoHeight >= 300, "the video is too small: \(layout)")
+        #expect(layout.sideWidth >= 330)
+        #expect(layout.cueMarks == 10)
+
+        struct Colours: Decodable {
+            var ratios: [String: Double]
+            var background: Double
+        }
+        let lightColours: Colours = try report.value("light")
+        let darkColours: Colours = try report.value("dark")
+        #expect(lightColours.background > 0.8 && darkColours.background < 0.05)
+        for (scheme, colours) in [("light", lightColours), ("dark", darkColours)] {
+            for (element, ratio) in colours.ratios.sorted(by: { $0.key < $1.key }) {
+                #expect(ratio >= 4.5, "\(scheme): \(element) has a contrast of \(ratio), under WCAG AA's 4.5")
+            }
+        }
+        let lightShot: ScreenshotStatistics = try report.value("lightShot")
+        let darkShot: ScreenshotStatistics = try report.value("darkShot")
+        #expect(lightShot.decoded && darkShot.decoded)
+        #expect((lightShot.meanLuminance ?? 0) - (darkShot.meanLuminance ?? 255) > 100)
+
+        let before: Double = try report.value("before")
+        #expect(try report.value("zoomedIn", as: Double.self) == before * 2)
+        #expect(try report.value("fitted", as: Double.self) == before)
+        #expect(abs(try report.value("afterArrow", as: Double.self) - 5) < 0.01)
+    }
+
+    struct Snapshot: Decodable {
+        struct Range: Decodable { var from: Double; var to: Double; var marksFrom: Double; var marksTo: Double }
+        var range: Range
+        var cues: [Int]
+        var problems: Int
+        var cueCount: String
+        var problemCount: String
+        var condensed: String
+        var pixelsPerSecond: Double
+    }
+
+    @Test func aThreeHourTimelineMakesMarksOnlyForWhatIsInView() async throws {
+        let document = ReviewFixtures.longFilm(videoPath: ReviewFixtures.sample.path)
+        let page = try writePage(document, named: "long-film-virtualised.html")
+        let snapshot = """
+            ({range: review.visibleRange(),
+              cues: [...document.querySelectorAll('[data-cue]')].map((n) => +n.dataset.cue).sort((a, b) => a - b),
+              problems: document.querySelectorAll('[data-problem]').length,
+              cueCount: document.getElementById('timeline').dataset.cueCount,
+              problemCount: document.getElementById('timeline').dataset.problemCount,
+              condensed: document.getElementById('timeline').dataset.condensed, pixelsPerSecond: review.pixelsPerSecond})
+            """
+        let report = try await BrowserDriver.run(page: page, steps: [
+            .wait("ready", Self.ready),
+            .eval("start", snapshot),
+            .eval("middle", "review.scrollToTime(5400000), " + snapshot),
+            .eval("zoomed", "review.zoomTo(200), review.scrollToTime(7200000), " + snapshot),
+            .eval("fit", "review.fit(), " + snapshot),
+        ])
+        #expect(report.ok, "\(report.error ?? "")")
+        #expect(report.problems.isEmpty, "\(report.problems)")
+
+        let problemCount = document.violations.count + document.dropped.count
+        func expectedCues(_ range: Snapshot.Range) -> [Int] {
+            document.cues.filter { Double($0.end) >= range.marksFrom && Double($0.start) <= range.marksTo }.map(\.number)
+        }
+        func expectedProblems(_ range: Snapshot.Range) -> Int {
+            document.violations.filter { Double($0.end) >= range.marksFrom && Double($0.start) <= range.marksTo }.count
+                + document.dropped.filter { Double($0.end) >= range.marksFrom && Double($0.start) <= range.marksTo }.count
+        }
+        for name in ["start", "middle", "zoomed"] {
+            let view: Snapshot = try report.value(name)
+            #expect(view.cueCount == "2500" && view.problemCount == String(problemCount))
+            #expect(view.cues == expectedCues(view.range), "\(name): the marks are not the cues in view")
+            #expect(view.problems == expectedProblems(view.range), "\(name)")
+            #expect(!view.cues.isEmpty && view.cues.count < 400, "\(name): \(view.cues.count) cue marks")
+        }
+        let middle: Snapshot = try report.value("middle")
+        #expect(middle.range.from >= 5_399_000 && middle.range.from <= 5_401_000)
+        let zoomed: Snapshot = try report.value("zoomed")
+        #expect(zoomed.pixelsPerSecond == 200)
+        // At the zoom that fits the whole film every cue and every problem has its one mark.
+        let fit: Snapshot = try report.value("fit")
+        #expect(fit.cues == Array(1...2_500))
+        #expect(fit.problems == problemCount)
+        #expect(fit.condensed == "false")
+    }
+}
