@@ -92,7 +92,6 @@ class Browser:
             "--disable-dev-shm-usage",
             "--mute-audio",
             "--autoplay-policy=no-user-gesture-required",
-            "--hide-scrollbars",
             "--window-size=%d,%d" % (viewport["width"], viewport["height"]),
             "about:blank",
         ]
