@@ -122,7 +122,7 @@ public enum ReviewPage {
             <span class="legend"><i class="swatch bad"></i>cue breaking the style</span>
             <span class="legend"><i class="swatch violation"></i>violation</span>
             <span class="legend"><i class="swatch dropped"></i>dropped</span>
-            <span class="legend"><i class="swatch cut"></i>chunk cut</span>
+            <span class="legend"><i class="swatch chunk"></i>chunk cut</span>
             <button id="zoom-out" type="button" title="Zoom out (−)">−</button>
             <button id="zoom-in" type="button" title="Zoom in (+)">+</button>
             <button id="fit" type="button" title="The whole file (0)">Fit</button>
@@ -137,10 +137,10 @@ public enum ReviewPage {
           </div>
           <div id="details" aria-live="polite"></div>
         </section>
-        <footer>Keys: <kbd>Space</kbd> play/pause · <kbd>←</kbd> <kbd>→</kbd> 5 s back/forward (<kbd>Shift</kbd> 1 s) · \
-        <kbd>n</kbd> or <kbd>]</kbd> next problem · <kbd>p</kbd> or <kbd>[</kbd> previous problem · \
-        <kbd>+</kbd> <kbd>−</kbd> zoom · <kbd>0</kbd> whole file · Ctrl+wheel zooms, wheel scrolls · \
-        click a cue or a marker to play it.</footer>
+        <footer>Keys: <kbd>Space</kbd> play/pause · <kbd>←</kbd> <kbd>→</kbd> 5 s (<kbd>Shift</kbd> 1 s) · \
+        <kbd>n</kbd> or <kbd>]</kbd> next problem · <kbd>p</kbd> or <kbd>[</kbd> previous · \
+        <kbd>+</kbd> <kbd>−</kbd> zoom · <kbd>0</kbd> whole file · Ctrl+wheel zooms · \
+        click a cue or marker to play it</footer>
         <script type="application/json" id="review-data">
         """
 }

@@ -102,32 +102,45 @@ video.addEventListener('error', () => {
     ' (move the page next to it or open the video at this path). The timeline still works.';
 });
 
-// ---- Summary table, warnings, problem list. --------------------------------------------------------------
+// ---- Summary table (two figures a row), warnings, problem list. ------------------------------------------
 const summary = data.summary;
 const summaryBody = $('summary').tBodies[0];
-function row(label, value, className) {
-  const tr = element('tr', className);
-  tr.appendChild(element('th', null, label));
-  tr.appendChild(element('td', null, value));
-  summaryBody.appendChild(tr);
-}
+const figures = [];
+function figure(label, value, className) { figures.push([label, String(value), className]); }
 function cost(usd) {
   if (usd === null || usd === undefined) return 'unknown';
-  return 'US$ ' + (usd < 0.01 ? Number(usd).toFixed(4) : Number(usd).toFixed(2));
+  return 'US$\u00a0' + (usd < 0.01 ? Number(usd).toFixed(4) : Number(usd).toFixed(2));
 }
-row('Language', summary.language || 'unknown');
-row('Model', summary.model || 'unknown');
-if (summary.task) row('Task', summary.task + (summary.timing ? ', ' + summary.timing + ' timing' : ''));
-row('Duration', clock(summary.audioDuration, true));
-row('Cues', summary.cueCount);
-row('Cues breaking the style', summary.cuesWithViolations, summary.cuesWithViolations > 0 ? 'bad' : null);
-row('Style violations', summary.violationCount, summary.violationCount > 0 ? 'bad' : null);
-for (const entry of summary.violationsByRule) row(entry.rule, entry.count, 'sub');
-row('Dropped segments', summary.droppedCount, summary.droppedCount > 0 ? 'bad' : null);
-for (const entry of summary.droppedByRule) row(entry.rule, entry.count, 'sub');
-if (summary.gapCount > 0) row('Gaps (failed chunks)', summary.gapCount, 'bad');
-if (summary.chunkCount !== null && summary.chunkCount !== undefined) row('Chunks', summary.chunkCount);
-row('Estimated cost', cost(summary.estimatedCost));
+function counts(list) { return list.map((entry) => entry.rule + ' ' + entry.count).join(' · '); }
+figure('Language', summary.language || 'unknown');
+figure('Model', summary.model || 'unknown');
+figure('Duration', clock(summary.audioDuration, true));
+figure('Task', summary.task ? summary.task + (summary.timing ? ', ' + summary.timing + ' timing' : '') : 'unknown');
+figure('Cues', summary.cueCount);
+figure('Cues breaking the style', summary.cuesWithViolations, summary.cuesWithViolations > 0 ? 'bad' : null);
+figure('Style violations', summary.violationCount, summary.violationCount > 0 ? 'bad' : null);
+figure('Dropped segments', summary.droppedCount, summary.droppedCount > 0 ? 'bad' : null);
+if (summary.gapCount > 0) figure('Gaps (failed chunks)', summary.gapCount, 'bad');
+figure('Chunks', summary.chunkCount === null || summary.chunkCount === undefined ? 'unknown' : summary.chunkCount);
+figure('Estimated cost', cost(summary.estimatedCost));
+for (let index = 0; index < figures.length; index += 2) {
+  const tr = element('tr');
+  for (const [label, value, className] of figures.slice(index, index + 2)) {
+    tr.appendChild(element('th', null, label));
+    tr.appendChild(element('td', className, value));
+  }
+  summaryBody.appendChild(tr);
+}
+function wideRow(label, value) {
+  const tr = element('tr');
+  tr.appendChild(element('th', null, label));
+  const td = element('td', null, value);
+  td.colSpan = 3;
+  tr.appendChild(td);
+  summaryBody.appendChild(tr);
+}
+if (summary.violationsByRule.length) wideRow('Violations by rule', counts(summary.violationsByRule));
+if (summary.droppedByRule.length) wideRow('Dropped by rule', counts(summary.droppedByRule));
 const warnings = $('warnings');
 for (const warning of summary.warnings) warnings.appendChild(element('li', null, warning));
 $('headline').textContent = summary.cueCount + ' cues · ' + summary.violationCount + ' style violations · ' +
@@ -140,7 +153,9 @@ const problemItems = problems.map((problem) => {
   li.dataset.problemRef = String(problem.id);
   li.appendChild(element('span', 'when', clock(problem.start)));
   li.appendChild(element('span', 'tag ' + problem.kind, problem.kind === 'violation' ? problem.rule : problem.kind));
-  li.appendChild(element('span', null, problem.kind === 'violation' ? problem.item.message : describeProblem(problem)));
+  const text = { violation: () => problem.item.message, gap: () => problem.item.message,
+                 dropped: () => '“' + problem.item.text + '” (' + problem.rule + ')' }[problem.kind]();
+  li.appendChild(element('span', null, text));
   li.title = describeProblem(problem);
   return li;
 });

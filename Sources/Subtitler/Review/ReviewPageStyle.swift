@@ -26,7 +26,8 @@ html, body { margin: 0; height: 100%; }
 body {
   font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   background: var(--bg); color: var(--fg);
-  display: grid; grid-template-rows: auto minmax(0, 1fr) auto auto; height: 100vh; min-width: 960px;
+  display: grid; grid-template-rows: auto minmax(0, 1fr) auto auto; grid-template-columns: minmax(0, 1fr);
+  height: 100vh; min-width: 960px;
 }
 button, select, input { font: inherit; color: inherit; }
 button {
@@ -50,14 +51,13 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 #clock { font-variant-numeric: tabular-nums; min-width: 13em; }
 #notice { background: var(--notice); color: var(--notice-text); padding: 4px 8px; border-radius: 4px; }
 #notice:empty { display: none; }
-#side { display: flex; flex-direction: column; gap: 6px; min-height: 0; }
+#side { display: flex; flex-direction: column; gap: 6px; min-height: 0; overflow: hidden; }
 #side h2 { font-size: 13px; margin: 2px 0 0; }
 #summary { border-collapse: collapse; width: 100%; }
 #summary th, #summary td { text-align: left; padding: 1px 6px; border-bottom: 1px solid var(--border); vertical-align: top; }
-#summary th { color: var(--muted); font-weight: normal; width: 42%; }
+#summary th { color: var(--muted); font-weight: normal; white-space: nowrap; }
 #summary td { font-variant-numeric: tabular-nums; }
-#summary tr.sub th { padding-left: 18px; }
-#summary tr.bad td { color: var(--violation); font-weight: 600; }
+#summary td.bad { color: var(--violation); font-weight: 600; }
 #warnings { color: var(--muted); margin: 0; padding-left: 18px; }
 #problem-list {
   flex: 1 1 auto; min-height: 60px; overflow: auto; margin: 0; padding: 0; list-style: none;
@@ -72,7 +72,7 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 #problem-list .tag.dropped { color: var(--dropped); }
 #problem-list .tag.gap { color: var(--gap); }
 #problem-list li.none { color: var(--muted); cursor: default; }
-#timeline-pane { padding: 0 12px 4px; }
+#timeline-pane { padding: 0 12px 4px; min-width: 0; }
 #toolbar { display: flex; align-items: center; gap: 6px; padding: 2px 0 4px; flex-wrap: wrap; }
 #range { color: var(--muted); font-variant-numeric: tabular-nums; margin-right: auto; }
 .legend { display: inline-flex; align-items: center; gap: 4px; color: var(--muted); }
@@ -83,7 +83,7 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 .swatch.dropped { background: var(--dropped-fill); border-color: var(--dropped); }
 .swatch.speech { background: var(--speech); height: 3px; }
 .swatch.energy { background: var(--energy); }
-.swatch.cut { width: 2px; background: var(--cut); }
+.swatch.chunk { width: 2px; background: var(--cut); }
 #timeline {
   position: relative; overflow-x: auto; overflow-y: hidden; border: 1px solid var(--border); border-radius: 4px;
   background: var(--panel); outline: none; scrollbar-width: thin;
