@@ -173,7 +173,7 @@ struct ReviewBrowserTests {
         let layout: Layout = try report.value("layout")
         #expect(layout.scrollWidth <= 1280 && layout.scrollHeight <= 720, "the page scrolls at 1280×720: \(layout)")
         #expect(layout.footerBottom <= 720 && layout.timelineBottom <= 720)
-        #expect(layout.videoWidth >= 560 && layout.videoHeight >= 300, "the video is too small: \(layout)")
+        #expect(layout.videoWidth >= 520 && layout.videoHeight >= 280, "the video is too small: \(layout)")
         #expect(layout.sideWidth >= 330)
         #expect(layout.cueMarks == document.cues.count)
 
@@ -256,5 +256,62 @@ struct ReviewBrowserTests {
         #expect(fit.cues == Array(1...2_500))
         #expect(fit.problems == problemCount)
         #expect(fit.condensed == "false")
+    }
+
+    /// With 10,000 cues the view of the whole film would need more than 4,000 cue marks: the cues are painted
+    /// on the canvas instead (one strip per cue, coloured by status), and marks come back on zooming in.
+    @Test func tenThousandCuesArePaintedWhenTheyDoNotFitAsMarks() async throws {
+        let document = ReviewFixtures.longFilm(duration: 36_000_000, cueCount: 10_000, droppedCount: 400,
+                                               videoPath: ReviewFixtures.sample.path)
+        let page = try writePage(document, named: "long-film-10h-condensed.html")
+        let snapshot = """
+            ({range: review.visibleRange(),
+              cues: [...document.querySelectorAll('[data-cue]')].map((n) => +n.dataset.cue).sort((a, b) => a - b),
+              problems: document.querySelectorAll('[data-problem]').length,
+              cueCount: document.getElementById('timeline').dataset.cueCount,
+              problemCount: document.getElementById('timeline').dataset.problemCount,
+              condensed: document.getElementById('timeline').dataset.condensed, pixelsPerSecond: review.pixelsPerSecond})
+            """
+        // The share of the cue lane's middle row painted in the cue colours.
+        let painted = """
+            (() => {
+              const canvas = document.getElementById('activity');
+              const ratio = canvas.width / canvas.clientWidth;
+              const copy = document.createElement('canvas');
+              copy.width = canvas.width;
+              copy.height = canvas.height;
+              const context = copy.getContext('2d', {willReadFrequently: true});
+              context.drawImage(canvas, 0, 0);
+              const row = context.getImageData(0, Math.round(97 * ratio), canvas.width, 1).data;
+              const probe = document.createElement('canvas').getContext('2d', {willReadFrequently: true});
+              const rgb = (name) => { probe.fillStyle = getComputedStyle(document.documentElement)
+                .getPropertyValue(name).trim(); probe.fillRect(0, 0, 1, 1);
+                return [...probe.getImageData(0, 0, 1, 1).data].slice(0, 3).join(); };
+              const colours = new Set([rgb('--cue-ok-edge'), rgb('--cue-bad-edge')]);
+              let hits = 0;
+              for (let x = 0; x < row.length; x += 4) if (colours.has([row[x], row[x + 1], row[x + 2]].join())) hits++;
+              return hits / (row.length / 4);
+            })()
+            """
+        let report = try await BrowserDriver.run(page: page, steps: [
+            .wait("ready", Self.ready),
+            .eval("start", snapshot),
+            .eval("paintedAtStart", painted),
+            .eval("fit", "review.fit(), " + snapshot),
+            .eval("paintedAtFit", painted),
+        ])
+        #expect(report.ok, "\(report.error ?? "")")
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        let start: Snapshot = try report.value("start")
+        #expect(start.condensed == "false" && start.cueCount == "10000")
+        #expect(start.cues == document.cues.filter {
+            Double($0.end) >= start.range.marksFrom && Double($0.start) <= start.range.marksTo
+        }.map(\.number))
+        #expect(try report.value("paintedAtStart", as: Double.self) < 0.01, "marks, not paint, while they fit")
+        let fit: Snapshot = try report.value("fit")
+        #expect(fit.condensed == "true" && fit.cues.isEmpty)
+        #expect(fit.problems == document.violations.count + document.dropped.count)
+        let share: Double = try report.value("paintedAtFit")
+        #expect(share > 0.3, "only \(share) of the cue lane is painted")
     }
 }

@@ -46,7 +46,7 @@ enum ReviewFixtures {
 
     /// A generated film: `cueCount` cues over `duration`, linted against Netflix (hundreds of violations),
     /// `droppedCount` dropped segments in the pauses, a chunk cut every 5 minutes (every seventh inside
-    /// speech), and a 100 ms activity map (108,000 values per series for three hours).
+    /// speech), and an activity map at 100 ms (108,000 values per series for three hours; at most 200,000).
     static func longFilm(duration: Milliseconds = 10_800_000, cueCount: Int = 2_500, droppedCount: Int = 120,
                          videoPath: String? = nil) -> ReviewDocument {
         var random = SplitMix64(seed: 16)
@@ -90,8 +90,10 @@ enum ReviewFixtures {
                          duration: min(chunkLength, duration - Milliseconds(index) * chunkLength),
                          bytes: 1, requestBytes: 1, endsInSilence: index % 7 != 3, cached: false)
         }
-        // Activity: loud and likely speech under the cues, quiet elsewhere, with some texture.
-        let step: Milliseconds = 100
+        // Activity: loud and likely speech under the cues, quiet elsewhere, with some texture; 100 ms steps, or
+        // longer ones beyond the map's usual 200,000 values.
+        let limit = Milliseconds(ReviewDocument.ActivityMap.defaultMaximumCount)
+        let step = max(ReviewDocument.ActivityMap.defaultStep, (duration + limit - 1) / limit)
         let count = Int(duration / step)
         var energy = [Int](repeating: -62, count: count)
         var speech = [Int](repeating: 4, count: count)

@@ -88,26 +88,45 @@ struct ReviewPageTests {
         }
     }
 
-    /// A three-hour film's page stays a few megabytes. Also leaves the page in `.build/review/long-film.html`
-    /// for `scripts/bench-review`, with the time Swift took to render it beside it (not judged here).
+    /// Writes a page and its figures into `.build/review/` for the browser tests and `scripts/bench-review`.
+    func keep(_ document: ReviewDocument, named name: String) throws -> Int {
+        let clock = ContinuousClock()
+        var page = ""
+        let elapsed = clock.measure { page = ReviewPage.render(document) }
+        let directory = BrowserDriver.outputDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try AtomicFile.write(page, to: directory.appendingPathComponent(name + ".html"))
+        let bytes = page.utf8.count
+        let figures = #"{"renderMilliseconds": \#(Subtitler.milliseconds(elapsed)), "bytes": \#(bytes), "cues": \#(document.cues.count), "violations": \#(document.violations.count), "dropped": \#(document.dropped.count), "activityValues": \#(document.activity?.energy?.count ?? 0), "activityStep": \#(document.activity?.step ?? 0)}"#
+        try AtomicFile.write(figures + "\n", to: directory.appendingPathComponent(name + ".figures.json"))
+        return bytes
+    }
+
+    /// The sample video, as the pages in `.build/review/` find it.
+    var sampleFromBuildDirectory: String {
+        ReviewDocument.Media.relativeURL(of: ReviewFixtures.sample, from: BrowserDriver.outputDirectory)
+    }
+
+    /// A three-hour film's page stays a few megabytes. Also leaves it in `.build/review/long-film.html` for
+    /// `scripts/bench-review`, with the time Swift took to render it beside it (not judged here).
     @Test func aThreeHourFilmsPageStaysCompact() throws {
         var document = ReviewFixtures.longFilm()
-        // The page plays the English sample (shorter than the film), found from .build/review/.
-        document.media.source = ReviewDocument.Media.relativeURL(of: ReviewFixtures.sample,
-                                                                 from: BrowserDriver.outputDirectory)
+        document.media.source = sampleFromBuildDirectory   // the page plays the (shorter) English sample
         #expect(document.cues.count == 2_500)
         #expect(document.activity?.energy?.count == 108_000 && document.activity?.speech?.count == 108_000)
         let problems = document.violations.count + document.dropped.count
         #expect(problems >= 200 && problems <= 2_000, "hundreds of problems, not \(problems)")
-        let clock = ContinuousClock()
-        var page = ""
-        let elapsed = clock.measure { page = ReviewPage.render(document) }
-        let bytes = page.utf8.count
+        let bytes = try keep(document, named: "long-film")
         #expect(bytes < 4_000_000, "the page has \(bytes) bytes")
-        let directory = BrowserDriver.outputDirectory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try AtomicFile.write(page, to: directory.appendingPathComponent("long-film.html"))
-        let figures = #"{"renderMilliseconds": \#(Subtitler.milliseconds(elapsed)), "bytes": \#(bytes), "cues": \#(document.cues.count), "violations": \#(document.violations.count), "dropped": \#(document.dropped.count), "activityValues": \#(document.activity?.energy?.count ?? 0)}"#
-        try AtomicFile.write(figures + "\n", to: directory.appendingPathComponent("long-film.figures.json"))
+    }
+
+    /// Ten hours and 10,000 cues: the activity map's step grows to keep 200,000 values, and the page stays
+    /// bounded (left in `.build/review/long-film-10h.html` for the benchmark).
+    @Test func aTenHourFilmsPageStaysBounded() throws {
+        var document = ReviewFixtures.longFilm(duration: 36_000_000, cueCount: 10_000, droppedCount: 400)
+        document.media.source = sampleFromBuildDirectory
+        #expect(document.activity?.step == 180 && document.activity?.energy?.count == 200_000)
+        let bytes = try keep(document, named: "long-film-10h")
+        #expect(bytes < 12_000_000, "the page has \(bytes) bytes")
     }
 }

@@ -118,6 +118,15 @@ struct ReviewSampleTests {
             .eval("armNext", armSeek),
             .key("n"),
             .eval("afterNext", "window.seeked"),
+            .eval("armNext2", armSeek),
+            .key("n"),
+            .eval("afterNext2", "window.seeked"),
+            .eval("armPrevious", armSeek),
+            .key("p"),
+            .eval("afterPrevious", "window.seeked"),
+            .eval("armNext3", armSeek),
+            .key("]"),
+            .eval("afterNext3", "window.seeked"),
             .key(" "),
             .wait("pausedAgain", "document.getElementById('video').paused"),
             .eval("details", "document.getElementById('details').textContent"),
@@ -156,16 +165,22 @@ struct ReviewSampleTests {
         let click: Seek = try report.value("afterClick")
         #expect(abs(click.seekedAt - Double(third.start) / 1000) < 0.05, "seeked to \(click.seekedAt), cue starts at \(third.start) ms")
         #expect(!click.paused)
-        // Space pauses; n goes to the first problem after the playhead.
+        // Space pauses; n goes to the first problem after the playhead, n again to the one after it, p back,
+        // ] forward again (each seeks, and plays).
         struct Paused: Decodable { var paused: Bool; var time: Double }
         let paused: Paused = try report.value("paused")
         #expect(paused.paused)
         let starts = (document.violations.map(\.start) + document.dropped.map(\.start)).sorted()
-        let next = try #require(starts.first { Double($0) > paused.time * 1000 + 1 })
-        let jump: Seek = try report.value("afterNext")
-        #expect(abs(jump.seekedAt - Double(next) / 1000) < 0.05, "n went to \(jump.seekedAt), the next problem is at \(next) ms")
+        let next = try #require(starts.firstIndex { Double($0) > paused.time * 1000 + 1 })
+        try #require(next + 1 < starts.count, "the sample should have two problems after cue 3")
+        for (step, index) in [("afterNext", next), ("afterNext2", next + 1), ("afterPrevious", next),
+                              ("afterNext3", next + 1)] {
+            let jump: Seek = try report.value(step)
+            #expect(abs(jump.seekedAt - Double(starts[index]) / 1000) < 0.05,
+                    "\(step): went to \(jump.seekedAt) s, problem \(index + 1) is at \(starts[index]) ms")
+        }
         let details: String = try report.value("details")
-        #expect(details.contains("problem"))
+        #expect(details.contains("problem \(next + 2) of \(starts.count)"), "\(details)")
 
         // The screenshots are real pictures: many colours, no single colour covering the page.
         for name in ["light", "dark"] {

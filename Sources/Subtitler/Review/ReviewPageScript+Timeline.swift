@@ -153,7 +153,8 @@ function paintRuler(context, left, width) {
     const x = Math.round(time * scale - left) + 0.5;
     context.moveTo(x, RULER - 6);
     context.lineTo(x, RULER);
-    context.fillText(step < 1000 ? clock(time).slice(0, -2) : clock(time, true), x + 3, 3);
+    const label = step < 1000 ? clock(time).slice(0, -2) : clock(time, true);
+    if (x + 3 + context.measureText(label).width <= width) context.fillText(label, x + 3, 3);
   }
   context.stroke();
 }
@@ -192,8 +193,9 @@ function paintActivity(context, left, width) {
 function paintCondensed(context, lane, left, width) {
   for (const index of visibleIndices(lane, left / scale, (left + width) / scale)) {
     const item = lane.items[index];
-    const x = item.start * scale - left;
-    const w = Math.max(1, (item.end - item.start) * scale);
+    // Whole pixels: crisp strips in the status colours, however many items share a pixel.
+    const x = Math.floor(item.start * scale - left);
+    const w = Math.max(1, Math.round((item.end - item.start) * scale));
     if (lane === cueLane) {
       context.fillStyle = item.status === 'violation' ? colors['cue-bad-edge'] : colors['cue-ok-edge'];
       context.fillRect(x, CUE_TOP + 4, w, CUE_HEIGHT - 8);

@@ -113,7 +113,7 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 .cut::before { content: ""; position: absolute; left: -6px; width: 10px; top: 0; bottom: 0; }
 #playhead { position: absolute; top: 0; bottom: 0; width: 2px; margin-left: -1px; background: var(--playhead);
   pointer-events: none; z-index: 3; will-change: transform; }
-#details { min-height: 3.2em; padding: 4px 2px 0; }
+#details { height: 5.9em; overflow: auto; padding: 4px 2px 0; }
 #details .head { font-weight: 600; }
 #details .meta { color: var(--muted); font-variant-numeric: tabular-nums; }
 #details .text { white-space: pre-wrap; }
