@@ -39,6 +39,7 @@ enum BrowserDriver {
         var waitFor: String?
         var timeout: Double?
         var click: String?
+        var offset: [Double]?
         var key: String?
         var screenshot: String?
         var colorScheme: String?
@@ -47,7 +48,9 @@ enum BrowserDriver {
         static func wait(_ name: String, _ expression: String, timeout: Double = 20) -> Step {
             Step(name: name, waitFor: expression, timeout: timeout)
         }
-        static func click(_ name: String, _ selector: String) -> Step { Step(name: name, click: selector) }
+        static func click(_ name: String, _ selector: String, at offset: [Double]? = nil) -> Step {
+            Step(name: name, click: selector, offset: offset)
+        }
         static func key(_ key: String) -> Step { Step(key: key) }
         static func screenshot(_ name: String, _ path: URL) -> Step { Step(name: name, screenshot: path.path) }
         static func colorScheme(_ scheme: String) -> Step { Step(colorScheme: scheme) }

@@ -22,7 +22,8 @@ Steps (each may carry "name"; a named step's result lands in "results" under tha
     {"waitFor": "JS expression", "timeout": 10} polls (every animation frame, in the page) until truthy
     {"click": "CSS selector"}                  a real mouse click (CDP input events) at the element's centre,
                                                after scrolling it into view; reports whether the element
-                                               was the one hit at that point
+                                               was the one hit at that point (or one inside it)
+    {"click": "CSS selector", "offset": [x, y]}  the same at x, y CSS pixels from the element's top left
     {"key": "n"} / {"key": "ArrowRight"} / {"key": " "}   a real key press (keyDown + keyUp)
     {"screenshot": "/path/out.png"}             writes a PNG of the viewport and reports pixel statistics
     {"colorScheme": "dark"}                     switches the emulated colour scheme
@@ -227,16 +228,17 @@ class Browser:
         })""" % (int(timeout * 1000), expression, json.dumps(expression[:200]))
         return self.evaluate(script)
 
-    def click(self, selector):
-        point = self.evaluate("""(() => {
+    def click(self, selector, offset=None):
+        point = self.evaluate("""((offset) => {
             const element = document.querySelector(%s);
             if (!element) return null;
             element.scrollIntoView({block: 'nearest', inline: 'nearest'});
             const box = element.getBoundingClientRect();
-            const x = box.left + box.width / 2, y = box.top + box.height / 2;
+            const x = box.left + (offset ? offset[0] : box.width / 2);
+            const y = box.top + (offset ? offset[1] : box.height / 2);
             const hit = document.elementFromPoint(x, y);
             return {x, y, hit: hit === element || element.contains(hit)};
-        })()""" % json.dumps(selector))
+        })(%s)""" % (json.dumps(selector), json.dumps(offset)))
         if point is None:
             raise DriverError("click: no element matches %s" % selector)
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
@@ -424,7 +426,7 @@ def run(plan):
             elif "waitFor" in step:
                 entry["value"] = browser.wait_for(step["waitFor"], float(step.get("timeout", 10)))
             elif "click" in step:
-                entry["value"] = browser.click(step["click"])
+                entry["value"] = browser.click(step["click"], step.get("offset"))
             elif "key" in step:
                 browser.key(step["key"])
                 entry["value"] = True

@@ -12,8 +12,10 @@ import Foundation
 /// Every cue mark has `data-cue` (its number) and `data-status`; every problem mark `data-problem` (its
 /// place in time order), `data-kind` (`violation`, `dropped`, `gap`) and `data-rule`. Marks exist for the
 /// visible range plus half a screen either side, so at the zoom that fits the whole file (the start zoom for
-/// files up to 10 minutes, or `window.review.fit()`) every cue and problem has exactly one mark, unless a
-/// lane would hold more than 4,000, which are then painted on the canvas instead.
+/// files up to 10 minutes, or `window.review.fit()`) every cue and problem has exactly one mark. A lane whose
+/// marks would be too many (over 4,000) or too many and too narrow (over 500, the typical one under 2 px, as
+/// a film's cues are when the whole film fits) is painted on the canvas instead and `data-condensed` is
+/// `true`; a click on it still picks the cue or problem under the pointer.
 public enum ReviewPage {
     /// The page for `document`, as HTML text.
     public static func render(_ document: ReviewDocument) -> String {

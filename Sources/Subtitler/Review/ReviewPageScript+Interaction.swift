@@ -146,8 +146,16 @@ function stepProblem(direction) {
 // ---- Pointer and keyboard. -------------------------------------------------------------------------------
 layers.addEventListener('click', (event) => {
   const target = event.target.closest('[data-cue],[data-problem],[data-cut]');
+  const box = content.getBoundingClientRect();
+  const time = (event.clientX - box.left) / scale, y = event.clientY - box.top;
+  const slack = 3 / scale;   // three pixels
   if (target === null) {
-    seek((event.clientX - content.getBoundingClientRect().left) / scale, false);
+    // On a painted lane, the cue or problem under the pointer (or within three pixels of it).
+    const cue = cueLane.condensed && y >= CUE_TOP && y < CUE_TOP + CUE_HEIGHT ? itemAt(cueLane, time, slack) : null;
+    const problem = problemLane.condensed && y >= VIOLATION_TOP ? itemAt(problemLane, time, slack) : null;
+    if (cue !== null) { select('cue', cue); seek(cues[cue].start, true); }
+    else if (problem !== null) goToProblem(problem);
+    else seek(time, false);
   } else if (target.dataset.cue !== undefined) {
     const index = cues.findIndex((cue) => cue.number === Number(target.dataset.cue));
     select('cue', index);

@@ -1,14 +1,18 @@
 extension ReviewPage {
     /// The second part of the page's script: the timeline. Zoom sets the content's width; native scrolling
-    /// moves it. The activity map, the ruler (and, when a lane would hold more than `MAX_MARKS` marks, that
-    /// lane) are painted on a canvas the width of the viewport; cue and problem marks are DOM elements made
-    /// only for the visible range (plus half a screen either side) and removed when they leave it.
+    /// moves it. The ruler and the activity map are painted on a canvas the width of the viewport; cue and
+    /// problem marks are DOM elements made only for the visible range (plus half a screen either side) and
+    /// removed when they leave it. A lane is painted on the canvas instead ("condensed") when it would need
+    /// more than `MAX_MARKS` marks, or more than `FEW_MARKS` marks of which the typical one is narrower than
+    /// `MIN_MARK_WIDTH` pixels (a whole film's cues at the zoom that fits it): such marks cannot be read or
+    /// aimed at, and thousands of them make zooming slow.
     static let scriptTimeline = #"""
 // ---- Timeline geometry (CSS pixels; must match the style sheet). -----------------------------------------
 const RULER = 18, ACTIVITY_TOP = 20, ACTIVITY_HEIGHT = 58, CUE_TOP = 82, CUE_HEIGHT = 30;
 const VIOLATION_TOP = 116, VIOLATION_ROW = 7, VIOLATION_ROWS = 3, DROPPED_TOP = 138, DROPPED_HEIGHT = 14;
 const HEIGHT = 158, ENERGY_FLOOR = -70;
-const MAX_MARKS = 4000;
+const MAX_MARKS = 4000, FEW_MARKS = 500, MIN_MARK_WIDTH = 2;
+const TEXT_WIDTH = 12;    // marks narrower than this (pixels) carry no text
 const TICKS = [100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 900000,
                1800000, 3600000];
 let scale = 1;            // pixels per millisecond
@@ -32,7 +36,9 @@ function maxScale() { return Math.max(fitScale(), Math.min(1, 16e6 / duration));
 function makeLane(items, layer, make, place) {
   let longest = 0;
   for (const item of items) longest = Math.max(longest, item.end - item.start);
-  return { items, layer, make, place, longest, nodes: new Map(), condensed: false };
+  const lengths = items.map((item) => item.end - item.start).sort((a, b) => a - b);
+  const typical = lengths.length ? lengths[lengths.length >> 1] : 0;
+  return { items, layer, make, place, longest, typical, nodes: new Map(), condensed: false };
 }
 
 function firstStartingAtOrAfter(items, time) {
@@ -56,7 +62,8 @@ function visibleIndices(lane, from, to) {
 
 function renderLane(lane, from, to) {
   const wanted = visibleIndices(lane, from, to);
-  lane.condensed = wanted.length > MAX_MARKS;
+  lane.condensed = wanted.length > MAX_MARKS ||
+    (wanted.length > FEW_MARKS && lane.typical * scale < MIN_MARK_WIDTH);
   const keep = new Set(lane.condensed ? [] : wanted);
   for (const [index, node] of lane.nodes) {
     if (!keep.has(index)) { node.remove(); lane.nodes.delete(index); }
@@ -76,16 +83,29 @@ function renderLane(lane, from, to) {
   return wanted.length;
 }
 
+/** The item of a lane at `time`, or the nearest within `slack` milliseconds, or null. */
+function itemAt(lane, time, slack) {
+  let best = null, distance = Infinity;
+  for (const index of visibleIndices(lane, time - slack, time + slack)) {
+    const item = lane.items[index];
+    const gap = time < item.start ? item.start - time : time > item.end ? time - item.end : 0;
+    if (gap < distance) { best = index; distance = gap; }
+  }
+  return best;
+}
+
+/** Places a mark from `start` to `end`, at least `minimum` pixels wide; returns its width. */
 function span(node, start, end, minimum) {
+  const width = Math.max(minimum, (end - start) * scale);
   node.style.left = (start * scale) + 'px';
-  node.style.width = Math.max(minimum, (end - start) * scale) + 'px';
+  node.style.width = width + 'px';
+  return width;
 }
 
 function isSelected(kind, index) { return selected !== null && selected.kind === kind && selected.index === index; }
 
 function makeCueMark(cue, index) {
-  const node = element('div', 'mark cue', cue.lines.join('\n'));
-  node.style.whiteSpace = 'pre';
+  const node = element('div', 'mark cue');
   node.dataset.cue = String(cue.number);
   node.dataset.status = cue.status;
   node.title = 'Cue ' + cue.number + ' (' + clock(cue.start) + ' – ' + clock(cue.end) + ')' +
@@ -103,17 +123,24 @@ function makeProblemMark(problem) {
   if (problem.kind === 'violation') {
     node.dataset.cueRef = String(problem.item.cueNumber);
     node.style.top = (VIOLATION_TOP + Math.min(problem.row, VIOLATION_ROWS - 1) * VIOLATION_ROW) + 'px';
-  } else if (problem.kind === 'dropped') {
-    node.textContent = problem.item.text;
   }
   node.title = describeProblem(problem);
   if (isSelected('problem', problem.id)) node.classList.add('selected');
   return node;
 }
 
-const cueLane = makeLane(cues, cueLayer, makeCueMark, (node, cue) => span(node, cue.start, cue.end, 3));
-const problemLane = makeLane(problems, problemLayer, makeProblemMark,
-                             (node, problem) => span(node, problem.start, problem.end, 4));
+/** A mark's text only when it is wide enough to read: text layout is most of a mark's cost. */
+function label(node, width, text) {
+  const wanted = width >= TEXT_WIDTH ? text : '';
+  if (node.textContent !== wanted) node.textContent = wanted;
+}
+const cueLane = makeLane(cues, cueLayer, makeCueMark, (node, cue) => {
+  label(node, span(node, cue.start, cue.end, 3), cue.lines.join('\n'));
+});
+const problemLane = makeLane(problems, problemLayer, makeProblemMark, (node, problem) => {
+  const width = span(node, problem.start, problem.end, 4);
+  if (problem.kind === 'dropped') label(node, width, problem.item.text);
+});
 const cutNodes = cuts.map((cut, index) => {
   const node = element('div', 'cut');
   node.dataset.cut = String(index);

@@ -90,8 +90,8 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 }
 #content { position: relative; height: 158px; min-width: 100%; }
 #activity { position: sticky; left: 0; display: block; }
-#layers { position: absolute; inset: 0; }
-.mark { position: absolute; cursor: pointer; border-radius: 3px; overflow: hidden; white-space: nowrap; }
+#layers { position: absolute; inset: 0; overflow: hidden; }
+.mark { position: absolute; cursor: pointer; border-radius: 3px; overflow: hidden; white-space: pre; contain: strict; }
 .mark.cue {
   top: 82px; height: 30px; padding: 1px 4px; font-size: 11px; line-height: 14px;
   background: var(--cue-ok); color: var(--cue-ok-text); border: 1px solid var(--cue-ok-edge);
@@ -108,9 +108,11 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
   background: repeating-linear-gradient(45deg, var(--lane) 0 4px, transparent 4px 8px);
 }
 .mark.selected { outline: 2px solid var(--selected); outline-offset: 0; z-index: 2; }
-.cut { position: absolute; top: 18px; bottom: 0; width: 0; border-left: 2px dashed var(--cut); cursor: pointer; }
+/* A cut is a dashed line across the lanes; only its part over the activity map takes clicks. */
+.cut { position: absolute; top: 18px; bottom: 0; width: 0; border-left: 2px dashed var(--cut); pointer-events: none; }
 .cut[data-in-pause="false"] { border-left-color: var(--cut-speech); }
-.cut::before { content: ""; position: absolute; left: -6px; width: 10px; top: 0; bottom: 0; }
+.cut::before { content: ""; position: absolute; left: -4px; width: 6px; top: 0; height: 60px; cursor: pointer;
+  pointer-events: auto; }
 #playhead { position: absolute; top: 0; bottom: 0; width: 2px; margin-left: -1px; background: var(--playhead);
   pointer-events: none; z-index: 3; will-change: transform; }
 #details { height: 5.9em; overflow: auto; padding: 4px 2px 0; }
