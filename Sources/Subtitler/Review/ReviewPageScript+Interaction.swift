@@ -78,6 +78,13 @@ function select(kind, index) {
 
 function detailLine(className, text) { details.appendChild(element('div', className, text)); }
 
+/** The first line: what is selected, in bold, then where it is. */
+function detailHead(text, start, end) {
+  const line = element('div', 'head', text);
+  line.appendChild(element('span', 'meta', ' · ' + clock(start) + (end === undefined ? '' : ' → ' + clock(end))));
+  details.appendChild(line);
+}
+
 function showCueText(cue) {
   if (!cue) return;
   detailLine('text', (cue.speaker ? cue.speaker + ': ' : '') + cue.lines.join('\n'));
@@ -91,8 +98,8 @@ function showDetails() {
   }
   if (selected.kind === 'cue') {
     const cue = cues[selected.index];
-    detailLine('head', 'Cue ' + cue.number + (cue.status === 'ok' ? ' · meets the style' : ' · breaks the style'));
-    detailLine('meta', clock(cue.start) + ' → ' + clock(cue.end) + ' (' + number((cue.end - cue.start) / 1000) + ' s)');
+    detailHead('Cue ' + cue.number + (cue.status === 'ok' ? ' · meets the style' : ' · breaks the style'),
+               cue.start, cue.end);
     for (const violation of violationsByCue.get(cue.number) || []) {
       detailLine('meta', violation.rule + ': ' + number(violation.value) + ' (limit ' + number(violation.limit) +
                  ') — ' + violation.message);
@@ -101,9 +108,8 @@ function showDetails() {
   } else if (selected.kind === 'problem') {
     const problem = problems[selected.index];
     const label = { violation: 'Style violation', dropped: 'Dropped by the hallucination guard', gap: 'Gap' };
-    detailLine('head', label[problem.kind] + ' · ' + problem.rule + ' · problem ' + (problem.id + 1) + ' of ' +
-               problems.length);
-    detailLine('meta', clock(problem.start) + ' → ' + clock(problem.end));
+    detailHead(label[problem.kind] + ' · ' + problem.rule + ' · problem ' + (problem.id + 1) + ' of ' +
+               problems.length, problem.start, problem.end);
     if (problem.kind === 'violation') {
       detailLine('meta', 'value ' + number(problem.item.value) + ', limit ' + number(problem.item.limit) + ' — ' +
                  problem.item.message);
@@ -115,8 +121,8 @@ function showDetails() {
     }
   } else {
     const cut = cuts[selected.index];
-    detailLine('head', 'Chunk cut ' + (selected.index + 1) + ' of ' + cuts.length);
-    detailLine('meta', clock(cut.time) + (cut.isInPause ? ' · in a pause' : ' · inside speech: a word may be split'));
+    detailHead('Chunk cut ' + (selected.index + 1) + ' of ' + cuts.length, cut.time);
+    detailLine('meta', cut.isInPause ? 'In a pause.' : 'Inside speech: a word may be split here.');
   }
 }
 

@@ -188,7 +188,12 @@ function paintRuler(context, left, width) {
 
 function paintActivity(context, left, width) {
   const map = data.activity;
-  if (!map) return;
+  if (!map || !((map.energy && map.energy.length) || (map.speech && map.speech.length))) {
+    context.fillStyle = colors.ruler;
+    context.textBaseline = 'middle';
+    context.fillText('no loudness or speech data for this file', 8, ACTIVITY_TOP + ACTIVITY_HEIGHT / 2);
+    return;
+  }
   const bottom = ACTIVITY_TOP + ACTIVITY_HEIGHT;
   const columns = Math.ceil(width);
   if (map.energy && map.energy.length) {

@@ -115,7 +115,8 @@ function counts(list) { return list.map((entry) => entry.rule + ' ' + entry.coun
 figure('Language', summary.language || 'unknown');
 figure('Model', summary.model || 'unknown');
 figure('Duration', clock(summary.audioDuration, true));
-figure('Task', summary.task ? summary.task + (summary.timing ? ', ' + summary.timing + ' timing' : '') : 'unknown');
+figure('Task', summary.task || 'unknown');
+figure('Timing', summary.timing || 'unknown');
 figure('Cues', summary.cueCount);
 figure('Cues breaking the style', summary.cuesWithViolations, summary.cuesWithViolations > 0 ? 'bad' : null);
 figure('Style violations', summary.violationCount, summary.violationCount > 0 ? 'bad' : null);

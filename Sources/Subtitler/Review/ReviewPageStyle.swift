@@ -117,6 +117,7 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
   pointer-events: none; z-index: 3; will-change: transform; }
 #details { height: 5.9em; overflow: auto; padding: 4px 2px 0; }
 #details .head { font-weight: 600; }
+#details .head .meta { font-weight: normal; }
 #details .meta { color: var(--muted); font-variant-numeric: tabular-nums; }
 #details .text { white-space: pre-wrap; }
 footer { padding: 3px 12px 6px; color: var(--muted); border-top: 1px solid var(--border); background: var(--panel); }
