@@ -23,7 +23,7 @@ public enum ReviewPage {
         page += style
         page += body
         page += embeddedJSON(document)
-        page += "</script>\n<script>\n(() => {\n'use strict';\n"
+        page += "</script>\n<script>\n(() => {\n'use strict';\nconst DOCUMENT_VERSION = \(ReviewDocument.currentVersion);\n"
         page += scriptSetup
         page += scriptTimeline
         page += scriptInteraction

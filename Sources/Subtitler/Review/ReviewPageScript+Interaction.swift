@@ -30,7 +30,6 @@ function showTime() {
   $('play').textContent = video.paused ? 'Play' : 'Pause';
 }
 
-let currentCue = -1;
 function markCurrentCue() {
   const now = video.currentTime * 1000;
   let index = firstStartingAtOrAfter(cues, now + 0.5) - 1;

@@ -18,6 +18,7 @@ const TICKS = [100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 1200
 let scale = 1;            // pixels per millisecond
 let fitted = true;        // whether the zoom shows the whole file (kept on resize)
 let selected = null;      // {kind: 'cue'|'problem'|'cut', index}
+let currentCue = -1;      // the cue under the playhead (index in `cues`), or -1
 const stats = { renders: 0, lastRenderMs: 0, maxRenderMs: 0, totalRenderMs: 0 };
 const colors = {};
 
@@ -112,6 +113,7 @@ function makeCueMark(cue, index) {
     (cue.speaker ? ' · ' + cue.speaker : '') + '\n' + cue.lines.join('\n') +
     (cue.rules.length ? '\nBreaks: ' + cue.rules.join(', ') : '');
   if (isSelected('cue', index)) node.classList.add('selected');
+  if (index === currentCue) node.classList.add('current');
   return node;
 }
 

@@ -43,8 +43,9 @@ function number(value) {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
-if (data.version !== 1) {
-  $('notice').textContent = 'This page was made for a document of version ' + data.version + '; it reads version 1.';
+if (data.version !== DOCUMENT_VERSION) {
+  $('notice').textContent = 'The document is of version ' + data.version + '; this page reads version ' +
+    DOCUMENT_VERSION + '.';
 }
 
 // ---- The model: cues and problems sorted by start, for the timeline's binary searches. --------------------
@@ -86,7 +87,7 @@ function describeProblem(problem) {
 // ---- The video and its tracks (WebVTT text → blob: URLs, so the page needs no other file). ----------------
 document.title = 'Review: ' + data.media.fileName;
 $('title').textContent = data.media.fileName;
-video.src = data.media.source;
+if (data.media.source) video.src = data.media.source;
 const defaultTrack = Math.max(0, data.tracks.findIndex((track) => track.isDefault));
 data.tracks.forEach((track, index) => {
   const node = document.createElement('track');

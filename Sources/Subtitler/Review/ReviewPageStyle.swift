@@ -111,6 +111,7 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 /* A cut is a dashed line across the lanes; only its part over the activity map takes clicks. */
 .cut { position: absolute; top: 18px; bottom: 0; width: 0; border-left: 2px dashed var(--cut); pointer-events: none; }
 .cut[data-in-pause="false"] { border-left-color: var(--cut-speech); }
+.cut.selected { border-left-style: solid; }
 .cut::before { content: ""; position: absolute; left: -4px; width: 6px; top: 0; height: 60px; cursor: pointer;
   pointer-events: auto; }
 #playhead { position: absolute; top: 0; bottom: 0; width: 2px; margin-left: -1px; background: var(--playhead);
