@@ -69,7 +69,7 @@ enum BrowserDriver {
         struct LogEntry: Decodable { var level: String?; var source: String?; var text: String?; var url: String? }
         var ok: Bool
         var error: String?
-        var results: [String: JSONValue]
+        var results: [String: DriverJSON]
         var console: [ConsoleMessage]
         var exceptions: [String]
         var logEntries: [LogEntry]
@@ -162,8 +162,8 @@ private final class ErrorCollector: @unchecked Sendable {
 }
 
 /// Any JSON value, for the driver's free-form results.
-enum JSONValue: Codable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+enum DriverJSON: Codable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([DriverJSON]), object([String: DriverJSON])
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -171,8 +171,8 @@ enum JSONValue: Codable, Equatable {
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
         else if let value = try? container.decode(Double.self) { self = .number(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        else if let value = try? container.decode([DriverJSON].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: DriverJSON].self)) }
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -49,7 +49,7 @@ enum ReviewFixtures {
     /// speech), and an activity map at 100 ms (108,000 values per series for three hours; at most 200,000).
     static func longFilm(duration: Milliseconds = 10_800_000, cueCount: Int = 2_500, droppedCount: Int = 120,
                          videoPath: String? = nil) -> ReviewDocument {
-        var random = SplitMix64(seed: 16)
+        var random = FixtureRandom(seed: 16)
         let vocabulary = ["the", "subtitle", "reads", "quickly", "before", "anyone", "notices", "a", "long", "line",
                           "of", "dialogue", "across", "river", "station", "tomorrow", "never", "again", "listen",
                           "careful", "moment", "winter", "letters", "from", "home", "we", "should", "go", "now",
@@ -118,7 +118,7 @@ enum ReviewFixtures {
 }
 
 /// A small deterministic random number generator (SplitMix64), so generated documents are the same every run.
-struct SplitMix64 {
+struct FixtureRandom {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
