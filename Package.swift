@@ -32,7 +32,8 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev", "pkg-config"])]
         ),
         // Media layer: probe, track selection, decode + resample, in-memory encoders. FFmpeg pointers stay here.
-        .target(name: "MediaAudio", dependencies: ["CFFmpeg"], swiftSettings: swiftSettings),
+        // Speech detection (Silero VAD) loads its converted weights from Resources/.
+        .target(name: "MediaAudio", dependencies: ["CFFmpeg"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         // OpenAI audio API client: transcriptions, translations, speech.
         .target(
             name: "OpenAIAudio",
