@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 /// The Silero VAD v6 network (16 kHz) on batches of frames, with its LSTM state: the arithmetic behind
@@ -36,6 +37,7 @@ final class SileroVADNetwork {
     private var gates: [Float]  // 512
 
     init(model: SileroVADModel, maximumBatch: Int) {
+        Linear.configured
         self.model = model
         self.maximumBatch = maximumBatch
         let b = maximumBatch
@@ -191,43 +193,35 @@ final class SileroVADNetwork {
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
 }
 
-/// The matrix products of the network: row-major weights times column-major activations.
+/// The matrix products of the network: row-major weights times column-major activations, through OpenBLAS
+/// (single-threaded: the detector runs on the caller's thread).
 enum Linear {
+    /// Makes sure a threaded OpenBLAS (if that is the one installed) computes on the calling thread only.
+    static let configured: Void = {
+        if openblas_get_parallel() != 0 { openblas_set_num_threads(1) }
+    }()
+
     /// `output[:, n] = weights (rows x depth) * input[:, n] + bias` for `columns` columns, optionally through ReLU.
     static func multiply(
         _ weights: [Float], rows: Int, depth: Int, _ input: [Float], columns: Int, into output: inout [Float],
         bias: [Float]?, relu: Bool = false
     ) {
-        weights.withUnsafeBufferPointer { w in
-            input.withUnsafeBufferPointer { x in
-                output.withUnsafeMutableBufferPointer { y in
-                    for n in 0..<columns {
-                        let column = x.baseAddress! + n * depth
-                        for r in 0..<rows {
-                            let row = w.baseAddress! + r * depth
-                            var sum: Float = bias?[r] ?? 0
-                            for k in 0..<depth { sum += row[k] * column[k] }
-                            y[n * rows + r] = relu ? max(sum, 0) : sum
-                        }
-                    }
-                }
+        output.withUnsafeMutableBufferPointer { y in
+            let y = y.baseAddress!
+            if let bias {
+                for n in 0..<columns { (y + n * rows).update(from: bias, count: rows) }
+            }
+            cblas_sgemm(
+                CblasColMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(depth), 1, weights,
+                Int32(depth), input, Int32(depth), bias == nil ? 0 : 1, y, Int32(rows))
+            if relu {
+                for i in 0..<(rows * columns) where y[i] < 0 { y[i] = 0 }
             }
         }
     }
 
     /// `output += weights (rows x depth) * vector`.
     static func accumulate(_ weights: [Float], rows: Int, depth: Int, _ vector: [Float], into output: inout [Float]) {
-        weights.withUnsafeBufferPointer { w in
-            vector.withUnsafeBufferPointer { v in
-                output.withUnsafeMutableBufferPointer { y in
-                    for r in 0..<rows {
-                        let row = w.baseAddress! + r * depth
-                        var sum: Float = 0
-                        for k in 0..<depth { sum += row[k] * v[k] }
-                        y[r] += sum
-                    }
-                }
-            }
-        }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(depth), 1, weights, Int32(depth), vector, 1, 1, &output, 1)
     }
 }
