@@ -123,7 +123,7 @@ enum SpeechAudio {
             [
                 "-f", "lavfi", "-i", music,
                 "-i", talk,
-                "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.15:sample_rate=16000",
+                "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.15:sample_rate=16000:seed=42",
                 "-filter_complex",
                 "[0:a]atrim=0:\(musicSeconds + firstSpeechSeconds),asplit=2[intro][bed];"
                     + "[intro]atrim=0:\(musicSeconds),asetpts=N/SR/TB[m];"
