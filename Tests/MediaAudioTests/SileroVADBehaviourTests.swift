@@ -1,7 +1,8 @@
 import Foundation
-@testable import MediaAudio
-import Testing
 import TestSupport
+import Testing
+
+@testable import MediaAudio
 
 /// What the detector does on known audio, without the Python reference: silence, music and noise are not speech,
 /// speech after music starts a region where the words start, and streaming changes nothing.
@@ -152,7 +153,8 @@ struct SileroVADBehaviourTests {
                 group.addTask {
                     // Different block sizes, so the threads call into the matrix code at different moments.
                     let detector = VoiceActivityDetector(model: model)
-                    var result = VoiceActivity(startSample: 0, sampleCount: Int64(talk.count), probabilities: [], regions: [])
+                    var result = VoiceActivity(
+                        startSample: 0, sampleCount: Int64(talk.count), probabilities: [], regions: [])
                     var start = 0
                     while start < talk.count {
                         let end = min(talk.count, start + 3_000 + 1_000 * index)
@@ -189,11 +191,15 @@ struct SileroVADBehaviourTests {
         // Silero's defaults: 100 ms of silence closes the region at frame 34; its 30 ms padding is settled then.
         let silero = deliveries(.silero)
         #expect(silero.map(\.frame) == [34])
-        #expect(silero.first?.region == SpeechRegion(start: 5120 - 480, end: 15360 + 480, speechStart: 5120, speechEnd: 15360))
+        #expect(
+            silero.first?.region
+                == SpeechRegion(start: 5120 - 480, end: 15360 + 480, speechStart: 5120, speechEnd: 15360))
         // faster-whisper's defaults: 2 s of silence closes it at frame 93; 400 ms padding (start clipped at 0).
         let fasterWhisper = deliveries(.fasterWhisper)
         #expect(fasterWhisper.map(\.frame) == [93])
-        #expect(fasterWhisper.first?.region == SpeechRegion(start: 0, end: 15360 + 6400, speechStart: 5120, speechEnd: 15360))
+        #expect(
+            fasterWhisper.first?.region
+                == SpeechRegion(start: 0, end: 15360 + 6400, speechStart: 5120, speechEnd: 15360))
         // Closed at frame 34 but with 400 ms padding: a later region could still start within 800 ms of its end
         // and share the gap, so it waits until frame 54, when that is no longer possible.
         let waiting = deliveries(VoiceActivityOptions(minimumSilenceMilliseconds: 100, speechPadMilliseconds: 400))
@@ -220,7 +226,8 @@ struct SileroVADBehaviourTests {
         let model = try SileroVADModel.bundled()
         let samples = try SpeechAudio.decode(path)
         let fromSamples = VoiceActivityDetector.detect(samples: samples, model: model, options: .silero)
-        let fromReader = try VoiceActivityDetector.detect(in: try AudioReader(path: path), model: model, options: .silero)
+        let fromReader = try VoiceActivityDetector.detect(
+            in: try AudioReader(path: path), model: model, options: .silero)
         #expect(fromReader == fromSamples)
         #expect(!fromReader.regions.isEmpty)
 

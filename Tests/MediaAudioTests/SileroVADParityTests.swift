@@ -1,7 +1,7 @@
 import Foundation
 import MediaAudio
-import Testing
 import TestSupport
+import Testing
 
 /// Proof that the Swift inference is the same model as the ONNX file: faster-whisper's own VAD code (onnxruntime)
 /// and ours on the same 16 kHz samples agree within 1e-3 on every frame, and the regions match exactly for
@@ -15,6 +15,15 @@ struct SileroVADParityTests {
             threshold: 0.6, negativeThreshold: 0.3, minimumSpeechMilliseconds: 100, maximumSpeechMilliseconds: 3000,
             minimumSilenceMilliseconds: 300, speechPadMilliseconds: 200),
     ]
+
+    @Test("the committed weight resource is the conversion of faster-whisper's ONNX file")
+    func resourceIsCurrent() throws {
+        let python = try #require(VADReference.python, "SUBTITLER_REQUIRE_BACKEND=1 but no Python with faster-whisper")
+        let converter = VADReference.repository.appendingPathComponent("scripts/convert-silero-vad").path
+        let result = try Tool.run(python.path, [converter, "--check"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.hasSuffix("True\n"))
+    }
 
     @Test("talk-en.mp4 (English Piper speech)")
     func englishSample() throws {
@@ -57,7 +66,10 @@ struct SileroVADParityTests {
                 }
                 #expect(
                     worst.difference <= 1e-3,
-                    "\(name): frame \(worst.frame) differs by \(worst.difference) (ours \(ours.probabilities[worst.frame]), onnxruntime \(expected[worst.frame]))"
+                    """
+                    \(name): frame \(worst.frame) differs by \(worst.difference) \
+                    (ours \(ours.probabilities[worst.frame]), onnxruntime \(expected[worst.frame]))
+                    """
                 )
             }
             let regions = ours.regions.map { VADReference.Output.Region(start: $0.start, end: $0.end) }
@@ -75,9 +87,11 @@ struct SpeechRegionTrackerParityTests {
         .fasterWhisper,
         .silero,
         VoiceActivityOptions(minimumSilenceMilliseconds: 0, speechPadMilliseconds: 0),
-        VoiceActivityOptions(minimumSpeechMilliseconds: 200, maximumSpeechMilliseconds: 2000, minimumSilenceMilliseconds: 150),
+        VoiceActivityOptions(
+            minimumSpeechMilliseconds: 200, maximumSpeechMilliseconds: 2000, minimumSilenceMilliseconds: 150),
         VoiceActivityOptions(maximumSpeechMilliseconds: 1000, minimumSilenceMilliseconds: 0, speechPadMilliseconds: 30),
-        VoiceActivityOptions(threshold: 0.7, negativeThreshold: 0.2, maximumSpeechMilliseconds: 1500, speechPadMilliseconds: 100),
+        VoiceActivityOptions(
+            threshold: 0.7, negativeThreshold: 0.2, maximumSpeechMilliseconds: 1500, speechPadMilliseconds: 100),
     ]
 
     @Test("random walks of probability")
@@ -101,12 +115,15 @@ struct SpeechRegionTrackerParityTests {
     func edges() throws {
         try check([Float](repeating: 0.9, count: 100), sampleCount: 99 * 512 + 7, label: "all speech")
         try check([Float](repeating: 0.0, count: 100), sampleCount: 99 * 512, label: "no speech")
-        try check([0.9, 0.9, 0.1] + [Float](repeating: 0.0, count: 60) + [0.9, 0.9], sampleCount: 64 * 512 + 300, label: "short")
+        try check(
+            [0.9, 0.9, 0.1] + [Float](repeating: 0.0, count: 60) + [0.9, 0.9], sampleCount: 64 * 512 + 300,
+            label: "short")
     }
 
     private func check(_ probabilities: [Float], sampleCount: Int64, label: String) throws {
         try #require(VADReference.python != nil, "SUBTITLER_REQUIRE_BACKEND=1 but no Python with faster-whisper")
-        let reference = try VADReference.regions(of: probabilities, sampleCount: sampleCount, optionSets: Self.optionSets)
+        let reference = try VADReference.regions(
+            of: probabilities, sampleCount: sampleCount, optionSets: Self.optionSets)
         for (index, options) in Self.optionSets.enumerated() {
             var tracker = SpeechRegionTracker(options: options)
             var regions: [SpeechRegion] = []

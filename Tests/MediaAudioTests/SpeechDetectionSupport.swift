@@ -82,7 +82,8 @@ enum VADReference {
     private static func run(_ arguments: [String]) throws -> Output {
         guard let python else {
             throw FixtureError(
-                description: "no Python with faster-whisper (.venv-backend; run scripts/setup, or set SUBTITLER_VAD_PYTHON)")
+                description:
+                    "no Python with faster-whisper (.venv-backend; run scripts/setup, or set SUBTITLER_VAD_PYTHON)")
         }
         let result = try Tool.run(python.path, [script.path] + arguments)
         guard result.status == 0 else {
@@ -110,7 +111,9 @@ enum SpeechAudio {
     /// quietly under it, 5 s of pink noise, 3 s of digital silence, 8 s more of the sample's speech: 16 kHz mono WAV.
     static let musicAndSpeech: Result<String, FixtureError> = {
         let talk = Samples.url("talk-en.mp4").path
-        let chords = [[220.0, 277.18, 329.63], [185.0, 220.0, 277.18], [146.83, 185.0, 220.0], [164.81, 207.65, 246.94]]
+        let chords = [
+            [220.0, 277.18, 329.63], [185.0, 220.0, 277.18], [146.83, 185.0, 220.0], [164.81, 207.65, 246.94],
+        ]
         // Each chord lasts 2 s; notes pulse at 2 Hz like a strummed accompaniment.
         let tone = chords.enumerated().map { index, notes in
             let sum = notes.map { "sin(2*PI*\($0)*t)+0.3*sin(4*PI*\($0)*t)" }.joined(separator: "+")
@@ -127,14 +130,16 @@ enum SpeechAudio {
                 "-filter_complex",
                 "[0:a]atrim=0:\(musicSeconds + firstSpeechSeconds),asplit=2[intro][bed];"
                     + "[intro]atrim=0:\(musicSeconds),asetpts=N/SR/TB[m];"
-                    + "[bed]atrim=\(musicSeconds):\(musicSeconds + firstSpeechSeconds),asetpts=N/SR/TB,volume=0.3[under];"
+                    + "[bed]atrim=\(musicSeconds):\(musicSeconds + firstSpeechSeconds),asetpts=N/SR/TB,"
+                    + "volume=0.3[under];"
                     + "[1:a]aresample=16000,pan=mono|c0=c0,asplit=2[t1][t2];"
                     + "[t1]atrim=0:\(firstSpeechSeconds),asetpts=N/SR/TB[s1];"
                     + "[s1][under]amix=inputs=2:normalize=0[speech1];"
                     + "[2:a]atrim=0:\(noiseSeconds),asetpts=N/SR/TB[n];"
                     + "aevalsrc=0:s=16000:d=\(silenceSeconds)[z];"
                     + "[t2]atrim=\(firstSpeechSeconds):\(end),asetpts=N/SR/TB[s2];"
-                    + "[m][speech1][n][z][s2]concat=n=5:v=0:a=1,aformat=sample_fmts=s16:sample_rates=16000:channel_layouts=mono[out]",
+                    + "[m][speech1][n][z][s2]concat=n=5:v=0:a=1,"
+                    + "aformat=sample_fmts=s16:sample_rates=16000:channel_layouts=mono[out]",
                 "-map", "[out]", "-c:a", "pcm_s16le",
             ])
     }()

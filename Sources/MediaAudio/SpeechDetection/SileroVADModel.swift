@@ -152,7 +152,9 @@ enum WeightFile {
     static func parse(_ bytes: [UInt8], path: String, expected: [String: [Int]]) throws(SpeechModelError)
         -> Contents
     {
-        func malformed(_ message: String) -> SpeechModelError { SpeechModelError(.malformed, path: path, message: message) }
+        func malformed(_ message: String) -> SpeechModelError {
+            SpeechModelError(.malformed, path: path, message: message)
+        }
         var cursor = 0
         func read<T: FixedWidthInteger>(_: T.Type) throws(SpeechModelError) -> T {
             let size = MemoryLayout<T>.size
@@ -181,12 +183,18 @@ enum WeightFile {
             for _ in 0..<rank { dims.append(Int(try read(UInt32.self))) }
             let offset = Int(try read(UInt32.self))
             let elements = Int(try read(UInt32.self))
-            guard dims.reduce(1, *) == elements else { throw malformed("tensor \(name): dims \(dims) but \(elements) values") }
+            guard dims.reduce(1, *) == elements else {
+                throw malformed("tensor \(name): dims \(dims) but \(elements) values")
+            }
             guard offset % 4 == 0, offset + elements * 4 <= bytes.count else {
                 throw malformed("tensor \(name) lies outside the file (\(bytes.count) bytes)")
             }
             values[name] = bytes.withUnsafeBytes { raw in
-                (0..<elements).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: UInt32.self))) }
+                (0..<elements).map {
+                    Float(
+                        bitPattern: UInt32(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: UInt32.self)))
+                }
             }
             if let shape = expected[name], shape != dims {
                 throw malformed("tensor \(name) has shape \(dims), expected \(shape)")

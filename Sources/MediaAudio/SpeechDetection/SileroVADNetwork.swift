@@ -57,8 +57,10 @@ final class SileroVADNetwork {
 
     /// Bytes held by the state and the workspace (constant for the life of the network).
     var footprint: Int {
-        [h, c, stftColumns, spectrum, conv0Columns, conv0Output, conv1Columns, conv1Output, conv2Output,
-         conv3Output, gateInputs, gates].reduce(0) { $0 + $1.capacity * MemoryLayout<Float>.stride }
+        [
+            h, c, stftColumns, spectrum, conv0Columns, conv0Output, conv1Columns, conv1Output, conv2Output,
+            conv3Output, gateInputs, gates,
+        ].reduce(0) { $0 + $1.capacity * MemoryLayout<Float>.stride }
     }
 
     /// Clears the LSTM state (a new stream).
