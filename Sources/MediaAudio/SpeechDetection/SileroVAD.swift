@@ -10,8 +10,11 @@
 ///   padded with zeros (a whole zero frame when the length is a multiple of 512, so there are always
 ///   `sampleCount / 512 + 1` frames), and the last 64 samples of that final frame are zeroed as faster-whisper's
 ///   batching does.
-/// - Memory is constant: one batch of input and a fixed workspace (about 250 kB), whatever the stream's length.
+/// - Memory is constant: one batch of input and a fixed workspace (about 0.4 MB), whatever the stream's length.
 /// - The input must be 16 kHz: the model knows no other rate here.
+/// - The matrix products run on OpenBLAS, on the calling thread: if the installed OpenBLAS is a threaded build,
+///   it is set to one thread for the process. Calls into OpenBLAS are serialised process-wide (the single-threaded
+///   build is not safe for concurrent callers); the rest of the work runs in parallel across streams.
 ///
 /// Not `Sendable`: confine an instance to one task. The ``SileroVADModel`` it reads is shared and immutable.
 public final class SileroVAD {
