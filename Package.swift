@@ -31,8 +31,13 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libswresample libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev", "pkg-config"])]
         ),
+        // OpenBLAS (the single-threaded build) through pkg-config, for the speech detector's matrix products.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-serial-dev"])]),
         // Media layer: probe, track selection, decode + resample, in-memory encoders. FFmpeg pointers stay here.
-        .target(name: "MediaAudio", dependencies: ["CFFmpeg"], swiftSettings: swiftSettings),
+        // Speech detection (Silero VAD) loads its converted weights from Resources/.
+        .target(
+            name: "MediaAudio", dependencies: ["CFFmpeg", "COpenBLAS"], resources: [.copy("Resources")],
+            swiftSettings: swiftSettings),
         // OpenAI audio API client: transcriptions, translations, speech.
         .target(
             name: "OpenAIAudio",
