@@ -45,6 +45,8 @@ public struct SubtitleOptions: Sendable {
     public var temperature: Double?
     /// Which audio track to use.
     public var track: TrackSelection = .automatic
+    /// The input's format when it is headerless PCM (what Bazarr uploads); nil lets FFmpeg detect the container.
+    public var rawPCMInput: RawPCMFormat?
     /// The encoding of uploaded chunks.
     public var uploadEncoding: AudioEncoding = .flac
     /// The sample rate audio is decoded to before upload.

@@ -269,7 +269,8 @@ public struct Subtitler: Sendable {
         }
         let reader: AudioReader
         do {
-            reader = try AudioReader(path: path, track: options.track, sampleRate: options.sampleRate, blockSize: options.sampleRate)
+            reader = try AudioReader(source: .file(path, rawPCM: options.rawPCMInput), track: options.track,
+                                     sampleRate: options.sampleRate, blockSize: options.sampleRate)
         } catch {
             throw .media(error)
         }
