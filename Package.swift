@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // FFmpeg 5.1+ through pkg-config; the shim re-exports macros Swift cannot import.
@@ -62,11 +66,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The service: Bazarr's provider API, the jobs API, hooks, watch folders, a restart-safe job store.
+        .target(
+            name: "SubtitlerService",
+            dependencies: [
+                "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The thin command-line front end; product `subtitler`.
         .executableTarget(
             name: "SubtitlerCLI",
             dependencies: [
-                "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles",
+                "Subtitler", "SubtitlerService", "MediaAudio", "OpenAIAudio", "Subtitles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,6 +118,15 @@ let package = Package(
         .testTarget(
             name: "SubtitlerTests",
             dependencies: ["Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SubtitlerServiceTests",
+            dependencies: [
+                "SubtitlerService", "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

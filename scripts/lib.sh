@@ -1,6 +1,7 @@
 # Shared settings for the scripts in this folder. Source it; it defines paths and ports.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv-backend"
+TEST_VENV="$ROOT/.venv-test"              # Python clients for the service tests (requests, pysrt, schemathesis)
 BACKEND_DIR="$ROOT/.backend"            # models, voices, pids and logs (git-ignored)
 MODEL_DIR="$BACKEND_DIR/models/base"
 VOICE_DIR="$BACKEND_DIR/tts/voices"

@@ -40,16 +40,12 @@ struct BatchCommand {
         let template = options.jobTemplate(task: task, language: language)
         var subtitler = Subtitler(client: OpenAIAudioClient(configuration: OpenAIConfiguration()), cache: nil)
         if !options.dryRun {
-            let configuration: OpenAIConfiguration
             do {
-                configuration = try ClientFactory.configuration(baseURL: options.baseURL, apiKeyVariable: options.apiKeyEnv)
+                subtitler = try options.api.makeSubtitler(clearingCache: options.clearCache)
             } catch let error as ConfigurationError {
                 Console.error("error: \(error.message)")
                 throw ExitCode(ExitStatus.usage)
             }
-            let cache = ResponseCache()
-            if options.clearCache { _ = try? cache.clear() }
-            subtitler = Subtitler(client: OpenAIAudioClient(configuration: configuration), cache: options.noCache ? nil : cache)
         }
         let printer = ReportPrinter(options: options)
         let batch = await JobRunner(subtitler: subtitler).runBatch(
@@ -104,7 +100,7 @@ final class ReportPrinter: @unchecked Sendable {
             let bytes = report.bytesSent ?? 0
             var text = "\(file): \(plan.count) request\(plan.count == 1 ? "" : "s"), "
             text += "\(bytes) bytes, audio \(Timecode.srt(report.audioDurationMs ?? 0)), "
-            text += String(format: "estimated cost $%.4f (%@)\n", report.estimatedCost ?? 0, options.model)
+            text += String(format: "estimated cost $%.4f (%@)\n", report.estimatedCost ?? 0, options.api.model)
             for chunk in plan {
                 text += "  chunk \(chunk.index + 1): \(Timecode.srt(chunk.start)) +\(Double(chunk.duration) / 1000)s, "
                 text += "\(chunk.requestBytes) bytes" + (chunk.endsInSilence ? "" : " (no pause at its end)") + "\n"

@@ -20,16 +20,19 @@ struct SubtitlerCommand: AsyncParsableCommand {
             130 interrupted (Ctrl-C): no partial files, finished chunks stay in the resume cache.
             """,
         version: subtitlerVersion,
-        subcommands: [Transcribe.self, Translate.self, Probe.self, Extract.self, Speak.self, Lint.self]
+        subcommands: [Transcribe.self, Translate.self, Probe.self, Extract.self, Speak.self, Lint.self, Review.self,
+                      Serve.self, Watch.self, Hook.self]
     )
 
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // Library log lines stay out of the way: errors are reported by the commands themselves, one line each.
         let verbose = arguments.contains("--verbose")
+        // The service's commands log structured lines (with job ids); the others stay quiet.
+        let isService = ["serve", "watch"].contains(arguments.first ?? "")
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verbose ? .notice : .critical
+            handler.logLevel = isService ? (verbose ? .debug : .info) : (verbose ? .notice : .critical)
             return handler
         }
         let command: any ParsableCommand

@@ -34,26 +34,8 @@ enum UploadFormat: String, ExpressibleByArgument, CaseIterable {
 
 extension SidecarNaming.CodeStyle: ExpressibleByArgument {}
 
-/// Options shared by `transcribe` and `translate`.
-struct JobOptions: ParsableArguments {
-    @Argument(help: "Media files, or directories of media files (put -- before names that start with '-').")
-    var inputs: [String]
-
-    @Option(help: "Subtitle format.")
-    var format: OutputFormat = .srt
-
-    @Option(name: .customLong("output"), help: ArgumentHelp("Directory for the subtitle files (default: next to each input).", valueName: "dir"))
-    var outputDirectory: String?
-
-    @Option(name: .customShort("o"), help: ArgumentHelp("Output file for a single input; '-' writes to stdout.", valueName: "file"))
-    var outputFile: String?
-
-    @Option(help: "Audio stream index to use (see `subtitler probe`).")
-    var track: Int?
-
-    @Option(help: "Audio track by language: ISO 639-1 or 639-2 (de, ger, deu).")
-    var audioLanguage: String?
-
+/// The API and pipeline settings shared by `transcribe`, `translate`, `serve`, `watch` and `hook`.
+struct APIOptions: ParsableArguments {
     @Option(help: "Model: whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe, gpt-4o-transcribe-diarize, or a compatible server's model name.")
     var model: String = "whisper-1"
 
@@ -61,9 +43,6 @@ struct JobOptions: ParsableArguments {
     var prompt: String?
 
     @OptionGroup var style: StyleOptions
-
-    @Option(help: ArgumentHelp("Requests in flight at once (1...32).", valueName: "n"))
-    var jobs: Int = 4
 
     @Option(help: "Upload encoding.")
     var uploadFormat: UploadFormat = .flac
@@ -73,6 +52,54 @@ struct JobOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Seconds one request may take (1...86400). Default: in proportion to the chunk's audio (60 s + 3 s per second of audio, between 2 minutes and 1 hour). A request that times out is not retried.", valueName: "seconds"))
     var timeout: Int?
+
+    @Flag(help: "Neither read nor write the resume cache.")
+    var noCache = false
+
+    @Option(help: "API base URL (default: OPENAI_BASE_URL, else https://api.openai.com/v1).")
+    var baseURL: String?
+
+    @Option(help: ArgumentHelp("Environment variable holding the API key.", valueName: "name"))
+    var apiKeyEnv: String = "OPENAI_API_KEY"
+
+    func validate() throws {
+        if let chunkSeconds, !(10...3_600).contains(chunkSeconds) {
+            throw ValidationError("--chunk-seconds must be between 10 and 3600")
+        }
+        if let timeout, !(1...86_400).contains(timeout) { throw ValidationError("--timeout must be between 1 and 86400 seconds") }
+        if model.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--model must not be empty") }
+    }
+
+    /// Pipeline options for these flags, with `concurrency` requests in flight per file.
+    func subtitleOptions(task: SubtitleTask, language: String?, concurrency: Int) -> SubtitleOptions {
+        var options = SubtitleOptions()
+        options.task = task
+        options.model = model
+        options.language = language
+        options.prompt = prompt
+        options.uploadEncoding = uploadFormat.encoding
+        options.concurrency = concurrency
+        options.style = style.profile
+        options.usesCache = !noCache
+        options.targetChunkDuration = chunkSeconds.map { Int64($0) * 1000 }
+        options.requestTimeout = RequestTimeoutPolicy(fixed: timeout.map { .seconds($0) })
+        return options
+    }
+
+    /// The pipeline for these flags: the API client from the environment and the resume cache.
+    /// - Throws: ``ConfigurationError`` when no key and no base URL are set.
+    func makeSubtitler(clearingCache: Bool = false) throws -> Subtitler {
+        let configuration = try ClientFactory.configuration(baseURL: baseURL, apiKeyVariable: apiKeyEnv)
+        let cache = ResponseCache()
+        if clearingCache { _ = try? cache.clear() }
+        return Subtitler(client: OpenAIAudioClient(configuration: configuration), cache: noCache ? nil : cache)
+    }
+}
+
+/// Subtitle formats and file naming, shared by every command that writes sidecars.
+struct NamingOptions: ParsableArguments {
+    @Option(help: "Subtitle format.")
+    var format: OutputFormat = .srt
 
     @Option(help: ArgumentHelp("Language code in file names: 639-1 (en; 639-2/B where a language has no 2-letter code), 639-2b (eng, ger) or 639-2t (eng, deu).", valueName: "style"))
     var languageCodes: SidecarNaming.CodeStyle = .iso639_1
@@ -89,6 +116,39 @@ struct JobOptions: ParsableArguments {
     @Option(help: ArgumentHelp("An extra name token before the language (NAME.LABEL.en.srt). Media servers show it as the track title; some stop matching the file.", valueName: "token"))
     var label: String?
 
+    func validate() throws {
+        if let label, let problem = SidecarNaming.problem(withLabel: label) { throw ValidationError("--label: \(problem)") }
+    }
+
+    var naming: SidecarNaming {
+        SidecarNaming(codeStyle: languageCodes, isSDH: sdh, isForced: forced, isDefault: isDefault, label: label)
+    }
+}
+
+/// Options shared by `transcribe` and `translate`.
+struct JobOptions: ParsableArguments {
+    @Argument(help: "Media files, or directories of media files (put -- before names that start with '-').")
+    var inputs: [String]
+
+    @OptionGroup var naming: NamingOptions
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Directory for the subtitle files (default: next to each input).", valueName: "dir"))
+    var outputDirectory: String?
+
+    @Option(name: .customShort("o"), help: ArgumentHelp("Output file for a single input; '-' writes to stdout.", valueName: "file"))
+    var outputFile: String?
+
+    @Option(help: "Audio stream index to use (see `subtitler probe`).")
+    var track: Int?
+
+    @Option(help: "Audio track by language: ISO 639-1 or 639-2 (de, ger, deu).")
+    var audioLanguage: String?
+
+    @OptionGroup var api: APIOptions
+
+    @Option(help: ArgumentHelp("Requests in flight at once (1...32).", valueName: "n"))
+    var jobs: Int = 4
+
     @Flag(help: "Skip inputs that already have subtitles in the target language: a sidecar in any spelling (en, eng, English; srt, vtt, ass) or a text subtitle stream in the file. Forced tracks do not count.")
     var skipIfSubtitled = false
 
@@ -98,10 +158,7 @@ struct JobOptions: ParsableArguments {
     @Flag(help: "Write outputs even when newer ones exist, and ignore --skip-if-subtitled.")
     var force = false
 
-    @Flag(help: "Neither read nor write the resume cache.")
-    var noCache = false
-
-    @Flag(help: "Empty the resume cache before starting.")
+    @Flag(help: "Empty the resume cache before starting (only its own entries).")
     var clearCache = false
 
     @Flag(help: "Keep going when a chunk fails after retries, leaving a gap (reported).")
@@ -119,17 +176,11 @@ struct JobOptions: ParsableArguments {
     @Flag(help: "More detail in errors and warnings.")
     var verbose = false
 
-    @Option(help: "API base URL (default: OPENAI_BASE_URL, else https://api.openai.com/v1).")
-    var baseURL: String?
-
-    @Option(help: ArgumentHelp("Environment variable holding the API key.", valueName: "name"))
-    var apiKeyEnv: String = "OPENAI_API_KEY"
-
     func validate() throws {
         if outputFile != nil && inputs.count != 1 {
             throw ValidationError("-o takes a single input; use --output DIR for several")
         }
-        if outputFile == "-" && format == .both {
+        if outputFile == "-" && naming.format == .both {
             throw ValidationError("-o - writes one format to stdout; choose --format srt or vtt")
         }
         if outputFile == "-" && json {
@@ -148,30 +199,14 @@ struct JobOptions: ParsableArguments {
             throw ValidationError("use either -o FILE or --output DIR, not both")
         }
         if !(1...32).contains(jobs) { throw ValidationError("--jobs must be between 1 and 32") }
-        if let chunkSeconds, !(10...3_600).contains(chunkSeconds) {
-            throw ValidationError("--chunk-seconds must be between 10 and 3600")
-        }
-        if let timeout, !(1...86_400).contains(timeout) { throw ValidationError("--timeout must be between 1 and 86400 seconds") }
-        if model.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--model must not be empty") }
         if track != nil && audioLanguage != nil { throw ValidationError("use either --track or --audio-language") }
-        if let label, let problem = SidecarNaming.problem(withLabel: label) { throw ValidationError("--label: \(problem)") }
     }
 
     /// The pipeline options these flags describe.
     func subtitleOptions(task: SubtitleTask, language: String?) -> SubtitleOptions {
-        var options = SubtitleOptions()
-        options.task = task
-        options.model = model
-        options.language = language
-        options.prompt = prompt
+        var options = api.subtitleOptions(task: task, language: language, concurrency: jobs)
         if let track { options.track = .index(track) } else if let audioLanguage { options.track = .language(audioLanguage) }
-        options.uploadEncoding = uploadFormat.encoding
-        options.concurrency = jobs
-        options.style = style.profile
         options.allowsGaps = allowGaps
-        options.usesCache = !noCache
-        options.targetChunkDuration = chunkSeconds.map { Int64($0) * 1000 }
-        options.requestTimeout = RequestTimeoutPolicy(fixed: timeout.map { .seconds($0) })
         return options
     }
 
@@ -185,13 +220,13 @@ struct JobOptions: ParsableArguments {
         return SubtitleJob(
             input: "",
             options: subtitleOptions(task: task, language: language),
-            formats: format.formats,
-            naming: SidecarNaming(codeStyle: languageCodes, isSDH: sdh, isForced: forced, isDefault: isDefault, label: label),
+            formats: naming.format.formats,
+            naming: naming.naming,
             destination: destination,
             overwrite: force ? .replace : .keepNewer,
             skipsIfSubtitled: skipIfSubtitled && !force,
             isDryRun: dryRun,
-            remembersLanguage: !noCache
+            remembersLanguage: !api.noCache
         )
     }
 }
@@ -233,8 +268,8 @@ struct Translate: AsyncParsableCommand {
     @OptionGroup var job: JobOptions
 
     func validate() throws {
-        if !AudioModel.named(job.model).translates {
-            throw ValidationError("/audio/translations serves whisper-1 only; '\(job.model)' cannot translate")
+        if !AudioModel.named(job.api.model).translates {
+            throw ValidationError("/audio/translations serves whisper-1 only; '\(job.api.model)' cannot translate")
         }
     }
 

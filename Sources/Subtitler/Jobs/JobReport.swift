@@ -27,6 +27,10 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var skipReason: SkipReason?
     /// The subtitles' language.
     public var language: String?
+    /// Transcribe or translate.
+    public var task: SubtitleTask?
+    /// The model the API was asked to use.
+    public var model: String?
     /// The error, as one line naming the input (never containing the API key).
     public var error: String?
     /// How many cues were written.
@@ -57,7 +61,7 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var timing: String?
     /// Warnings: damaged packets, cuts without a pause and the like.
     public var warnings: [String]?
-    /// The planned chunks (dry runs).
+    /// The chunks the audio was cut into (for a dry run, the plan).
     public var plan: [ChunkSummary]?
 
     /// Creates a report.
@@ -169,5 +173,18 @@ public struct BatchReport: Sendable, Codable {
         try container.encode(planned, forKey: .planned)
         try container.encode(failed, forKey: .failed)
         try container.encode(wallTimeMs, forKey: .wallTimeMs)
+    }
+}
+
+extension SubtitleReport {
+    /// The pipeline report a job report carries (for pages and tools that read `--json` output).
+    public init(_ report: JobReport) {
+        self.init(
+            input: report.input, language: report.language, task: report.task ?? .transcribe,
+            model: report.model ?? "", timing: report.timing ?? "segment", audioDuration: report.audioDurationMs ?? 0,
+            chunks: report.plan ?? [], requests: report.requests ?? 0, cachedChunks: report.cachedChunks ?? 0,
+            retries: report.retries ?? 0, bytesSent: report.bytesSent ?? 0, dropped: report.droppedSegments ?? [],
+            violations: report.styleViolations ?? [], gaps: report.gaps ?? [], warnings: report.warnings ?? [],
+            wallTime: report.wallTimeMs ?? 0, estimatedCost: report.estimatedCost ?? 0)
     }
 }

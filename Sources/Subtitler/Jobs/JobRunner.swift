@@ -141,6 +141,8 @@ public struct JobRunner: Sendable {
             return failed("\(input): \(error)")
         }
         report.language = preflight.outputLanguage
+        report.task = job.options.task
+        report.model = job.options.model
 
         // 2. A dry run plans and prices, and sends nothing.
         if job.isDryRun {
@@ -230,6 +232,20 @@ public struct JobRunner: Sendable {
             try? languageMemory.remember(language, of: input, options: job.options)
         }
         return JobOutcome(report: report, cues: result.cues, subtitleReport: subtitleReport)
+    }
+
+    /// Why `job` needs no work (up to date, already subtitled, excluded by a marker), decided before anything is
+    /// decoded or sent; nil when it does need work (or would fail: running it reports why).
+    public func skipReason(for job: SubtitleJob) async -> SkipReason? {
+        let memory = languageMemory
+        do {
+            _ = try await BlockingWork.run("preflight") { try Self.preflight(job, memory: memory) }
+            return nil
+        } catch JobPreflightError.skipped(let reason, _) {
+            return reason
+        } catch {
+            return nil
+        }
     }
 
     // MARK: - Preflight
@@ -394,6 +410,9 @@ extension JobReport {
     /// Copies the pipeline's figures into the report.
     mutating func fill(from report: SubtitleReport, cueCount: Int) {
         language = report.language
+        task = report.task
+        model = report.model
+        plan = report.chunks
         cues = cueCount
         chunks = report.chunks.count
         requests = report.requests

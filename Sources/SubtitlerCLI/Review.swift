@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Subtitler
+
+/// `subtitler review`: a page to check subtitles against the audio.
+struct Review: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a self-contained HTML page to check subtitles against the audio.",
+        discussion: """
+            The page plays the video with its subtitle tracks and draws a timeline: loudness and speech, chunk cuts, \
+            every cue coloured by the style rules, every dropped segment and violation. Without SUB files it uses \
+            the sidecars `subtitler transcribe` writes for VIDEO. With --report (the output of --json) it also shows \
+            what the guard dropped, the chunk cuts, the model and the cost. Writes VIDEO's name + .review.html next \
+            to the subtitles, or --output FILE. Exit codes: 0 written, 1 failed, 2 usage error.
+            """
+    )
+
+    @Argument(help: "The video (or audio) file.")
+    var video: String
+
+    @Argument(help: "Subtitle files (.srt, .vtt); the first is checked and drawn. Default: VIDEO's sidecars.")
+    var subtitles: [String] = []
+
+    @Option(name: .customShort("o"), help: ArgumentHelp("The page to write.", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("A `--json` summary of the run that made the subtitles.", valueName: "file"))
+    var report: String?
+
+    @OptionGroup var style: StyleOptions
+
+    @Flag(help: "Open the page with xdg-open when it is written.")
+    var open = false
+
+    func run() async throws {
+        let sidecars = subtitles.isEmpty ? ReviewBuilder.sidecars(of: video) : subtitles
+        let page = URL(fileURLWithPath: output ?? Self.defaultPage(video: video, subtitles: sidecars))
+        var jobReport: JobReport?
+        if let report {
+            do {
+                let batch = try JSONDecoder().decode(BatchReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
+                let name = (video as NSString).lastPathComponent
+                jobReport = batch.inputs.first { $0.input == video || ($0.input as NSString).lastPathComponent == name }
+                if jobReport == nil { Console.error("\(report): no entry for \(video); drawing without it") }
+            } catch {
+                Console.error("\(report): not a subtitler --json summary: \(error.localizedDescription)")
+                throw ExitCode(ExitStatus.failure)
+            }
+        }
+        do {
+            let document = try await ReviewBuilder.document(
+                video: video, subtitles: sidecars, report: jobReport, style: style.profile,
+                pageDirectory: page.deletingLastPathComponent())
+            try await BlockingWork.run("write") { try ReviewPage.write(document, to: page) }
+            Console.error("\(video): wrote \(page.path) (\(document.cues.count) cues, \(document.violations.count) violations, \(document.dropped.count) dropped)")
+        } catch let failure as ReviewBuilder.Failure {
+            Console.error(failure.message)
+            throw ExitCode(ExitStatus.failure)
+        } catch let error as OutputError {
+            Console.error(error.description)
+            throw ExitCode(ExitStatus.failure)
+        }
+        if open {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/xdg-open")
+            process.arguments = [page.path]
+            try? process.run()
+        }
+    }
+
+    /// `<video stem>.review.html` next to the first subtitle file (or the video).
+    static func defaultPage(video: String, subtitles: [String]) -> String {
+        let folder = subtitles.first.map { ($0 as NSString).deletingLastPathComponent }
+            ?? (video as NSString).deletingLastPathComponent
+        let stem = ((video as NSString).lastPathComponent as NSString).deletingPathExtension
+        return ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(stem + ".review.html")
+    }
+}

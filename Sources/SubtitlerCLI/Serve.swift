@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Subtitler
+import SubtitlerService
+
+/// The settings `serve` and `watch` share: roots, concurrency, path mapping, notifications, job defaults.
+struct ServiceOptions: ParsableArguments {
+    @Option(name: .customLong("root"), help: ArgumentHelp("A folder the service may read media from and write subtitles into (repeatable).", valueName: "dir"))
+    var roots: [String] = []
+
+    @Option(help: ArgumentHelp("Files in progress at once (1...32).", valueName: "n"))
+    var jobs: Int = 1
+
+    @Option(help: ArgumentHelp("Requests in flight per file (1...32).", valueName: "n"))
+    var requests: Int = 4
+
+    @Option(name: .customLong("path-map"), help: ArgumentHelp("Rewrite callers' paths: FROM=TO (repeatable), e.g. /data/tv=/media/tv.", valueName: "from=to"))
+    var pathMaps: [String] = []
+
+    @Option(help: ArgumentHelp("POST a JSON event here when subtitles are written (subgen's shape).", valueName: "url"))
+    var notify: String?
+
+    @Option(name: .customLong("refresh"), help: ArgumentHelp("Refresh a media server's library after writing: jellyfin or plex (URL and token from SUBTITLER_JELLYFIN_URL/_TOKEN or SUBTITLER_PLEX_URL/_TOKEN).", valueName: "server"))
+    var refreshServers: [String] = []
+
+    @Flag(help: "Skip media that already has subtitles in the target language (always on for watch folders).")
+    var skipIfSubtitled = false
+
+    @Option(help: ArgumentHelp("Where the job store lives (default $XDG_STATE_HOME/subtitler).", valueName: "dir"))
+    var stateDir: String?
+
+    @OptionGroup var naming: NamingOptions
+
+    @OptionGroup var api: APIOptions
+
+    func validate() throws {
+        if !(1...32).contains(jobs) { throw ValidationError("--jobs must be between 1 and 32") }
+        if !(1...32).contains(requests) { throw ValidationError("--requests must be between 1 and 32") }
+        for map in pathMaps where PathMapping(argument: map) == nil {
+            throw ValidationError("--path-map \(map): use FROM=TO with absolute paths")
+        }
+        for server in refreshServers where Notifier.MediaServer.Kind(rawValue: server) == nil {
+            throw ValidationError("--refresh \(server): use jellyfin or plex")
+        }
+        if let notify, URL(string: notify)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            throw ValidationError("--notify \(notify): give an http or https URL")
+        }
+    }
+
+    /// The service configuration for these flags (host, port, watch folders and token are set by the command).
+    func configuration() throws -> ServiceConfiguration {
+        var configuration = ServiceConfiguration()
+        configuration.roots = roots.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        configuration.pathMappings = pathMaps.compactMap(PathMapping.init(argument:))
+        configuration.concurrentFiles = jobs
+        configuration.notifyURL = notify
+        let environment = ProcessInfo.processInfo.environment
+        for name in refreshServers {
+            guard let kind = Notifier.MediaServer.Kind(rawValue: name),
+                  let server = Notifier.MediaServer.fromEnvironment(kind, environment) else {
+                throw ValidationError("--refresh \(name): set SUBTITLER_\(name.uppercased())_URL and SUBTITLER_\(name.uppercased())_TOKEN")
+            }
+            configuration.mediaServers.append(server)
+        }
+        if let stateDir { configuration.stateDirectory = URL(fileURLWithPath: stateDir).standardizedFileURL }
+        var defaults = SubtitleJob(input: "")
+        defaults.options = api.subtitleOptions(task: .transcribe, language: nil, concurrency: requests)
+        defaults.formats = naming.format.formats
+        defaults.naming = naming.naming
+        defaults.skipsIfSubtitled = skipIfSubtitled
+        defaults.remembersLanguage = !api.noCache
+        configuration.defaults = defaults
+        return configuration
+    }
+
+    /// The job runner, with the API client from the environment.
+    func makeRunner() throws -> JobRunner {
+        JobRunner(subtitler: try api.makeSubtitler())
+    }
+}
+
+/// `subtitler serve`: the subtitle service for media libraries.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the subtitle service: Bazarr's provider API, a jobs API, Sonarr/Radarr hooks, watch folders.",
+        discussion: """
+            Listens on 127.0.0.1:9000 by default (Bazarr's default endpoint). Only files under a --root are read or \
+            written. Listening beyond loopback needs a token (SUBTITLER_TOKEN, sent as Authorization: Bearer) for the \
+            jobs API, the hooks and /metrics; Bazarr's endpoints are served to loopback and --allow networks only. \
+            Jobs live in an SQLite store in the state directory and survive restarts; SIGTERM or SIGINT stops \
+            gracefully and running jobs resume on the next start, paying only for chunks not in the resume cache.
+            """
+    )
+
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port (0 picks a free one and prints it).")
+    var port: Int = 9000
+
+    @Option(help: ArgumentHelp("The bearer token (prefer the SUBTITLER_TOKEN environment variable: arguments are visible to other users).", valueName: "token"))
+    var token: String?
+
+    @Option(name: .customLong("allow"), help: ArgumentHelp("A network that may call Bazarr's endpoints besides loopback, e.g. 192.168.1.0/24 (repeatable).", valueName: "cidr"))
+    var allowed: [String] = []
+
+    @Option(name: .customLong("watch"), help: ArgumentHelp("Also watch this folder for new media (repeatable; must be under a --root).", valueName: "dir"))
+    var watchFolders: [String] = []
+
+    @Option(help: ArgumentHelp("The largest upload accepted, in MB.", valueName: "mb"))
+    var maxUploadMb: Int = 1024
+
+    @OptionGroup var service: ServiceOptions
+
+    func validate() throws {
+        for network in allowed where IPNetwork(network) == nil {
+            throw ValidationError("--allow \(network): give an address or a network such as 192.168.1.0/24")
+        }
+        if !(1...65_536).contains(maxUploadMb) { throw ValidationError("--max-upload-mb must be between 1 and 65536") }
+    }
+
+    func run() async throws {
+        var configuration = try service.configuration()
+        configuration.host = host
+        configuration.port = port
+        configuration.token = token ?? ProcessInfo.processInfo.environment["SUBTITLER_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.allowedNetworks = allowed.compactMap(IPNetwork.init)
+        configuration.watchFolders = watchFolders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        configuration.maxUploadBytes = Int64(maxUploadMb) << 20
+        try await ServiceRunner.run(configuration, service: service, serveHTTP: true)
+    }
+}
+
+/// `subtitler watch`: subtitles for new media in folders, without the HTTP API.
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Watch folders and subtitle new or changed media once it has finished copying.",
+        discussion: """
+            A start-up scan, then every --interval seconds. A file is taken when its size has not changed for \
+            --settle seconds. Already subtitled media and folder trees with a .subtitler-skip file are left alone. \
+            Jobs live in the same store as `subtitler serve` and survive restarts. Stops on SIGTERM or SIGINT.
+            """
+    )
+
+    @Argument(help: "Folders to watch.")
+    var folders: [String]
+
+    @Option(help: ArgumentHelp("Seconds between scans.", valueName: "seconds"))
+    var interval: Int = 10
+
+    @Option(help: ArgumentHelp("Seconds a file's size must stay the same before it is taken.", valueName: "seconds"))
+    var settle: Int = 10
+
+    @OptionGroup var service: ServiceOptions
+
+    func validate() throws {
+        if !(1...3_600).contains(interval) { throw ValidationError("--interval must be between 1 and 3600") }
+        if !(0...3_600).contains(settle) { throw ValidationError("--settle must be between 0 and 3600") }
+    }
+
+    func run() async throws {
+        var configuration = try service.configuration()
+        let folders = self.folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if configuration.roots.isEmpty { configuration.roots = folders }
+        configuration.watchFolders = folders
+        configuration.watchInterval = .seconds(interval)
+        configuration.settleTime = .seconds(settle)
+        try await ServiceRunner.run(configuration, service: service, serveHTTP: false)
+    }
+}
+
+/// Starts the service and maps its failures to the documented exit codes.
+enum ServiceRunner {
+    static func run(_ configuration: ServiceConfiguration, service: ServiceOptions, serveHTTP: Bool) async throws {
+        let runner: JobRunner
+        do {
+            runner = try service.makeRunner()
+        } catch let error as ConfigurationError {
+            Console.error("error: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        var logger = Logger(label: "subtitler.service")
+        logger.logLevel = .info
+        do {
+            try await SubtitleService.run(configuration: configuration, runner: runner, serveHTTP: serveHTTP,
+                                          logger: logger) { host, port in
+                Console.error("subtitler: listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+            }
+        } catch let error as ServiceConfigurationError {
+            Console.error("error: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+}

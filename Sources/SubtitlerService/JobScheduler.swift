@@ -1,0 +1,274 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Subtitler
+import Subtitles
+
+/// Runs the stored jobs, a few at a time, through the library's job runner; keeps the store up to date; cancels on
+/// request; and on shutdown leaves running jobs queued, so the next start picks them up and the resume cache saves
+/// what they had already paid for.
+public actor JobScheduler: Service {
+    let store: JobStore
+    let runner: JobRunner
+    let defaults: SubtitleJob
+    let paths: PathPolicy
+    let slots: SlotPool
+    let metrics: ServiceMetrics
+    let notifier: Notifier
+    let logger: Logger
+    /// Called after a job's sidecars were written (muxing them into the file, for `embed`).
+    let afterWrite: @Sendable (ServiceJob, JobOutcome) async -> JobOutcome
+
+    private var running: [String: Task<Void, Never>] = [:]
+    private var userCancelled: Set<String> = []
+    private var shuttingDown = false
+    private let wake: AsyncStream<Void>
+    private let wakeSignal: AsyncStream<Void>.Continuation
+
+    /// Creates a scheduler.
+    /// - Parameters:
+    ///   - store: the job store.
+    ///   - runner: the job runner (API client and resume cache).
+    ///   - defaults: the settings every job starts from (model, formats, naming, style…); its input is ignored.
+    ///   - paths: which files jobs may use.
+    ///   - slots: the slots shared with Bazarr's synchronous requests.
+    ///   - metrics: where figures go.
+    ///   - notifier: completion webhooks and media-server refreshes.
+    ///   - logger: structured logs; every line carries the job id.
+    ///   - afterWrite: post-processing of a finished job (muxing); returns the outcome to record.
+    public init(store: JobStore, runner: JobRunner, defaults: SubtitleJob, paths: PathPolicy, slots: SlotPool,
+                metrics: ServiceMetrics, notifier: Notifier, logger: Logger,
+                afterWrite: @escaping @Sendable (ServiceJob, JobOutcome) async -> JobOutcome = { $1 }) {
+        self.store = store
+        self.runner = runner
+        self.defaults = defaults
+        self.paths = paths
+        self.slots = slots
+        self.metrics = metrics
+        self.notifier = notifier
+        self.logger = logger
+        self.afterWrite = afterWrite
+        (wake, wakeSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    // MARK: - Requests
+
+    /// Queues a job for a file (deduplicated against queued and running jobs for the same request).
+    /// - Throws: ``PathPolicy/Refusal`` for a path the service may not use; ``JobRequestError`` for bad fields.
+    public func submit(_ request: JobRequest, origin: String) async throws -> (job: ServiceJob, created: Bool) {
+        let path = try paths.file(request.path)
+        try Self.validate(request)
+        let store = self.store
+        let result = try await BlockingWork.run("store") { try store.enqueue(request, resolvedPath: path, origin: origin) }
+        if result.created {
+            logger.info("job queued", metadata: ["job": "\(result.job.id)", "origin": "\(origin)", "path": "\(path)"])
+            await refreshGauges()
+            wakeSignal.yield()
+        }
+        return result
+    }
+
+    /// Cancels a job: a queued one at once, a running one as soon as its current step ends.
+    /// - Returns: the job as it is after the request, or nil when there is no such job.
+    public func cancel(id: String) async throws -> ServiceJob? {
+        let store = self.store
+        if let task = running[id] {
+            userCancelled.insert(id)
+            task.cancel()
+            logger.info("job cancellation requested", metadata: ["job": "\(id)"])
+            return try await BlockingWork.run("store") { try store.job(id: id) }
+        }
+        let job = try await BlockingWork.run("store") { try store.cancelIfQueued(id: id) }
+        await refreshGauges()
+        return job
+    }
+
+    /// Checks the fields of a request that the path check does not cover.
+    static func validate(_ request: JobRequest) throws {
+        if let language = request.language, WhisperLanguages.code(for: language) == nil {
+            throw JobRequestError("unknown language '\(language)'; use an ISO 639-1 code such as en or de")
+        }
+        if let formats = request.formats, formats.isEmpty { throw JobRequestError("formats must not be empty") }
+        if let label = request.naming?.label, !label.isEmpty, let problem = SidecarNaming.problem(withLabel: label) {
+            throw JobRequestError(problem)
+        }
+        if request.task == .translate, request.language != nil, request.language != "en" {
+            // The language of a translation is always English; the audio language is detected.
+        }
+    }
+
+    // MARK: - Running
+
+    /// Runs until the service group shuts down: starts queued jobs whenever a slot is free.
+    public func run() async throws {
+        let store = self.store
+        let requeued = try await BlockingWork.run("store") { try store.requeueInterrupted() }
+        if requeued > 0 { logger.notice("jobs interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"]) }
+        await refreshGauges()
+        wakeSignal.yield()
+        await withGracefulShutdownHandler {
+            for await _ in wake {
+                if Task.isCancelled || shuttingDown { break }
+                await startQueuedJobs()
+            }
+        } onGracefulShutdown: {
+            Task { await self.shutDown() }
+        }
+        await shutDown()
+        // Wait for the cancelled jobs to record themselves as queued again.
+        for task in running.values { await task.value }
+    }
+
+    /// Starts queued jobs while slots are free.
+    private func startQueuedJobs() async {
+        while !shuttingDown {
+            do {
+                try await slots.acquire()
+            } catch {
+                return
+            }
+            if shuttingDown {
+                await slots.release()
+                return
+            }
+            let store = self.store
+            guard let job = try? await BlockingWork.run("store", { try store.claimNext() }) else {
+                await slots.release()
+                return
+            }
+            let task = Task { await self.execute(job) }
+            running[job.id] = task
+            await refreshGauges()
+        }
+    }
+
+    /// Runs one claimed job (holding a slot) and records how it ended.
+    private func execute(_ job: ServiceJob) async {
+        let store = self.store
+        let logger = self.logger
+        var jobLogger = logger
+        jobLogger[metadataKey: "job"] = "\(job.id)"
+        metrics.recordQueueWait(.seconds(max(0, Date().timeIntervalSince(job.createdAt))))
+        jobLogger.info("job started", metadata: ["path": "\(job.request.path)"])
+        var subtitleJob = makeJob(for: job)
+        subtitleJob.input = (try? paths.file(job.request.path)) ?? paths.mapped(job.request.path)
+        let progress = ProgressRecorder(store: store, id: job.id)
+        var outcome = await runner.run(subtitleJob) { event in progress.handle(event) }
+        if outcome.report.status == .done { outcome = await afterWrite(job, outcome) }
+        if let document = ReviewRoutes.document(for: job, outcome: outcome), let data = try? JSONEncoder().encode(document) {
+            try? await BlockingWork.run("store") { try store.storeReview(id: job.id, document: data) }
+        }
+        await slots.release()
+        let report = outcome.report
+        let state: ServiceJob.State
+        switch report.status {
+        case .done, .skipped, .planned: state = .done
+        case .failed: state = .failed
+        case .cancelled: state = userCancelled.contains(job.id) ? .cancelled : .queued
+        }
+        do {
+            if state == .queued {
+                // Stopped by a shutdown: the job runs again on the next start, paying only for missing chunks.
+                try await BlockingWork.run("store") { try store.finish(id: job.id, state: .queued, report: nil, error: nil) }
+                jobLogger.notice("job interrupted by shutdown; queued for the next start")
+            } else {
+                try await BlockingWork.run("store") {
+                    try store.finish(id: job.id, state: state, report: report, error: report.error)
+                }
+                jobLogger.info("job finished", metadata: [
+                    "state": "\(state.rawValue)", "outputs": "\(report.outputs.count)",
+                    "skip": "\(report.skipReason?.kind.rawValue ?? "")", "error": "\(report.error ?? "")",
+                ])
+            }
+        } catch {
+            jobLogger.error("the job store could not record the job's end", metadata: ["error": "\(error)"])
+        }
+        if state != .queued { metrics.record(report) }
+        running[job.id] = nil
+        userCancelled.remove(job.id)
+        await refreshGauges()
+        if state == .done { await notifier.jobFinished(report, task: subtitleJob.options.task) }
+        wakeSignal.yield()
+    }
+
+    /// The library job for a stored request: the service's defaults with the request's fields over them.
+    func makeJob(for job: ServiceJob) -> SubtitleJob {
+        var result = defaults
+        let request = job.request
+        result.input = request.path
+        result.options.task = request.task ?? .transcribe
+        result.options.language = request.task == .translate ? nil : request.language.flatMap(WhisperLanguages.code(for:))
+        if let formats = request.formats, !formats.isEmpty { result.formats = formats }
+        if let naming = request.naming { result.naming = naming.applied(to: defaults.naming) }
+        result.destination = .besideInput
+        if job.origin == "watch" { result.skipsIfSubtitled = true }
+        return result
+    }
+
+    private func shutDown() {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        wakeSignal.finish()
+        for task in running.values { task.cancel() }
+    }
+
+    private func refreshGauges() async {
+        let store = self.store
+        if let counts = try? await BlockingWork.run("store", { try store.counts() }) { metrics.setJobs(counts) }
+    }
+}
+
+/// A bad field in a jobs-API request (HTTP 400).
+public struct JobRequestError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var message: String
+    init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Turns pipeline events into stored progress, one write per answered chunk.
+final class ProgressRecorder: Sendable {
+    private let store: JobStore
+    private let id: String
+    private let state = LockedProgress()
+
+    init(store: JobStore, id: String) {
+        self.store = store
+        self.id = id
+    }
+
+    func handle(_ event: JobEvent) {
+        guard case .progress(_, let progress) = event else { return }
+        let snapshot: JobProgress? = state.update { current in
+            switch progress {
+            case .started(_, let duration, let estimated):
+                current.audioMs = duration
+                current.chunks = max(current.chunks, estimated)
+                return nil
+            case .chunkPlanned(let index, _, _, _):
+                current.chunks = max(current.chunks, index + 1)
+                return nil
+            case .planned(let chunks):
+                current.chunks = chunks
+                return current
+            case .chunkDone(_, _, let audioDone):
+                current.chunksDone += 1
+                current.audioDoneMs = audioDone
+                return current
+            case .chunkSent, .chunkRetried, .chunkFailed:
+                return nil
+            }
+        }
+        guard let snapshot else { return }
+        let store = self.store
+        let id = self.id
+        Task { try? await BlockingWork.run("store") { try store.update(id: id, progress: snapshot) } }
+    }
+}
+
+final class LockedProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var progress = JobProgress(chunksDone: 0, chunks: 0, audioDoneMs: 0, audioMs: nil)
+
+    func update<T>(_ body: (inout JobProgress) -> T) -> T { lock.withLock { body(&progress) } }
+}

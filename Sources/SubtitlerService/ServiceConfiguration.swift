@@ -1,0 +1,59 @@
+import Foundation
+import Subtitler
+
+/// How `subtitler serve` runs.
+public struct ServiceConfiguration: Sendable {
+    /// The address to listen on (127.0.0.1 by default).
+    public var host: String = "127.0.0.1"
+    /// The port (9000 by default, Bazarr's default; 0 picks a free one).
+    public var port: Int = 9000
+    /// The folders media may be read from and subtitles written into.
+    public var roots: [String] = []
+    /// Prefix rewrites from callers' paths to the service's.
+    public var pathMappings: [PathMapping] = []
+    /// Files in progress at once (jobs and Bazarr requests together).
+    public var concurrentFiles: Int = 1
+    /// The bearer token for the jobs API, the hooks and `/metrics`; required beyond loopback.
+    public var token: String?
+    /// Networks allowed to call Bazarr's endpoints besides loopback.
+    public var allowedNetworks: [IPNetwork] = []
+    /// The largest upload accepted, in bytes (1 GiB by default: about 9 hours of Bazarr's 16 kHz PCM).
+    public var maxUploadBytes: Int64 = 1 << 30
+    /// Where the job store and uploads live (`$XDG_STATE_HOME/subtitler` by default).
+    public var stateDirectory: URL = AppDirectories.state()
+    /// Folders to watch for new media.
+    public var watchFolders: [String] = []
+    /// How often watch folders are scanned.
+    public var watchInterval: Duration = .seconds(10)
+    /// How long a file's size must stay the same before it is taken (it may still be copying).
+    public var settleTime: Duration = .seconds(10)
+    /// Where completion events go.
+    public var notifyURL: String?
+    /// Media servers to refresh after writing.
+    public var mediaServers: [Notifier.MediaServer] = []
+    /// The settings every job starts from.
+    public var defaults = SubtitleJob(input: "")
+
+    /// Creates a configuration with the defaults.
+    public init() {}
+
+    /// Whether `host` is a loopback address.
+    public var listensOnLoopbackOnly: Bool {
+        ["127.0.0.1", "::1", "localhost"].contains(host) || IPNetwork.isLoopback(host)
+    }
+
+    /// Why the configuration cannot run, or nil.
+    public var problem: String? {
+        if roots.isEmpty && !watchFolders.isEmpty {
+            return "--watch needs --root: give the folders the service may use"
+        }
+        if !listensOnLoopbackOnly && (token ?? "").isEmpty {
+            return "listening on \(host) needs a token: set SUBTITLER_TOKEN (or --token) so the jobs API is not open to the network"
+        }
+        if let token, token.count < 16 { return "the token must have at least 16 characters" }
+        if !(0...65_535).contains(port) { return "--port must be between 0 and 65535" }
+        if !(1...32).contains(concurrentFiles) { return "--jobs must be between 1 and 32" }
+        if maxUploadBytes < 1 << 20 { return "--max-upload-mb must be at least 1" }
+        return nil
+    }
+}
