@@ -24,6 +24,8 @@ struct SRTParser {
     struct Line {
         var number: Int
         var text: String
+        /// The UTF-8 of `text`.
+        var bytes: [UInt8]
     }
 
     private struct Pending {
@@ -73,16 +75,17 @@ struct SRTParser {
             reportedUTF16 = true
             warn(number, .encoding, "the file is UTF-16; most SRT readers expect UTF-8")
         }
-        if let text = String(validating: bytes, as: UTF8.self) { return Line(number: number, text: text) }
+        if let text = String(validating: bytes, as: UTF8.self) { return Line(number: number, text: text, bytes: bytes) }
         if !reportedLatin1 {
             reportedLatin1 = true
             warn(number, .encoding, "not valid UTF-8: lines that are not are read as Windows-1252")
         }
-        return Line(number: number, text: TextDecoding.windows1252(bytes))
+        let text = TextDecoding.windows1252(bytes)
+        return Line(number: number, text: text, bytes: Array(text.utf8))
     }
 
-    private static func isBlank(_ text: String) -> Bool {
-        text.utf8.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+    private static func isBlank(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 }
     }
 
     private static func isNumber(_ text: String) -> Bool {
@@ -100,14 +103,13 @@ struct SRTParser {
             finished = true
             return
         }
-        let bytes = Array(line.text.utf8)
-        let hasArrow = WebVTTParser.containsArrow(bytes)
-        if hasArrow, let timing = SRTTiming.parse(bytes) {
+        let hasArrow = WebVTTParser.containsArrow(line.bytes)
+        if hasArrow, let timing = SRTTiming.parse(line.bytes) {
             timingLineCount += 1
             startCue(line, timing)
             return
         }
-        if Self.isBlank(line.text) {
+        if Self.isBlank(line.bytes) {
             if let held = heldNumber {
                 // A number followed by a blank line: text, not a cue number.
                 heldNumber = nil
@@ -299,8 +301,10 @@ struct SRTTiming {
 /// looks at a few characters, and a removed tag is never scanned again.
 enum SRTText {
     static func clean(_ line: String) -> String {
+        guard line.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "{") }) else {
+            return trimTrailing(line)
+        }
         let input = Array(line.unicodeScalars)
-        guard input.contains(where: { $0 == "<" || $0 == "{" }) else { return trimTrailing(line) }
         // Where the next ">" and "}" are, from each position: one backward pass, so no scan repeats.
         var nextGreater = [Int](repeating: input.count, count: input.count + 1)
         var nextBrace = [Int](repeating: input.count, count: input.count + 1)
@@ -348,6 +352,7 @@ enum SRTText {
     }
 
     private static func trimTrailing(_ text: String) -> String {
+        guard let last = text.utf8.last, last == 0x20 || last == 0x09 else { return text }
         var scalars = Substring(text).unicodeScalars
         while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
         return String(scalars)

@@ -69,9 +69,7 @@ enum WebVTTCueText {
             let name = tag.prefix(while: { !isTagSeparator($0) && $0 != "." })
             guard name.elementsEqual("v".unicodeScalars) else { continue }
             let afterName = tag.dropFirst(name.count).drop(while: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\u{0C}" })
-            let annotation = decodeReferences(afterName)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-                .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let annotation = decodeReferences(afterName).trimmingCharacters(in: .whitespacesAndNewlines)
             openVoice = annotation.isEmpty ? nil : annotation
             if !lineHasText { lineSpeaker = openVoice }
         }

@@ -10,8 +10,8 @@ enum CueSanitizer {
         var speakers: [String?]
     }
 
-    /// Sorts by start (stably), splits embedded line breaks, removes control characters, drops empty lines and
-    /// cues without text, and makes every cue last at least 1 ms.
+    /// Sorts by start (stably), splits embedded line breaks, removes control characters and trailing spaces, drops
+    /// empty lines and cues without text, and makes every cue last at least 1 ms.
     static func prepare(_ cues: [Cue]) -> [Prepared] {
         let ordered = cues.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }
         return ordered.compactMap { _, cue in
@@ -20,7 +20,9 @@ enum CueSanitizer {
             for (line, speaker) in zip(cue.lines, cue.speakerOfEachLine) {
                 let pieces = line.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
                 for piece in pieces {
-                    let cleaned = TextSanitizer.withoutControlCharacters(String(piece))
+                    var cleaned = TextSanitizer.withoutControlCharacters(String(piece))
+                    // Trailing spaces are invisible, and every reader drops them.
+                    while cleaned.hasSuffix(" ") { cleaned.removeLast() }
                     guard !cleaned.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                     lines.append(cleaned)
                     speakers.append(speaker.flatMap(cleanName))
