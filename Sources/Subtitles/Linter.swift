@@ -77,7 +77,7 @@ public struct Linter: Sendable {
             result.append(StyleViolation(cueNumber: number, rule: rule, value: value, limit: limit, message: "cue \(number): " + message))
         }
         let duration = cue.end - cue.start
-        if cue.lines.isEmpty || cue.lines.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+        if cue.lines.isEmpty || cue.lines.contains(where: { $0.unicodeScalars.allSatisfy(\.properties.isWhitespace) }) {
             report(StyleViolation.Rule.emptyText, Double(cue.lines.count), 0, "empty text or an empty line")
         }
         if cue.lines.count > style.maxLines {
@@ -108,14 +108,14 @@ public struct Linter: Sendable {
             let cps = Self.charactersPerSecond(cue)
             if cps > style.maxCharactersPerSecond + 1e-9 {
                 report(StyleViolation.Rule.readingSpeed, cps, style.maxCharactersPerSecond,
-                       String(format: "reads at %.1f characters per second, at most %g allowed", cps, style.maxCharactersPerSecond))
+                       "reads at \(Self.decimals(cps, 1)) characters per second, at most \(Self.shortest(style.maxCharactersPerSecond)) allowed")
             }
             if let maxWPM = style.maxWordsPerMinute {
                 let words = cue.text.split(whereSeparator: \.isWhitespace).count
                 let wpm = Double(words) * 60_000 / Double(duration)
                 if wpm > maxWPM + 1e-9 {
                     report(StyleViolation.Rule.wordsPerMinute, wpm, maxWPM,
-                           String(format: "reads at %.0f words per minute, at most %g allowed", wpm, maxWPM))
+                           "reads at \(Self.decimals(wpm, 0)) words per minute, at most \(Self.shortest(maxWPM)) allowed")
                 }
             }
         }
@@ -132,6 +132,24 @@ public struct Linter: Sendable {
             }
         }
         return result
+    }
+
+    /// `value` with `places` decimals, as `%.Nf` writes it (rounded half away from zero).
+    static func decimals(_ value: Double, _ places: Int) -> String {
+        guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
+        var scale: Double = 1
+        for _ in 0..<places { scale *= 10 }
+        let scaled = Int64((abs(value) * scale).rounded(.toNearestOrAwayFromZero))
+        let whole = String(scaled / Int64(scale))
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        guard places > 0 else { return sign + whole }
+        let fraction = String(scaled % Int64(scale))
+        return sign + whole + "." + String(repeating: "0", count: places - fraction.count) + fraction
+    }
+
+    /// A limit as `%g` writes it for the values profiles use: `20`, `17.5`.
+    static func shortest(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
     }
 
     /// Characters per second of a cue, counting spaces and punctuation (lines joined by one space).

@@ -58,6 +58,11 @@ struct WPTConformanceTests {
         for (name, bytes) in cases {
             let want = try #require(expected[name], "no expectation for \(name)")
             let got = try WPTDescription.describe(bytes)
+            if let dump = ProcessInfo.processInfo.environment["SUBTITLER_WPT_DUMP"] {
+                // For scripts/wpt-chromium --ours: our cues, to run the WPT assertions on.
+                let file = URL(fileURLWithPath: dump).appendingPathComponent(name.replacingOccurrences(of: "/", with: "__") + ".json")
+                try JSONSerialization.data(withJSONObject: got).write(to: file)
+            }
             let differences = WPTDescription.differences(got: got, want: want)
             if let reason = Self.knownDifferences[name] {
                 #expect(!differences.isEmpty, "\(name) now matches Chromium: remove it from the known differences (\(reason))")
