@@ -163,7 +163,12 @@ struct LineReader {
         }
     }
 
-    /// The next line without its terminator, or nil at the end of the input.
+    /// The longest line read: 8 MiB. A longer one is no subtitle line, and an upload of one must not take the
+    /// memory of a service.
+    static let maximumLineLength = 1 << 23
+
+    /// The next line without its terminator, or nil at the end of the input. Throws for a line longer than
+    /// ``maximumLineLength``.
     mutating func nextLine() throws(SubtitleParseError) -> [UInt8]? {
         var line: [UInt8] = []
         var sawAnything = false
@@ -199,6 +204,9 @@ struct LineReader {
             guard let end = found else {
                 line.append(contentsOf: block[start...])
                 index = block.count
+                if line.count > Self.maximumLineLength {
+                    throw SubtitleParseError(line: lineNumber + 1, reason: "a line longer than 8 MiB; this is not a subtitle file")
+                }
                 continue
             }
             line.append(contentsOf: block[start..<end])

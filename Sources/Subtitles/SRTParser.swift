@@ -35,7 +35,11 @@ struct SRTParser {
         var text: [String] = []
         var blankSinceText = false
         var joinedReported = false
+        var textLength = 0
     }
+
+    /// The timing line of a cue whose text passed ``SubtitleParser/maximumCueText``.
+    private var tooLong: Int?
 
     init(source: any ByteBlockSource) {
         do {
@@ -59,6 +63,10 @@ struct SRTParser {
             queueIndex = 0
             if finished { return nil }
             try step()
+            if let line = tooLong {
+                finished = true
+                throw SubtitleParseError(line: line, reason: "the cue holds more than 16 MiB of text; this is not a subtitle file")
+            }
         }
         defer { queueIndex += 1 }
         return queue[queueIndex]
@@ -161,6 +169,10 @@ struct SRTParser {
             current!.blankSinceText = false
         }
         current!.text.append(line.text)
+        current!.textLength += line.bytes.count
+        if current!.textLength > SubtitleParser.maximumCueText {
+            tooLong = current!.line
+        }
     }
 
     private mutating func startCue(_ line: Line, _ timing: SRTTiming) {

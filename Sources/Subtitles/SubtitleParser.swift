@@ -116,6 +116,10 @@ public struct SubtitleParser: Sendable {
         return sniff(Array(head.prefix(64)))
     }
 
+    /// The most text one cue may hold: 16 MiB (lines are limited to 8 MiB). Past it the file is an error: no
+    /// subtitle is that long, and memory stays bounded whatever is uploaded.
+    public static let maximumCueText = 1 << 24
+
     /// The largest accepted timestamp: 10^13 ms, about 2.8 million hours: far past any media, far from overflow.
     static let maxTimestamp: Milliseconds = 10_000_000_000_000
 }

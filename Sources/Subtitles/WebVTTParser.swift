@@ -239,6 +239,10 @@ public struct WebVTTParser {
                 if !buffer.isEmpty { buffer += "\n" }
                 buffer += line.text
                 sawText = true
+                if buffer.utf8.count > SubtitleParser.maximumCueText {
+                    finished = true
+                    throw SubtitleParseError(line: cue!.line, reason: "the cue holds more than 16 MiB of text; this is not a subtitle file")
+                }
             } else if lineCount == 1 {
                 buffer = line.text  // a possible identifier
             }

@@ -191,6 +191,25 @@ struct ParserTests {
         #expect(numberWarnings.last?.message == "150 more cue-number warnings not shown")
     }
 
+    @Test func absurdLinesAndCuesAreErrorsNotMemory() throws {
+        let longLine = [UInt8](repeating: UInt8(ascii: "a"), count: (1 << 23) + 1)
+        for format in SubtitleFormat.allCases {
+            var stream = SubtitleParser().stream(Array("WEBVTT\n\n".utf8) + longLine, format: format)
+            #expect(throws: SubtitleParseError.self) { _ = try stream.collect() }
+        }
+        let manyLines = String(repeating: String(repeating: "b", count: 1023) + "\n", count: (1 << 14) + 100)
+        do {
+            _ = try SubtitleParser().document("1\n00:00:01,000 --> 00:00:02,000\n" + manyLines, format: .srt)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.line == 2)
+            #expect(error.reason.contains("16 MiB"))
+        }
+        #expect(throws: SubtitleParseError.self) {
+            try SubtitleParser().document("WEBVTT\n\n00:01.000 --> 00:02.000\n" + manyLines, format: .vtt)
+        }
+    }
+
     @Test func filesWithoutCuesThrowWithTheReason() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("subtitles-nocues-\(UInt64.random(in: 0...UInt64.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
