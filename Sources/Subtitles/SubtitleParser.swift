@@ -26,7 +26,7 @@ public enum SubtitleEvent: Sendable, Hashable {
 }
 
 /// A whole parsed file: its cues and the warnings.
-public struct SubtitleDocument: Sendable, Hashable {
+public struct SubtitleDocument: Sendable, Hashable, Codable {
     /// The format read.
     public var format: SubtitleFormat
     /// The cues, in file order.
