@@ -138,6 +138,7 @@ public struct SubtitleStream {
     private var summaries: [SubtitleWarning] = []
     private var summariesDone = false
     private var firstDropReason: String?
+    private var firstWarning: String?
     /// The format being read.
     public let format: SubtitleFormat
     /// How many cues have been read so far.
@@ -187,6 +188,7 @@ public struct SubtitleStream {
                 if firstDropReason == nil, [.fileRejected, .cueDropped].contains(warning.kind) {
                     firstDropReason = warning.description
                 }
+                if firstWarning == nil { firstWarning = warning.description }
                 let count = warningCounts[warning.kind, default: 0] + 1
                 warningCounts[warning.kind] = count
                 if count <= Self.warningLimitPerKind { return event }
@@ -226,6 +228,7 @@ public struct SubtitleStream {
         if let srt, srt.timingLineCount == 0 {
             return "no readable cues: no timing line (like \"00:00:01,000 --> 00:00:02,500\") in the file; is it a subtitle file?"
         }
+        if let firstWarning { return "no readable cues: \(firstWarning)" }
         return format == .vtt ? "no readable cues: the WebVTT file holds no cue" : "no readable cues"
     }
 }
