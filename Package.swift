@@ -114,7 +114,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SubtitlesTests", dependencies: ["Subtitles"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SubtitlesTests", dependencies: ["Subtitles"], resources: [.copy("Conformance")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SubtitlerTests",
             dependencies: ["Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles", "TestSupport"],

@@ -62,70 +62,94 @@ public struct Linter: Sendable {
     /// Every violation, in cue order.
     public func lint(_ cues: [Cue]) -> [StyleViolation] {
         var result: [StyleViolation] = []
-        let gap = style.effectiveMinGap
         for (index, cue) in cues.enumerated() {
-            let number = index + 1
-            func report(_ rule: String, _ value: Double, _ limit: Double, _ message: String) {
-                result.append(StyleViolation(cueNumber: number, rule: rule, value: value, limit: limit, message: "cue \(number): " + message))
+            result += violations(of: cue, number: index + 1, previous: index > 0 ? cues[index - 1] : nil)
+        }
+        return result
+    }
+
+    /// The violations of one cue, given the cue before it: what ``lint(_:)`` reports for it. Lets a caller lint a
+    /// file cue by cue while reading it, in constant memory.
+    public func violations(of cue: Cue, number: Int, previous: Cue?) -> [StyleViolation] {
+        var result: [StyleViolation] = []
+        let gap = style.effectiveMinGap
+        func report(_ rule: String, _ value: Double, _ limit: Double, _ message: String) {
+            result.append(StyleViolation(cueNumber: number, rule: rule, value: value, limit: limit, message: "cue \(number): " + message))
+        }
+        let duration = cue.end - cue.start
+        if cue.lines.isEmpty || cue.lines.contains(where: { $0.unicodeScalars.allSatisfy(\.properties.isWhitespace) }) {
+            report(StyleViolation.Rule.emptyText, Double(cue.lines.count), 0, "empty text or an empty line")
+        }
+        if cue.lines.count > style.maxLines {
+            report(StyleViolation.Rule.lineCount, Double(cue.lines.count), Double(style.maxLines),
+                   "\(cue.lines.count) lines, at most \(style.maxLines) allowed")
+        }
+        let speakers = cue.speakerOfEachLine
+        for (lineIndex, line) in cue.lines.enumerated() {
+            // A dialogue cue shows a dash before each speaker's line.
+            let dash = cue.isDialogue && (lineIndex == 0 || speakers[lineIndex - 1] != speakers[lineIndex]) ? 1 : 0
+            let width = line.count + dash
+            guard width > style.maxCharactersPerLine else { continue }
+            report(StyleViolation.Rule.lineLength, Double(width), Double(style.maxCharactersPerLine),
+                   "line \(lineIndex + 1) has \(width) characters, at most \(style.maxCharactersPerLine) allowed")
+        }
+        if duration <= 0 {
+            report(StyleViolation.Rule.nonPositiveDuration, Double(duration), 0,
+                   "ends at \(Timecode.srt(cue.end)), not after its start \(Timecode.srt(cue.start))")
+        } else {
+            if duration < style.minDuration {
+                report(StyleViolation.Rule.minDuration, Double(duration), Double(style.minDuration),
+                       "lasts \(duration) ms, at least \(style.minDuration) ms needed")
             }
-            let duration = cue.end - cue.start
-            if cue.lines.isEmpty || cue.lines.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-                report(StyleViolation.Rule.emptyText, Double(cue.lines.count), 0, "empty text or an empty line")
+            if duration > style.maxDuration {
+                report(StyleViolation.Rule.maxDuration, Double(duration), Double(style.maxDuration),
+                       "lasts \(duration) ms, at most \(style.maxDuration) ms allowed")
             }
-            if cue.lines.count > style.maxLines {
-                report(StyleViolation.Rule.lineCount, Double(cue.lines.count), Double(style.maxLines),
-                       "\(cue.lines.count) lines, at most \(style.maxLines) allowed")
+            let cps = Self.charactersPerSecond(cue)
+            if cps > style.maxCharactersPerSecond + 1e-9 {
+                report(StyleViolation.Rule.readingSpeed, cps, style.maxCharactersPerSecond,
+                       "reads at \(Self.decimals(cps, 1)) characters per second, at most \(Self.shortest(style.maxCharactersPerSecond)) allowed")
             }
-            let speakers = cue.speakerOfEachLine
-            for (lineIndex, line) in cue.lines.enumerated() {
-                // A dialogue cue shows a dash before each speaker's line.
-                let dash = cue.isDialogue && (lineIndex == 0 || speakers[lineIndex - 1] != speakers[lineIndex]) ? 1 : 0
-                let width = line.count + dash
-                guard width > style.maxCharactersPerLine else { continue }
-                report(StyleViolation.Rule.lineLength, Double(width), Double(style.maxCharactersPerLine),
-                       "line \(lineIndex + 1) has \(width) characters, at most \(style.maxCharactersPerLine) allowed")
-            }
-            if duration <= 0 {
-                report(StyleViolation.Rule.nonPositiveDuration, Double(duration), 0,
-                       "ends at \(Timecode.srt(cue.end)), not after its start \(Timecode.srt(cue.start))")
-            } else {
-                if duration < style.minDuration {
-                    report(StyleViolation.Rule.minDuration, Double(duration), Double(style.minDuration),
-                           "lasts \(duration) ms, at least \(style.minDuration) ms needed")
-                }
-                if duration > style.maxDuration {
-                    report(StyleViolation.Rule.maxDuration, Double(duration), Double(style.maxDuration),
-                           "lasts \(duration) ms, at most \(style.maxDuration) ms allowed")
-                }
-                let cps = Self.charactersPerSecond(cue)
-                if cps > style.maxCharactersPerSecond + 1e-9 {
-                    report(StyleViolation.Rule.readingSpeed, cps, style.maxCharactersPerSecond,
-                           String(format: "reads at %.1f characters per second, at most %g allowed", cps, style.maxCharactersPerSecond))
-                }
-                if let maxWPM = style.maxWordsPerMinute {
-                    let words = cue.text.split(whereSeparator: \.isWhitespace).count
-                    let wpm = Double(words) * 60_000 / Double(duration)
-                    if wpm > maxWPM + 1e-9 {
-                        report(StyleViolation.Rule.wordsPerMinute, wpm, maxWPM,
-                               String(format: "reads at %.0f words per minute, at most %g allowed", wpm, maxWPM))
-                    }
-                }
-            }
-            if index > 0 {
-                let previous = cues[index - 1]
-                if cue.start < previous.start {
-                    report(StyleViolation.Rule.order, Double(cue.start), Double(previous.start),
-                           "starts at \(Timecode.srt(cue.start)), before the previous cue's start \(Timecode.srt(previous.start))")
-                } else if cue.start < previous.end {
-                    report(StyleViolation.Rule.overlap, Double(previous.end - cue.start), 0,
-                           "overlaps the previous cue by \(previous.end - cue.start) ms")
-                } else if cue.start - previous.end < gap {
-                    report(StyleViolation.Rule.minGap, Double(cue.start - previous.end), Double(gap),
-                           "starts \(cue.start - previous.end) ms after the previous cue, at least \(gap) ms needed")
+            if let maxWPM = style.maxWordsPerMinute {
+                let words = cue.text.split(whereSeparator: \.isWhitespace).count
+                let wpm = Double(words) * 60_000 / Double(duration)
+                if wpm > maxWPM + 1e-9 {
+                    report(StyleViolation.Rule.wordsPerMinute, wpm, maxWPM,
+                           "reads at \(Self.decimals(wpm, 0)) words per minute, at most \(Self.shortest(maxWPM)) allowed")
                 }
             }
         }
+        if let previous {
+            if cue.start < previous.start {
+                report(StyleViolation.Rule.order, Double(cue.start), Double(previous.start),
+                       "starts at \(Timecode.srt(cue.start)), before the previous cue's start \(Timecode.srt(previous.start))")
+            } else if cue.start < previous.end {
+                report(StyleViolation.Rule.overlap, Double(previous.end - cue.start), 0,
+                       "overlaps the previous cue by \(previous.end - cue.start) ms")
+            } else if cue.start - previous.end < gap {
+                report(StyleViolation.Rule.minGap, Double(cue.start - previous.end), Double(gap),
+                       "starts \(cue.start - previous.end) ms after the previous cue, at least \(gap) ms needed")
+            }
+        }
         return result
+    }
+
+    /// `value` with `places` decimals, as `%.Nf` writes it (rounded half away from zero).
+    static func decimals(_ value: Double, _ places: Int) -> String {
+        guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
+        var scale: Double = 1
+        for _ in 0..<places { scale *= 10 }
+        let scaled = Int64((abs(value) * scale).rounded(.toNearestOrAwayFromZero))
+        let whole = String(scaled / Int64(scale))
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        guard places > 0 else { return sign + whole }
+        let fraction = String(scaled % Int64(scale))
+        return sign + whole + "." + String(repeating: "0", count: places - fraction.count) + fraction
+    }
+
+    /// A limit as `%g` writes it for the values profiles use: `20`, `17.5`.
+    static func shortest(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
     }
 
     /// Characters per second of a cue, counting spaces and punctuation (lines joined by one space).

@@ -10,8 +10,8 @@ enum CueSanitizer {
         var speakers: [String?]
     }
 
-    /// Sorts by start (stably), splits embedded line breaks, drops empty lines and cues without text, and
-    /// makes every cue last at least 1 ms.
+    /// Sorts by start (stably), splits embedded line breaks, removes control characters and trailing spaces, drops
+    /// empty lines and cues without text, and makes every cue last at least 1 ms.
     static func prepare(_ cues: [Cue]) -> [Prepared] {
         let ordered = cues.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }
         return ordered.compactMap { _, cue in
@@ -20,7 +20,9 @@ enum CueSanitizer {
             for (line, speaker) in zip(cue.lines, cue.speakerOfEachLine) {
                 let pieces = line.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
                 for piece in pieces {
-                    let cleaned = String(piece).replacingOccurrences(of: "\t", with: " ")
+                    var cleaned = TextSanitizer.withoutControlCharacters(String(piece))
+                    // Trailing spaces are invisible, and every reader drops them.
+                    while cleaned.hasSuffix(" ") { cleaned.removeLast() }
                     guard !cleaned.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                     lines.append(cleaned)
                     speakers.append(speaker.flatMap(cleanName))
@@ -34,8 +36,9 @@ enum CueSanitizer {
 
     /// A speaker name on one line without surrounding space; nil when empty.
     static func cleanName(_ name: String) -> String? {
-        let flat = name.split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")
-            .trimmingCharacters(in: .whitespaces)
+        let flat = TextSanitizer.withoutControlCharacters(
+            name.split(whereSeparator: { $0.isNewline || $0 == "\t" }).joined(separator: " ")
+        ).trimmingCharacters(in: .whitespaces)
         return flat.isEmpty ? nil : flat
     }
 
@@ -47,9 +50,15 @@ enum CueSanitizer {
 
 /// Writes SubRip (`.srt`): cues numbered from 1, `HH:MM:SS,mmm --> HH:MM:SS,mmm`, text, a blank line.
 ///
-/// SRT has no escaping, so the writer keeps the text as is, except that `-->` becomes `->` and line breaks
-/// inside a line start a new line. Empty lines are dropped (a blank line would end the cue).
+/// SRT has no escaping, so the writer writes text that every common reader (ffmpeg, pysubs2, srt, webvtt-py)
+/// shows as written: control characters are removed, `-->` becomes `->`, line breaks inside a line start a new
+/// line, empty lines are dropped (a blank line would end the cue), and markup-like text is neutralised (see
+/// ``TextSanitizer/neutralizedSRTLine(_:)``). Hours stay at two digits: cues after ``maximumTime`` are left out and
+/// a cue running past it ends there (pysubs2 reads three-digit hours as 0; see `docs/subtitle-formats.md`).
 public struct SRTWriter: Sendable {
+    /// The last time SRT can express portably: 99:59:59,999.
+    public static let maximumTime: Milliseconds = 359_999_999
+
     /// The line terminator.
     public var lineEnding: LineEnding
     /// Whether the file starts with a UTF-8 byte order mark.
@@ -69,9 +78,10 @@ public struct SRTWriter: Sendable {
         let newline = lineEnding.characters
         var output = includesByteOrderMark ? "\u{FEFF}" : ""
         var lastSpeaker: String?
-        for (index, cue) in CueSanitizer.prepare(cues).enumerated() {
+        let prepared = CueSanitizer.prepare(cues).filter { $0.start < Self.maximumTime }
+        for (index, cue) in prepared.enumerated() {
             output += String(index + 1) + newline
-            output += Timecode.srt(cue.start) + " --> " + Timecode.srt(cue.end) + newline
+            output += Timecode.srt(cue.start) + " --> " + Timecode.srt(min(cue.end, Self.maximumTime)) + newline
             let isDialogue = Set(cue.speakers).count > 1
             let turns = CueSanitizer.turnStarts(cue.speakers)
             for (lineIndex, rawLine) in cue.lines.enumerated() {
@@ -84,7 +94,7 @@ public struct SRTWriter: Sendable {
                     if let speaker, speaker != lastSpeaker { line = speaker + ": " + line }
                     lastSpeaker = speaker
                 }
-                output += withoutArrows(line) + newline
+                output += TextSanitizer.neutralizedSRTLine(withoutArrows(line)) + newline
             }
             output += newline
         }

@@ -18,15 +18,63 @@ struct WriterTests {
 
             2
             00:00:01,583 --> 01:00:00,000
-            AT&T <inaudible> -> done
-
-            3
-            100:00:00,000 --> 100:00:00,999
-            Late.
+            AT&T \u{2039}inaudible\u{203A} -> done
 
 
             """
+        // The cue at 100 h is past what SRT can express portably: left out.
         #expect(SRTWriter().render(Self.cues) == expected)
+    }
+
+    @Test func srtStaysWithinTwoDigitHours() {
+        let cues = [
+            Cue(start: 359_998_000, end: 360_001_000, lines: ["runs past 99:59:59,999"]),
+            Cue(start: 359_999_999, end: 360_005_000, lines: ["starts at the limit"]),
+            Cue(start: 360_000_000, end: 360_005_000, lines: ["starts past it"]),
+        ]
+        #expect(SRTWriter().render(cues) == "1\n99:59:58,000 --> 99:59:59,999\nruns past 99:59:59,999\n\n")
+        #expect(SRTWriter.maximumTime == 359_999_999)
+        // WebVTT has no such limit.
+        #expect(WebVTTWriter().render(cues).contains("100:00:00.000 --> 100:00:05.000"))
+    }
+
+    @Test func controlCharactersNeverReachAFile() {
+        let cue = Cue(start: 0, end: 1000, lines: ["nul\u{0}here bell\u{7} del\u{7F} csi\u{9B}x bom\u{FEFF}in tab\tend", "\u{1}\u{2}"],
+                      speaker: "An\u{0}n")
+        let srt = SRTWriter(speakerLabels: .namePrefix).render([cue])
+        let vtt = WebVTTWriter(kind: "cap\u{0}tions").render([cue])
+        for output in [srt, vtt] {
+            #expect(!output.unicodeScalars.contains { TextSanitizerTests.isForbidden($0) }, "\(output.debugDescription)")
+        }
+        #expect(srt.contains("Ann: nulhere bell del csix bomin tab end\n\n"))
+        #expect(vtt.contains("<v Ann>nulhere bell del csix bomin tab end\n\n"))
+        #expect(vtt.contains("Kind: captions\n"))
+        // Line and paragraph separators and the other Unicode line breaks start new lines instead.
+        let breaks = SRTWriter().render([Cue(start: 0, end: 1000, lines: ["a\u{2028}b\u{85}c\u{0B}d\u{0C}e\rf"])])
+        #expect(breaks == "1\n00:00:00,000 --> 00:00:01,000\na\nb\nc\nd\ne\nf\n\n")
+    }
+
+    @Test func srtNeutralisesMarkupLikeText() {
+        let lines = [
+            "AT&T <inaudible> -> done", "<i>not italic</i>", "{\\an8}top {curly}", "a\\Nb c\\hd e\\n C:\\Users",
+            "1 < 2 and 3 > 2", "a > b < c", "<<x>>", "from 10:00:00,5 to 11:00:00.5", "at 10:00:00,5 only",
+        ]
+        let srt = SRTWriter().render([Cue(start: 0, end: 1000, lines: lines)])
+        #expect(srt == """
+            1
+            00:00:00,000 --> 00:00:01,000
+            AT&T \u{2039}inaudible\u{203A} -> done
+            \u{2039}i\u{203A}not italic\u{2039}/i\u{203A}
+            \u{FF5B}\\an8\u{FF5D}top \u{FF5B}curly\u{FF5D}
+            a\\\u{2060}Nb c\\\u{2060}hd e\\\u{2060}n C:\\Users
+            1 \u{2039} 2 and 3 \u{203A} 2
+            a > b < c
+            \u{2039}\u{2039}x\u{203A}\u{203A}
+            from 10:00:00,\u{2060}5 to 11:00:00.\u{2060}5
+            at 10:00:00,5 only
+
+
+            """)
     }
 
     @Test func srtCRLFAndByteOrderMark() {
@@ -191,5 +239,16 @@ struct ArrowSafetyTests {
         ])
         let result = SubtitleBuilder(style: style, hallucinationGuard: .disabled).build(from: [chunk])
         #expect(result.cues.map(\.text).joined(separator: " ") == "Every word of this sentence must survive.")
+    }
+}
+
+enum TextSanitizerTests {
+    /// What no writer may emit: C0 controls other than LF, DEL, C1 controls, U+FEFF, U+FFFE, U+FFFF.
+    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x0A: return false
+        case 0x00...0x1F, 0x7F...0x9F, 0xFEFF, 0xFFFE, 0xFFFF: return true
+        default: return false
+        }
     }
 }
