@@ -79,6 +79,12 @@ public struct SubtitleResult: Sendable {
     public var cues: [Cue]
     /// The figures of the run.
     public var report: SubtitleReport
+
+    /// Creates a result.
+    public init(cues: [Cue], report: SubtitleReport) {
+        self.cues = cues
+        self.report = report
+    }
 }
 
 /// Progress of a job, for a CLI to render or a pipeline to log.

@@ -82,7 +82,7 @@ struct BazarrAPI: Sendable {
                         let detected = try await environment.runner.subtitler.detectLanguage(of: source.path, options: options)
                         return Self.encode(["detected_language": detected.name, "language_code": detected.code])
                     } catch {
-                        environment.logger.notice("language detection failed", metadata: ["error": "\(error.description)"])
+                        environment.logger.notice("language detection failed", metadata: ["error": "\(error)"])
                         throw ASRFailure(message: Self.encode(["detected_language": "und", "language_code": "und"]))
                     }
                 }

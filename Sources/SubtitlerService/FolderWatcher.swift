@@ -75,9 +75,10 @@ actor FolderWatcherService: Service {
     func run() async throws {
         logger.info("watching folders", metadata: ["folders": "\(folders.joined(separator: ", "))"])
         // The first scan right away (the start-up scan); files are taken once they have settled.
-        while !Task.isCancelledOrShuttingDown {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await scanOnce(at: .now)
-            try? await Task.sleep(for: interval).cancelOnGracefulShutdown()
+            let interval = self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

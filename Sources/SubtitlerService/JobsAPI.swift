@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Subtitler
 
 /// Everything the routes share.
@@ -68,16 +69,25 @@ struct JobsAPI: Sendable {
 
     func list(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
-        var state: ServiceJob.State?
+        let state: ServiceJob.State?
         if let text = query["state"] {
             guard let value = ServiceJob.State(rawValue: String(text)) else {
                 return ServiceResponses.error(.badRequest, "state must be one of queued, running, done, failed, cancelled")
             }
             state = value
+        } else {
+            state = nil
         }
-        let limit = query["limit"].flatMap { Int(String($0)) }.map { min(max($0, 1), 1_000) } ?? 100
+        var limit = 100
+        if let text = query["limit"] {
+            guard let value = Int(String(text)), (1...1_000).contains(value) else {
+                return ServiceResponses.error(.badRequest, "limit must be a whole number from 1 to 1000")
+            }
+            limit = value
+        }
         let store = environment.store
-        let jobs = try await BlockingWork.run("store") { try store.jobs(state: state, limit: limit) }
+        let count = limit
+        let jobs = try await BlockingWork.run("store") { try store.jobs(state: state, limit: count) }
         return ServiceResponses.json(.ok, jobs)
     }
 

@@ -225,13 +225,21 @@ struct MultipartParser {
 
     /// The first index of `needle` in `haystack`.
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count, !needle.isEmpty else { return nil }
-        return haystack.withUnsafeBytes { hay -> Int? in
-            needle.withUnsafeBytes { pin -> Int? in
-                guard let hit = memmem(hay.baseAddress, hay.count, pin.baseAddress, pin.count) else { return nil }
-                return hay.baseAddress!.distance(to: UnsafeRawPointer(hit))
+        guard haystack.count >= needle.count, let first = needle.first else { return nil }
+        let last = haystack.count - needle.count
+        var index = 0
+        while index <= last {
+            // Jump to the next occurrence of the first byte, then compare the rest.
+            guard let candidate = haystack[index...last].firstIndex(of: first) else { return nil }
+            var matched = true
+            for offset in 1..<needle.count where haystack[candidate + offset] != needle[offset] {
+                matched = false
+                break
             }
+            if matched { return candidate }
+            index = candidate + 1
         }
+        return nil
     }
 }
 

@@ -130,7 +130,7 @@ public struct Notifier: Sendable {
         do {
             let response = try await httpClient.execute(request, timeout: TimeAmount(timeout))
             let body = try await response.body.collect(upTo: 1 << 20)
-            let sections = try JSONDecoder().decode(Sections.self, from: Data(buffer: body))
+            let sections = try JSONDecoder().decode(Sections.self, from: Data(body.readableBytesView))
             return sections.MediaContainer.Directory?.first { directory in
                 (directory.Location ?? []).contains { folder == $0.path || folder.hasPrefix($0.path + "/") }
             }?.key

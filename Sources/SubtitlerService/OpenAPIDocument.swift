@@ -69,12 +69,13 @@ enum OpenAPIDocument {
           },
           "ArrPayload": {
             "type": "object", "required": ["eventType"],
+            "description": "Sonarr's and Radarr's webhook payloads; other fields are ignored, and fields the programs send as null are accepted.",
             "properties": {
               "eventType": { "type": "string" },
-              "series": { "type": "object", "properties": { "path": { "type": "string" } } },
-              "episodeFile": { "type": "object", "properties": { "path": { "type": "string" }, "relativePath": { "type": "string" } } },
-              "movie": { "type": "object", "properties": { "folderPath": { "type": "string" }, "path": { "type": "string" } } },
-              "movieFile": { "type": "object", "properties": { "path": { "type": "string" }, "relativePath": { "type": "string" } } }
+              "series": { "type": "object", "nullable": true, "properties": { "path": { "type": "string", "nullable": true } } },
+              "episodeFile": { "type": "object", "nullable": true, "properties": { "path": { "type": "string", "nullable": true }, "relativePath": { "type": "string", "nullable": true } } },
+              "movie": { "type": "object", "nullable": true, "properties": { "folderPath": { "type": "string", "nullable": true }, "path": { "type": "string", "nullable": true } } },
+              "movieFile": { "type": "object", "nullable": true, "properties": { "path": { "type": "string", "nullable": true }, "relativePath": { "type": "string", "nullable": true } } }
             }
           },
           "HookAnswer": { "type": "object", "properties": { "status": { "type": "string" } } }

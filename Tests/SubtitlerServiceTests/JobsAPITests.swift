@@ -1,6 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
+import NIOHTTP1
 import Subtitler
 import Testing
 import TestSupport
@@ -23,7 +27,7 @@ struct ServiceClient {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let body = try await response.body.collect(upTo: 64 << 20)
-        return (Int(response.status.code), Data(buffer: body), response.headers)
+        return (Int(response.status.code), Data(body.readableBytesView), response.headers)
     }
 
     func json(_ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> (Int, [String: Any]) {

@@ -1,6 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
+import NIOHTTP1
 import Subtitler
 import Testing
 import TestSupport
