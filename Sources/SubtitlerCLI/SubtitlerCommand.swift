@@ -48,7 +48,10 @@ struct SubtitlerCommand: AsyncParsableCommand {
             Foundation.exit(ExitStatus.usage)
         }
         let box = CommandBox(command)
-        let status = await Interruption.run {
+        // The service's commands stop gracefully on SIGTERM/SIGINT through their service group (running jobs are
+        // queued again); every other command is cancelled by the first signal and exits 130.
+        let handlesSignalsItself = command is Serve || command is Watch
+        let status = await Interruption.run(handlingSignals: !handlesSignalsItself) {
             do {
                 var command = box.command
                 if var asyncCommand = command as? any AsyncParsableCommand {
@@ -87,7 +90,8 @@ enum ExitStatus {
 
 /// Runs the command in a task that Ctrl-C (SIGINT) or SIGTERM cancels; cancelled runs exit 130.
 enum Interruption {
-    static func run(_ body: @escaping @Sendable () async -> Int32) async -> Int32 {
+    static func run(handlingSignals: Bool = true, _ body: @escaping @Sendable () async -> Int32) async -> Int32 {
+        guard handlingSignals else { return await body() }
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let task = Task { await body() }

@@ -156,7 +156,7 @@ public actor JobScheduler: Service {
         var outcome = await runner.run(subtitleJob) { event in progress.handle(event) }
         if outcome.report.status == .done { outcome = await afterWrite(job, outcome) }
         if let document = ReviewRoutes.document(for: job, outcome: outcome), let data = try? JSONEncoder().encode(document) {
-            try? await BlockingWork.run("store") { try store.storeReview(id: job.id, document: data) }
+            try? await BlockingWork.runEvenIfCancelled("store") { try store.storeReview(id: job.id, document: data) }
         }
         await slots.release()
         let report = outcome.report
@@ -169,10 +169,12 @@ public actor JobScheduler: Service {
         do {
             if state == .queued {
                 // Stopped by a shutdown: the job runs again on the next start, paying only for missing chunks.
-                try await BlockingWork.run("store") { try store.finish(id: job.id, state: .queued, report: nil, error: nil) }
+                try await BlockingWork.runEvenIfCancelled("store") {
+                    try store.finish(id: job.id, state: .queued, report: nil, error: nil)
+                }
                 jobLogger.notice("job interrupted by shutdown; queued for the next start")
             } else {
-                try await BlockingWork.run("store") {
+                try await BlockingWork.runEvenIfCancelled("store") {
                     try store.finish(id: job.id, state: state, report: report, error: report.error)
                 }
                 jobLogger.info("job finished", metadata: [

@@ -159,3 +159,133 @@ final class ArrivalCounter: @unchecked Sendable {
         return best
     }
 }
+
+/// Watch folders, the custom-script hook, graceful stops, notifications and de-duplication, behind the real binary
+/// with a counting stub.
+@Suite(.serialized)
+struct ServiceOperationsTests {
+    final class Recorder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var bodies: [String: [String]] = [:]
+        func record(_ path: String, _ body: String) { lock.withLock { bodies[path, default: []].append(body) } }
+        func bodies(for path: String) -> [String] { lock.withLock { bodies[path] ?? [] } }
+    }
+
+    @Test(.timeLimit(.minutes(3))) func watchedFoldersAndTheHookQueueFilesAndTheNotifierIsCalled() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let recorder = Recorder()
+        let server = try await StubHTTPServer.start { _, request in
+            recorder.record(request.uri, request.bodyText)
+            return .json(200, ServiceRestartTests.verbose)
+        }
+        defer { Task { try? await server.shutdown() } }
+        let media = scratch.url.appendingPathComponent("media")
+        try FileManager.default.createDirectory(at: media.appendingPathComponent("done"), withIntermediateDirectories: true)
+        try ServiceRestartTests.toneTalk(media.appendingPathComponent("before.wav").path, frequency: 300, seconds: 12)
+        try ServiceRestartTests.toneTalk(media.appendingPathComponent("done/skip.wav").path, frequency: 310, seconds: 12)
+        _ = FileManager.default.createFile(atPath: media.appendingPathComponent("done/.subtitler-skip").path, contents: Data())
+        let environment = ServiceProcess.environment(
+            ["OPENAI_BASE_URL": server.baseURL, "SUBTITLER_JELLYFIN_URL": server.baseURL.replacingOccurrences(of: "/v1", with: "/jf"),
+             "SUBTITLER_JELLYFIN_TOKEN": "jellyfin-secret"], scratch: scratch)
+        let service = try ServiceProcess.start(
+            ["--root", media.path, "--watch", media.path, "--notify", server.baseURL.replacingOccurrences(of: "/v1", with: "/hook"),
+             "--refresh", "jellyfin", "--language-codes", "639-1"], environment: environment)
+        defer { service.stop() }
+        // The start-up scan takes the existing file once it has settled (10 s by default is too slow for a test:
+        // the watch command takes --settle; serve uses the defaults, so wait for the service's own log line).
+        #expect(service.waitForLog("job finished", timeout: 90), "\(service.log)")
+        #expect(FileManager.default.fileExists(atPath: media.appendingPathComponent("before.en.srt").path))
+        #expect(!FileManager.default.fileExists(atPath: media.appendingPathComponent("done/skip.en.srt").path))
+        // The completion webhook (subgen's shape) and the Jellyfin refresh are called after the job's end: one
+        // chunk request, then those two.
+        await server.waitForRequests(3)
+        let event = try #require(recorder.bodies(for: "/hook").first)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any])
+        #expect(json["event"] as? String == "transcribed")
+        #expect(json["file"] as? String == media.appendingPathComponent("before.wav").path)
+        #expect(json["subtitle"] as? String == media.appendingPathComponent("before.en.srt").path)
+        #expect(recorder.bodies(for: "/jf/Library/Media/Updated").first?.contains("before.wav") == true)
+
+        // Sonarr's Custom Script: Test exits 0; Download queues the file in the running service.
+        let subtitler = try ServiceProcess.binary("subtitler").path
+        var hookEnvironment = environment
+        hookEnvironment["sonarr_eventtype"] = "Test"
+        let test = try await Program.run(subtitler, ["hook", "--server", service.baseURL], environment: hookEnvironment)
+        #expect(test.status == 0, "\(test.stderr)")
+        try ServiceRestartTests.toneTalk(scratch.path("incoming.wav"), frequency: 320, seconds: 12)
+        try FileManager.default.moveItem(atPath: scratch.path("incoming.wav"), toPath: media.appendingPathComponent("episode.wav").path)
+        hookEnvironment["sonarr_eventtype"] = "Download"
+        hookEnvironment["sonarr_episodefile_path"] = "/downloads/episode.wav"
+        let queued = try await Program.run(subtitler, ["hook", "--server", service.baseURL, "--path-map", "/downloads=\(media.path)"],
+                                           environment: hookEnvironment)
+        #expect(queued.status == 0, "\(queued.stderr)")
+        #expect(queued.stderr.contains("queued"), "\(queued.stderr)")
+        let (_, jobs, _) = try await ServiceClient(baseURL: service.baseURL).send(.GET, "/v1/jobs")
+        let list = try #require(try JSONSerialization.jsonObject(with: jobs) as? [[String: Any]])
+        #expect(list.contains { ($0["request"] as? [String: Any])?["path"] as? String == media.appendingPathComponent("episode.wav").path && $0["origin"] as? String == "api" })
+        #expect(!service.log.contains("jellyfin-secret"))
+    }
+
+    @Test(.timeLimit(.minutes(3))) func sigtermStopsGracefullyAndTheJobResumes() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let mode = ServiceRestartTests.Mode()
+        let server = try await StubHTTPServer.start { index, _ in
+            index >= 1 && mode.isHolding ? .json(200, ServiceRestartTests.verbose, delay: .seconds(60)) : .json(200, ServiceRestartTests.verbose)
+        }
+        defer { Task { try? await server.shutdown() } }
+        try ServiceRestartTests.toneTalk(scratch.path("a.wav"), frequency: 400, seconds: 40)
+        let environment = ServiceProcess.environment(["OPENAI_BASE_URL": server.baseURL], scratch: scratch)
+        let arguments = ["--root", scratch.url.path, "--requests", "1", "--chunk-seconds", "10"]
+        let service = try ServiceProcess.start(arguments, environment: environment)
+        let (_, job) = try await ServiceClient(baseURL: service.baseURL).json(.POST, "/v1/jobs", body: #"{"path": "\#(scratch.path("a.wav"))", "language": "en"}"#)
+        let id = try #require(job["id"] as? String)
+        await server.waitForRequests(2)
+        #expect(service.stop(signal: SIGTERM) == 0, "\(service.log)")
+        #expect(service.log.contains("queued for the next start"), "\(service.log)")
+        mode.isHolding = false
+        let restarted = try ServiceProcess.start(arguments, environment: environment)
+        defer { restarted.stop() }
+        let finished = try await ServiceClient(baseURL: restarted.baseURL).waitForJob(id)
+        #expect(finished["state"] as? String == "done", "\(finished)")
+        #expect((finished["report"] as? [String: Any])?["cachedChunks"] as? Int == 1)
+    }
+
+    @Test(.timeLimit(.minutes(3))) func identicalBazarrRequestsAreComputedOnce() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let server = try await StubHTTPServer.start { _, _ in .json(200, ServiceRestartTests.verbose, delay: .milliseconds(500)) }
+        defer { Task { try? await server.shutdown() } }
+        let service = try ServiceProcess.start(["--root", scratch.url.path, "--jobs", "2"],
+                                               environment: ServiceProcess.environment(["OPENAI_BASE_URL": server.baseURL], scratch: scratch))
+        defer { service.stop() }
+        try ServiceRestartTests.toneTalk(scratch.path("same.wav"), frequency: 500, seconds: 12)
+        let pcm = try FFmpegCLI.run(["-i", scratch.path("same.wav"), "-f", "s16le", "-ac", "1", "-ar", "16000", "-"])
+        let boundary = "same"
+        var payload = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"audio_file\"; filename=\"audio_file\"\r\n\r\n".utf8)
+        payload += pcm + Array("\r\n--\(boundary)--\r\n".utf8)
+        let body = payload
+        let answers = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    var request = HTTPClientRequest(url: service.baseURL + "/asr?task=transcribe&language=en&output=srt&encode=false")
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+                    request.body = .bytes(ByteBuffer(bytes: body))
+                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                    return String(buffer: try await response.body.collect(upTo: 1 << 20))
+                }
+            }
+            var all: [String] = []
+            for try await answer in group { all.append(answer) }
+            return all
+        }
+        #expect(Set(answers).count == 1)
+        #expect(answers.first?.hasPrefix("1\n") == true)
+        #expect(server.requestCount == 1)   // one 12-second chunk, asked once for three callers
+        // Nothing is left in the uploads folder.
+        let uploads = scratch.cache.appendingPathComponent("state/subtitler/uploads").path
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: uploads)) ?? []).isEmpty)
+    }
+}

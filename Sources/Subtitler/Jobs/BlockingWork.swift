@@ -22,6 +22,14 @@ public enum BlockingWork {
         }
     }
 
+    /// Runs `body` on the blocking pool even when the calling task is cancelled: for bookkeeping that must happen
+    /// on the way out (recording that a job stopped).
+    public static func runEvenIfCancelled<T: Sendable>(
+        _ label: StaticString = "blocking", _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        try await Task.detached { try await run(label, body) }.value
+    }
+
     /// Called on the pool thread at the start of each piece of blocking work. Internal test seam.
     static let observer = Observer()
 

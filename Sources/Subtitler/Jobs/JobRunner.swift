@@ -138,6 +138,11 @@ public struct JobRunner: Sendable {
             case .skipped(let reason, let outputs): return skipped(reason, outputs: outputs)
             }
         } catch {
+            if error is CancellationError || Task.isCancelled {
+                report.status = .cancelled
+                report.error = SubtitlerError.cancelled(path: input).description
+                return JobOutcome(report: report)
+            }
             return failed("\(input): \(error)")
         }
         report.language = preflight.outputLanguage
@@ -223,6 +228,11 @@ public struct JobRunner: Sendable {
         } catch let error as OutputError {
             return failed("\(input): \(error.description)")
         } catch {
+            if error is CancellationError || Task.isCancelled {
+                report.status = .cancelled
+                report.error = SubtitlerError.cancelled(path: input).description
+                return JobOutcome(report: report)
+            }
             return failed("\(input): \(error)")
         }
         report.status = .done
