@@ -77,8 +77,8 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
 
 /// Who may call what.
 ///
-/// - The jobs API, the hooks and `/metrics` need `Authorization: Bearer <token>` when the service has a token (it
-///   must have one when it listens beyond loopback).
+/// - The jobs API, the hooks and `/metrics` need the token when the service has one (it must have one when it listens
+///   beyond loopback): `Authorization: Bearer <token>`, or HTTP Basic with the token as the password.
 /// - Bazarr's endpoints (`/status`, `/asr`, `/detect-language`) cannot send a token: they are served only to
 ///   loopback clients and to clients in an `--allow` network.
 /// - `/healthz` is open.
@@ -101,14 +101,24 @@ struct AccessPolicy: RouterMiddleware {
             return try await next(request, context)
         }
         if let token {
-            let given = request.headers[.authorization] ?? ""
-            guard given.hasPrefix("Bearer "), Self.constantTimeEqual(String(given.dropFirst(7)), token) else {
+            guard Self.presents(token, in: request.headers[.authorization] ?? "") else {
                 var response = ServiceResponses.error(.unauthorized, "a bearer token is required")
                 response.headers[.wwwAuthenticate] = "Bearer"
                 return response
             }
         }
         return try await next(request, context)
+    }
+
+    /// Whether an `Authorization` header carries the token: `Bearer <token>`, or HTTP Basic with the token as the
+    /// password (Sonarr's and Radarr's Webhook connections can send only a username and a password).
+    static func presents(_ token: String, in header: String) -> Bool {
+        if header.hasPrefix("Bearer ") { return constantTimeEqual(String(header.dropFirst(7)), token) }
+        if header.hasPrefix("Basic "), let data = Data(base64Encoded: String(header.dropFirst(6))),
+           let credentials = String(data: data, encoding: .utf8), let colon = credentials.firstIndex(of: ":") {
+            return constantTimeEqual(String(credentials[credentials.index(after: colon)...]), token)
+        }
+        return false
     }
 
     /// Compares digests, so the time taken says nothing about the token.

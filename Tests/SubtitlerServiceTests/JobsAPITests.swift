@@ -176,6 +176,11 @@ struct JobsAPITests {
         #expect(try await local.json(.GET, "/v1/jobs").0 == 401)
         #expect(try await ServiceClient(baseURL: local.baseURL, token: "wrong-token-0123456789").json(.GET, "/v1/jobs").0 == 401)
         #expect(try await ServiceClient(baseURL: local.baseURL, token: token).json(.GET, "/v1/jobs").0 == 200)
+        // Sonarr's and Radarr's Webhook connections send a username and a password: the token is the password.
+        let basic = "Basic " + Data("sonarr:\(token)".utf8).base64EncodedString()
+        let wrongBasic = "Basic " + Data("sonarr:nope".utf8).base64EncodedString()
+        #expect(try await local.send(.POST, "/v1/hooks/sonarr", json: #"{"eventType":"Test"}"#, headers: [("Authorization", basic)]).status == 200)
+        #expect(try await local.send(.POST, "/v1/hooks/sonarr", json: #"{"eventType":"Test"}"#, headers: [("Authorization", wrongBasic)]).status == 401)
         #expect(try await local.json(.GET, "/status").0 == 200)          // Bazarr from loopback: no token needed
         #expect(try await local.json(.GET, "/healthz").0 == 200)
         // The same machine through a non-loopback address is "the network".
