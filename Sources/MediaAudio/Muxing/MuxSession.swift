@@ -302,7 +302,8 @@ final class MuxSession {
     {
         let target = FFmpegSupport.rescale(source.presentationStart, from: cffmpeg_time_base_q(), to: queue.timeBase)
         while let pkt = try queue.peek() {
-            let offset = queue.offset(target: target, keepsPriming: !container.isISOBMFF)
+            // MP4 edit lists hide priming before a zero start; anywhere else it would move the presentation start.
+            let offset = queue.offset(target: target, keepsPriming: !(container.isISOBMFF && target == 0))
             let ts = FFmpegSupport.isSet(pkt.pointee.dts) ? pkt.pointee.dts : pkt.pointee.pts
             if FFmpegSupport.isSet(ts),
                 FFmpegSupport.rescale(ts + offset, from: queue.timeBase, to: cffmpeg_time_base_q()) > now
@@ -367,10 +368,10 @@ final class AudioQueue {
     private var chosenOffset: Int64?
 
     /// What to add to the added file's timestamps (in its time base) to put its presentation start on `target`, the
-    /// target's presentation start. With `keepsPriming` (Matroska, WebM), a first packet that would fall before
-    /// `target` (encoder priming: Opus pre-skip, AAC priming) moves the stream later so it starts there instead:
-    /// an earlier packet would move the whole file's presentation start (MP4 edit lists absorb priming instead).
-    /// Call once the first packet is peeked.
+    /// target's presentation start. With `keepsPriming`, a first packet that would fall before `target` (encoder
+    /// priming: Opus pre-skip, AAC priming) moves the stream later so it starts there instead, since an earlier
+    /// packet would move the whole file's presentation start; the audio then starts late by its priming (6.5 ms for
+    /// Opus, 1024 samples for AAC). Call once the first packet is peeked.
     func offset(target: Int64, keepsPriming: Bool) -> Int64 {
         if let chosenOffset { return chosenOffset }
         var offset = target - presentationStart
