@@ -80,6 +80,7 @@ import TestSupport
         #expect(try MuxContainer.mp4.languageTag("ger", path: "x") == "deu")
         #expect(try MuxContainer.webm.languageTag("English", path: "x") == "eng")
         #expect(try MuxContainer.mov.languageTag(nil, path: "x") == "und")
+        #expect(try MuxContainer.mov.languageTag("deu", path: "x") == "ger")
         #expect(try MuxContainer.matroska.languageTag("tlh", path: "x") == "tlh")
         #expect(MuxContainer.matroska.dubEncoding == .opus && MuxContainer.mp4.dubEncoding == .m4a)
         #expect(MuxContainer.allCases.map(\.subtitleCodecName) == ["subrip", "webvtt", "mov_text", "mov_text", "mov_text"])

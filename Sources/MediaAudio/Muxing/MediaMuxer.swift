@@ -80,10 +80,13 @@ public enum MediaMuxer {
                 source: input, container: container, plan: plan, label: finalPath, outputPath: output.temporaryPath,
                 failAfterPackets: failAfterPackets)
             let totals = try session.run(additions: additions, subtitleEvents: subtitleEvents)
-            if container.isISOBMFF { try setSubtitleTracksEnabled(plan: plan, additions: additions, source: input, path: output.temporaryPath, label: finalPath) }
-            let written = try verify(
+            if container.isISOBMFF {
+                try MuxFinishing.setSubtitleTracksEnabled(
+                    plan: plan, additions: additions, source: input, path: output.temporaryPath, label: finalPath)
+            }
+            let written = try MuxFinishing.verify(
                 output.temporaryPath, plan: plan, additions: additions, source: input,
-                firstTimestamps: totals.firstTimestamps, label: finalPath)
+                firstTimestamps: totals.firstTimestamps, exact: plan.keepsTimestampsExactly, label: finalPath)
             try output.commit()
             var media = written
             media.path = finalPath
@@ -95,87 +98,5 @@ public enum MediaMuxer {
             output.discard()
             throw error
         }
-    }
-
-    /// MP4 family: a subtitle track is enabled exactly when it is `default` (FFmpeg enables the first subtitle
-    /// track when none is, and the `tkhd` flags are the only place that says so).
-    private static func setSubtitleTracksEnabled(
-        plan: MuxPlan, additions: [TrackAddition], source: InputFile, path: String, label: String
-    ) throws(MediaError) {
-        var enabled: [UInt32: Bool] = [:]
-        for (index, fate) in plan.fates.enumerated() {
-            guard case .keep(let outputIndex) = fate, source.info.streams[index].kind == .subtitle else { continue }
-            let isDefault = source.info.streams[index].isDefault && !plan.clearDefault.contains(.subtitle)
-            enabled[UInt32(outputIndex + 1)] = isDefault
-        }
-        for (number, addition) in additions.enumerated() where addition.kind == .subtitle {
-            enabled[UInt32(plan.additionIndices[number] + 1)] = addition.dispositions.contains(.default)
-        }
-        guard !enabled.isEmpty else { return }
-        do throws(MediaError) {
-            _ = try ISOBMFFBoxes.setSubtitleTracksEnabled(enabled, path: path)
-        } catch {
-            throw MediaError(
-                error.code, path: label, operation: error.operation, message: error.ffmpegMessage)
-        }
-    }
-
-    /// Reads the re-opened file until every stream in `expected` has shown its first packet (or 20 000 packets) and
-    /// compares that packet's timestamp with the one written.
-    private static func checkFirstTimestamps(_ file: InputFile, expected: [Int: Int64], label: String)
-        throws(MediaError)
-    {
-        var pending = expected
-        guard !pending.isEmpty, let pkt = av_packet_alloc() else { return }
-        defer {
-            var owned: UnsafeMutablePointer<AVPacket>? = pkt
-            av_packet_free(&owned)
-        }
-        var budget = 20_000
-        while !pending.isEmpty && budget > 0 && av_read_frame(file.context, pkt) >= 0 {
-            budget -= 1
-            let index = Int(pkt.pointee.stream_index)
-            let pts = pkt.pointee.pts
-            av_packet_unref(pkt)
-            guard let wanted = pending.removeValue(forKey: index), FFmpegSupport.isSet(pts) else { continue }
-            if pts != wanted {
-                throw MediaError(
-                    .encodeFailed, path: label, operation: "check the written file",
-                    message: "stream #\(index) starts at \(pts) instead of \(wanted) (time base "
-                        + "\(file.stream(index).pointee.time_base.num)/\(file.stream(index).pointee.time_base.den)): "
-                        + "the muxer moved its timestamps")
-            }
-        }
-    }
-
-    /// Re-opens the written file and checks that it holds the planned streams, and that every copied stream starts
-    /// at the timestamp it was written with (no muxer shifted it).
-    private static func verify(
-        _ path: String, plan: MuxPlan, additions: [TrackAddition], source: InputFile, firstTimestamps: [Int: Int64],
-        label: String
-    ) throws(MediaError) -> MediaInfo {
-        let reopened: InputFile
-        do throws(MediaError) {
-            reopened = try InputFile(path: path)
-        } catch {
-            throw MediaError(
-                .encodeFailed, path: label, operation: "check the written file",
-                message: error.ffmpegMessage ?? error.code.rawValue)
-        }
-        // The MP4 muxer adds a chapter text track the demuxer hides again (discard = all); it is not ours to count.
-        let visible = reopened.info.streams.filter { reopened.stream($0.index).pointee.discard != AVDISCARD_ALL }
-        var expected: [StreamInfo.Kind] = Array(repeating: .unknown, count: plan.outputStreamCount)
-        for (index, fate) in plan.fates.enumerated() {
-            if case .keep(let outputIndex) = fate { expected[outputIndex] = source.info.streams[index].kind }
-        }
-        for (number, addition) in additions.enumerated() { expected[plan.additionIndices[number]] = addition.kind }
-        let found = visible.map(\.kind)
-        guard found == expected else {
-            throw MediaError(
-                .encodeFailed, path: label, operation: "check the written file",
-                message: "expected streams \(expected.map(\.rawValue)), found \(found.map(\.rawValue))")
-        }
-        try checkFirstTimestamps(reopened, expected: firstTimestamps, label: label)
-        return reopened.info
     }
 }

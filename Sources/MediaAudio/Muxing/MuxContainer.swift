@@ -67,12 +67,13 @@ public enum MuxContainer: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// The language tag to store: ISO 639-2/B in Matroska and WebM, 639-2/T in the MP4 family; `und` for nil.
+    /// The language tag to store: ISO 639-2/T in MP4 and M4V, 639-2/B in Matroska, WebM and MOV (FFmpeg stores MOV
+    /// languages as Macintosh language codes, found by their B code); `und` for nil.
     /// Unknown three-letter codes are kept (lowercased); anything else is an error.
     func languageTag(_ language: String?, path: String) throws(MediaError) -> String {
         guard let language, !language.trimmingSpaces.isEmpty else { return "und" }
         if let entry = LanguageCodes.entry(for: language) {
-            return isISOBMFF ? entry.iso639_2T : entry.iso639_2B
+            return self == .mp4 || self == .m4v ? entry.iso639_2T : entry.iso639_2B
         }
         let code = language.trimmingSpaces.lowercased()
         guard code.count == 3, code.allSatisfy({ $0 >= "a" && $0 <= "z" }) else {

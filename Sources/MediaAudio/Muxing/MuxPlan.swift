@@ -14,6 +14,9 @@ struct MuxPlan {
     var fates: [Fate] = []
     /// The output index of each addition, in the order given.
     var additionIndices: [Int] = []
+    /// Whether source and target are the same container family (Matroska/WebM, or MP4/MOV), so that copied packets
+    /// keep their timestamps exactly; otherwise the muxer may move all streams together.
+    var keepsTimestampsExactly = true
     /// Media types whose kept streams lose `default` because an addition of that type asks for it.
     var clearDefault: Set<StreamInfo.Kind> = []
     /// Source streams that carry subtitler's marker (whatever their fate).
@@ -53,6 +56,9 @@ struct MuxPlan {
         source: InputFile, additions: [TrackAddition], replacement: MarkedTrackReplacement,
         format: UnsafePointer<AVOutputFormat>, container: MuxContainer, outputLabel: String
     ) throws(MediaError) {
+        let sourceFormat = source.info.formatName
+        keepsTimestampsExactly =
+            container.isISOBMFF ? sourceFormat.contains("mov") || sourceFormat.contains("mp4") : sourceFormat.contains("matroska")
         let wanted = Set(additions.map { Identity(kind: $0.kind, language: $0.language, dispositions: $0.dispositions) })
         for addition in additions where addition.dispositions.contains(.default) { clearDefault.insert(addition.kind) }
         var next = 0

@@ -3,13 +3,19 @@ import CFFmpeg
 /// Writes one muxed file: every kept source stream copied packet by packet, plus the additions, interleaved by
 /// time. Confined to one task; frees everything on deinit.
 final class MuxSession {
+    /// A timestamp and its time base.
+    struct Stamp {
+        var pts: Int64
+        var timeBase: AVRational
+    }
+
     /// Counts for the result.
     struct Totals {
         var copiedPackets: Int64 = 0
         var addedPackets: Int64 = 0
-        /// The first timestamp written for each copied stream (output index -> pts in its output time base), to
-        /// check after re-opening that the muxer kept it.
-        var firstTimestamps: [Int: Int64] = [:]
+        /// The first timestamp written for each copied stream, by output index, to check after re-opening that the
+        /// muxer kept it.
+        var firstTimestamps: [Int: Stamp] = [:]
     }
 
     private let source: InputFile
@@ -73,8 +79,10 @@ final class MuxSession {
         }
         try copyChapters(oc)
         av_dict_copy(&oc.pointee.metadata, source.context.pointee.metadata, 0)
-        // Copied packets keep their timestamps exactly: the muxer must never shift them to avoid negative values.
-        oc.pointee.avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED
+        // Within a container family copied packets keep their timestamps exactly: the muxer must never shift them
+        // to avoid negative values. Into another family (MP4 with priming into Matroska, which FFmpeg cannot read
+        // back below zero) everything may move together, as FFmpeg does by default.
+        oc.pointee.avoid_negative_ts = plan.keepsTimestampsExactly ? AVFMT_AVOID_NEG_TS_DISABLED : AVFMT_AVOID_NEG_TS_AUTO
 
         rc = avio_open(&oc.pointee.pb, FFmpegSupport.url(forPath: outputPath), AVIO_FLAG_WRITE)
         if rc < 0 { throw fail(rc, "create output file") }
@@ -118,8 +126,13 @@ final class MuxSession {
         st.pointee.disposition = disposition
         av_dict_copy(&st.pointee.metadata, input.pointee.metadata, 0)
         if plan.marked.contains(index) {
-            // A kept marked stream stays recognisable in the target's convention too.
-            applyMarker(st, title: source.info.streams[index].title)
+            // A kept marked stream stays recognisable in the target's convention too, and keeps its title (which
+            // FFmpeg reads back from MP4 only through the handler name).
+            let title = source.info.streams[index].title
+            if let title, FFmpegSupport.tag(st.pointee.metadata, "title") == nil {
+                av_dict_set(&st.pointee.metadata, "title", title, 0)
+            }
+            applyMarker(st, title: title)
         }
         rc = cffmpeg_copy_stream_side_data(st, input)
         if rc < 0 { throw fail(rc, "copy side data of stream #\(index)") }
@@ -252,7 +265,7 @@ final class MuxSession {
             let st = oc.pointee.streams[outputIndex]!
             av_packet_rescale_ts(pkt, input.pointee.time_base, st.pointee.time_base)
             if totals.firstTimestamps[outputIndex] == nil, FFmpegSupport.isSet(pkt.pointee.pts) {
-                totals.firstTimestamps[outputIndex] = pkt.pointee.pts
+                totals.firstTimestamps[outputIndex] = Stamp(pts: pkt.pointee.pts, timeBase: st.pointee.time_base)
             }
             shift(pkt, by: timestampOffsets[outputIndex])
             pkt.pointee.stream_index = Int32(outputIndex)
@@ -339,105 +352,5 @@ final class MuxSession {
             avformat_free_context(output)
             self.output = nil
         }
-    }
-}
-
-/// Subtitle events waiting to be interleaved.
-final class SubtitleQueue {
-    let events: [SubtitlePayload.Event]
-    let stream: UnsafeMutablePointer<AVStream>
-    var next = 0
-
-    init(events: [SubtitlePayload.Event], stream: UnsafeMutablePointer<AVStream>) {
-        self.events = events
-        self.stream = stream
-    }
-}
-
-/// The packets of an added audio file's first audio stream, read one ahead.
-final class AudioQueue {
-    let input: InputFile
-    let streamIndex: Int32
-    let output: UnsafeMutablePointer<AVStream>
-    let timeBase: AVRational
-    /// The added file's presentation start in its stream's time base: what lands on the target's start.
-    let presentationStart: Int64
-    private var pending: UnsafeMutablePointer<AVPacket>?
-    private var hasPending = false
-    private var finished = false
-    private var chosenOffset: Int64?
-
-    /// What to add to the added file's timestamps (in its time base) to put its presentation start on `target`, the
-    /// target's presentation start. With `keepsPriming`, a first packet that would fall before `target` (encoder
-    /// priming: Opus pre-skip, AAC priming) moves the stream later so it starts there instead, since an earlier
-    /// packet would move the whole file's presentation start; the audio then starts late by its priming (6.5 ms for
-    /// Opus, 1024 samples for AAC). Call once the first packet is peeked.
-    func offset(target: Int64, keepsPriming: Bool) -> Int64 {
-        if let chosenOffset { return chosenOffset }
-        var offset = target - presentationStart
-        if keepsPriming, hasPending, let first = pending?.pointee.pts, FFmpegSupport.isSet(first), first + offset < target {
-            offset = target - first
-        }
-        chosenOffset = offset
-        return offset
-    }
-
-    /// Opens `path`, picks its first audio stream and sets up `output` as its copy.
-    init(
-        path: String, output: UnsafeMutablePointer<AVStream>, format: UnsafePointer<AVOutputFormat>,
-        container: MuxContainer
-    ) throws(MediaError) {
-        input = try InputFile(path: path)
-        guard let audio = input.info.audioStreams.first else {
-            throw MediaError(.noAudioStream, path: path, operation: "add audio track")
-        }
-        let st = input.stream(audio.index)
-        let parameters = st.pointee.codecpar!
-        if avformat_query_codec(format, parameters.pointee.codec_id, FF_COMPLIANCE_NORMAL) == 0 {
-            throw MediaError(
-                .invalidArgument, path: path, operation: "add audio track",
-                message: "\(audio.codec ?? "this codec") cannot be stored in \(container.rawValue)")
-        }
-        streamIndex = Int32(audio.index)
-        self.output = output
-        timeBase = st.pointee.time_base
-        presentationStart = FFmpegSupport.rescale(input.presentationStart, from: cffmpeg_time_base_q(), to: timeBase)
-        let rc = avcodec_parameters_copy(output.pointee.codecpar, parameters)
-        if rc < 0 { throw MediaError.output(rc, path: path, operation: "add audio track (parameters)") }
-        output.pointee.codecpar.pointee.codec_tag = 0
-        output.pointee.time_base = timeBase
-        pending = av_packet_alloc()
-        if pending == nil {
-            throw MediaError(.encodeFailed, path: path, operation: "add audio track", message: "out of memory")
-        }
-    }
-
-    /// The next packet of the audio stream (owned by the queue), or nil at the end.
-    func peek() throws(MediaError) -> UnsafeMutablePointer<AVPacket>? {
-        if hasPending { return pending }
-        guard !finished, let pending else { return nil }
-        while true {
-            let rc = av_read_frame(input.context, pending)
-            if rc == cffmpeg_averror_eof {
-                finished = true
-                return nil
-            }
-            if rc < 0 { throw MediaError.input(rc, path: input.path, operation: "read packets") }
-            if pending.pointee.stream_index == streamIndex {
-                hasPending = true
-                return pending
-            }
-            av_packet_unref(pending)
-        }
-    }
-
-    /// Marks the peeked packet as written (the muxer took its reference).
-    func consumed() {
-        if let pending { av_packet_unref(pending) }
-        hasPending = false
-    }
-
-    func release() {
-        av_packet_free(&pending)
     }
 }
