@@ -15,6 +15,9 @@ import TestSupport
         defer { scratch.cleanup() }
         let path = try MuxFixture.copy(MuxFixture.matroska, to: scratch.url, as: "film.mkv")
         #expect(chmod(path, 0o640) == 0)
+        // As root (media servers in containers often are), the file keeps a foreign owner too.
+        if geteuid() == 0 { #expect(chown(path, 4321, 4322) == 0) }
+        let owner = try FileManager.default.attributesOfItem(atPath: path)
         let original = try MuxOracle.probe(path)
         let result = try MediaMuxer.mux(
             path, adding: [.subtitles(Self.cues, language: "eng", title: "English")], to: .replacingSource)
@@ -24,8 +27,22 @@ import TestSupport
         let replaced = try MuxOracle.probe(path)
         #expect(replaced.streams.count == original.streams.count + 1)
         #expect(try MuxOracle.extractedCues(path, stream: 3) == Self.cues)
-        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
-        #expect(mode == 0o640)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect(attributes[.posixPermissions] as? Int == 0o640)
+        #expect(attributes[.ownerAccountID] as? Int == owner[.ownerAccountID] as? Int)
+        #expect(attributes[.groupOwnerAccountID] as? Int == owner[.groupOwnerAccountID] as? Int)
+    }
+
+    @Test func inPlaceThroughASymbolicLinkReplacesTheTargetAndKeepsTheLink() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let target = try MuxFixture.copy(MuxFixture.mp4, to: scratch.url, as: "real.mp4")
+        let link = scratch.path("link.mp4")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        _ = try MediaMuxer.mux(link, adding: [.subtitles(Self.cues, language: "eng")], to: .replacingSource)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+        #expect(try MuxOracle.probe(target).streams.contains { $0.codecName == "mov_text" })
+        #expect(try scratch.files() == ["link.mp4", "real.mp4"])
     }
 
     @Test(arguments: [0, 1, 40, 150])

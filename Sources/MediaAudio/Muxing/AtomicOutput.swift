@@ -15,7 +15,8 @@ final class AtomicOutput {
     let temporaryPath: String
     private var committed = false
 
-    /// Creates the temporary file (exclusively). It gets the permission bits of the file it will replace, if any.
+    /// Creates the temporary file (exclusively). It gets the permission bits of the file it will replace, if any,
+    /// and its owner and group where the process may set them (running as root, as media servers often do).
     ///
     /// - Throws: `MediaError` (`.fileNotFound` for a missing directory, `.permissionDenied`, `.ioFailed`) naming
     ///   `finalPath`.
@@ -26,14 +27,18 @@ final class AtomicOutput {
         let name = slash.map { String(finalPath[finalPath.index(after: $0)...]) } ?? finalPath
         let prefix = (directory.isEmpty ? "" : directory + "/") + "." + name + ".subtitler-"
         var existing = stat()
-        let mode: mode_t = stat(finalPath, &existing) == 0 ? existing.st_mode & 0o7777 : 0o666
+        let replacing = stat(finalPath, &existing) == 0
+        let mode: mode_t = replacing ? existing.st_mode & 0o7777 : 0o666
         var attempt = 0
         while true {
             let candidate = prefix + String(UInt64.random(in: 0...UInt64.max), radix: 36) + ".tmp"
             let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             if fd >= 0 {
                 // open() applied the umask; an in-place replacement keeps the original's bits exactly.
-                if mode != 0o666 { _ = fchmod(fd, mode) }
+                if replacing {
+                    _ = fchown(fd, existing.st_uid, existing.st_gid)  // fails harmlessly unless permitted
+                    _ = fchmod(fd, mode)
+                }
                 close(fd)
                 temporaryPath = candidate
                 return

@@ -1,5 +1,11 @@
 import CFFmpeg
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Adds subtitle and audio tracks to a media file without re-encoding anything (soft-muxing, libavformat only).
 ///
 /// Every source stream is stream-copied with its timestamps unchanged: video, audio, subtitles, attachments (MKV
@@ -74,7 +80,8 @@ public enum MediaMuxer {
         let plan = try MuxPlan(
             source: input, additions: additions, replacement: replacing, format: format, container: container,
             outputLabel: finalPath)
-        let output = try AtomicOutput(finalPath: finalPath)
+        // In place, a symbolic link is followed: the file it points to is replaced, and the link stays.
+        let output = try AtomicOutput(finalPath: destination == .replacingSource ? resolvedPath(source) : finalPath)
         do throws(MediaError) {
             let session = MuxSession(
                 source: input, container: container, plan: plan, label: finalPath, outputPath: output.temporaryPath,
@@ -98,5 +105,12 @@ public enum MediaMuxer {
             output.discard()
             throw error
         }
+    }
+
+    /// `path` with symbolic links resolved (`realpath`), or `path` itself when it cannot be resolved.
+    static func resolvedPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }
