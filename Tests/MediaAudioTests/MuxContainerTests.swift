@@ -153,17 +153,29 @@ import TestSupport
     @Test func mp4DefaultSubtitleIsTheOnlyEnabledOne() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let output = scratch.path("default.mp4")
+        let path = try MuxFixture.copy(MuxFixture.mp4, to: scratch.url, as: "film.mp4")
         _ = try MediaMuxer.mux(
-            try MuxFixture.mp4.get(),
+            path,
             adding: [
                 .subtitles(Self.german, language: "ger", title: "Deutsch"),
                 .subtitles(Self.english, language: "eng", title: "English", dispositions: [.default]),
             ],
-            to: .file(output))
-        let probed = try MuxOracle.probe(output)
+            to: .replacingSource)
+        var probed = try MuxOracle.probe(path)
         #expect(probed.streams[2].flags.isEmpty)
         #expect(probed.streams[3].flags == ["default"])
+
+        // An existing enabled track stays enabled when a new one is not the default ...
+        _ = try MediaMuxer.mux(
+            path, adding: [.subtitles(Self.english, language: "fre", title: "Français")], to: .replacingSource)
+        probed = try MuxOracle.probe(path)
+        #expect(probed.streams.filter { $0.codecType == "subtitle" }.map(\.flags) == [[], ["default"], []])
+        // ... and gives way to a new default.
+        _ = try MediaMuxer.mux(
+            path, adding: [.subtitles(Self.german, language: "spa", title: "Español", dispositions: [.default])],
+            to: .replacingSource)
+        probed = try MuxOracle.probe(path)
+        #expect(probed.streams.filter { $0.codecType == "subtitle" }.map(\.flags) == [[], [], [], ["default"]])
     }
 
     @Test func webmGetsWebVTTAndCaptionsForHearingImpaired() throws {

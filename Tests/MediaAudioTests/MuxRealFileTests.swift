@@ -32,7 +32,7 @@ import TestSupport
     @Test func quickTimeGetsMovTextDisabledAndMarked() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let source = try Fixture.make("mux-source.mov", MuxFixture.video + MuxFixture.tone + ["-c:v", "mpeg4", "-c:a", "aac"]).get()
+        let source = try MuxFixture.mov.get()
         let output = scratch.path("out.mov")
         _ = try MediaMuxer.mux(
             source, adding: [.subtitles(MuxContainerTests.german, language: "de", title: "Deutsch")], to: .file(output))
