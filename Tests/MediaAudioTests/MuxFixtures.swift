@@ -83,6 +83,9 @@ enum MuxFixture {
     /// QuickTime: #0 video, #1 AAC.
     static let mov = Fixture.make("mux-source.mov", video + tone + ["-c:v", "mpeg4", "-c:a", "aac"])
 
+    /// iTunes-style M4V (FFmpeg's `ipod` muxer): #0 video, #1 AAC.
+    static let m4v = Fixture.make("mux-source.m4v", video + tone + ["-c:v", "mpeg4", "-c:a", "aac"])
+
     /// WebM: #0 VP8, #1 Opus.
     static let webm = Fixture.make(
         "mux-source.webm", video + tone + ["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"])

@@ -29,18 +29,20 @@ import TestSupport
         #expect(try MuxOracle.probe(path).streams[2].flags.isEmpty)
     }
 
-    @Test func quickTimeGetsMovTextDisabledAndMarked() throws {
+    @Test(arguments: ["mov", "m4v"])
+    func quickTimeAndITunesGetMovTextDisabledAndMarked(_ ext: String) throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let source = try MuxFixture.mov.get()
-        let output = scratch.path("out.mov")
+        let source = try (ext == "mov" ? MuxFixture.mov : MuxFixture.m4v).get()
+        let output = scratch.path("out." + ext)
         _ = try MediaMuxer.mux(
             source, adding: [.subtitles(MuxContainerTests.german, language: "de", title: "Deutsch")], to: .file(output))
         try MuxContainerTests.expectUnchanged(source, output, map: [(0, 0), (1, 1)])
         let added = try MuxOracle.probe(output).streams[2]
         #expect(added.codecName == "mov_text")
         #expect(added.flags.isEmpty)
-        #expect(added.tag("language") == "ger")  // QuickTime language codes are found by the ISO 639-2/B code
+        // QuickTime language codes are found by the ISO 639-2/B code; MP4-style files store 639-2/T.
+        #expect(added.tag("language") == (ext == "mov" ? "ger" : "deu"))
         #expect(added.tag("handler_name") == "Deutsch (subtitler)")
         #expect(try MuxOracle.extractedCues(output, stream: 2) == MuxContainerTests.german)
         #expect(try MediaProbe.probe(output).streams[2].isSubtitlerTrack)
