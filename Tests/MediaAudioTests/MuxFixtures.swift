@@ -83,6 +83,10 @@ enum MuxFixture {
     /// QuickTime: #0 video, #1 AAC.
     static let mov = Fixture.make("mux-source.mov", video + tone + ["-c:v", "mpeg4", "-c:a", "aac"])
 
+    /// QuickTime with a timecode track: #0 video (tagged `timecode`), #1 AAC, #2 `tmcd` data.
+    static let movTimecode = Fixture.make(
+        "mux-timecode.mov", video + tone + ["-c:v", "mpeg4", "-c:a", "aac", "-timecode", "01:00:00:00"])
+
     /// iTunes-style M4V (FFmpeg's `ipod` muxer): #0 video, #1 AAC.
     static let m4v = Fixture.make("mux-source.m4v", video + tone + ["-c:v", "mpeg4", "-c:a", "aac"])
 

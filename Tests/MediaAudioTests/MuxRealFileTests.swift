@@ -48,6 +48,22 @@ import TestSupport
         #expect(try MediaProbe.probe(output).streams[2].isSubtitlerTrack)
     }
 
+    @Test func quickTimeTimecodeTrackIsRebuiltFromTheVideosTag() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let source = try MuxFixture.movTimecode.get()
+        let output = scratch.path("out.mov")
+        let result = try MediaMuxer.mux(
+            source, adding: [.subtitles(MuxContainerTests.german, language: "ger")], to: .file(output))
+        #expect(result.skippedStreams.map(\.stream.index) == [2])
+        try MuxContainerTests.expectUnchanged(source, output, map: [(0, 0), (1, 1)])
+        let probed = try MuxOracle.probe(output)
+        #expect(probed.streams.map(\.codecType) == ["video", "audio", "subtitle", "data"])
+        let timecode = try MuxOracle.probe(source).streams[2].tag("timecode")
+        #expect(timecode?.hasPrefix("01:00:00:") == true)
+        #expect(probed.streams[3].tag("timecode") == timecode)
+    }
+
     @Test func changingContainerKeepsMarkersAndChapters() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }

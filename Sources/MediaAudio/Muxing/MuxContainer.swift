@@ -1,15 +1,18 @@
 /// The containers `MediaMuxer` writes, chosen by file extension, and what each can carry.
 public enum MuxContainer: String, Sendable, CaseIterable, Codable {
-    /// Matroska (`.mkv`, `.mka`, `.mk3d`): SubRip subtitles; every disposition FFmpeg knows.
+    /// Matroska (`.mkv`, `.mka`, `.mk3d`): SubRip subtitles; keeps `default`, `forced`, `hearing_impaired`,
+    /// `visual_impaired`, `comment`, `original`, `dub` and `descriptions` (FFmpeg 5.1, checked by round trip).
     case matroska
-    /// WebM (`.webm`): WebVTT subtitles; only `default` and `forced` are stored (hearing-impaired subtitles become
-    /// WebVTT `captions`).
+    /// WebM (`.webm`): WebVTT subtitles; keeps only `default` and `forced` (hearing-impaired subtitles are written as
+    /// WebVTT `captions`, which it keeps).
     case webm
-    /// MP4 (`.mp4`): `mov_text` subtitles; dispositions as ISO-BMFF `kind` boxes.
+    /// MP4 (`.mp4`): `mov_text` subtitles; `default` is the track-enabled flag, and `forced`, `hearing_impaired`
+    /// (read back with `captions`), `visual_impaired` (with `descriptions`), `comment` and `dub` go into ISO-BMFF
+    /// `kind` boxes; `original` is lost.
     case mp4
-    /// iTunes-style MP4 (`.m4v`), written by FFmpeg's `ipod` muxer.
+    /// iTunes-style MP4 (`.m4v`), written by FFmpeg's `ipod` muxer: `mov_text` subtitles; keeps only `default`.
     case m4v
-    /// QuickTime (`.mov`): `mov_text` subtitles; only `default` (the track-enabled flag) is stored.
+    /// QuickTime (`.mov`): `mov_text` subtitles; keeps only `default` (the track-enabled flag).
     case mov
 
     /// The container for a path's extension (case-insensitive), or nil for anything else.

@@ -76,15 +76,16 @@ enum MuxFinishing {
                 .encodeFailed, path: label, operation: "check the written file",
                 message: error.ffmpegMessage ?? error.code.rawValue)
         }
-        // The MP4 muxer adds a chapter text track the demuxer hides again (discard = all); it is not ours to count.
-        let visible = reopened.info.streams.filter { reopened.stream($0.index).pointee.discard != AVDISCARD_ALL }
         var expected: [StreamInfo.Kind] = Array(repeating: .unknown, count: plan.outputStreamCount)
         for (index, fate) in plan.fates.enumerated() {
             if case .keep(let outputIndex) = fate { expected[outputIndex] = source.info.streams[index].kind }
         }
         for (number, addition) in additions.enumerated() { expected[plan.additionIndices[number]] = addition.kind }
-        let found = visible.map(\.kind)
-        guard found == expected else {
+        // After the planned streams the MP4/MOV muxer may add tracks of its own (chapter text, timecode): data only.
+        let found = reopened.info.streams.map(\.kind)
+        guard found.count >= expected.count, Array(found.prefix(expected.count)) == expected,
+            found.dropFirst(expected.count).allSatisfy({ $0 == .data })
+        else {
             throw MediaError(
                 .encodeFailed, path: label, operation: "check the written file",
                 message: "expected streams \(expected.map(\.rawValue)), found \(found.map(\.rawValue))")

@@ -91,6 +91,12 @@ struct MuxPlan {
                 continue
             }
             let codecID = st.pointee.codecpar.pointee.codec_id
+            if (info.kind == .data || info.kind == .unknown) && codecID == AV_CODEC_ID_NONE {
+                // E.g. a QuickTime timecode track: no codec FFmpeg could write back (the MOV muxer makes its own
+                // from the video's `timecode` tag, which is copied).
+                fates.append(.skipped("\(info.kind.rawValue) stream without a codec FFmpeg can write"))
+                continue
+            }
             let supported = avformat_query_codec(format, codecID, FF_COMPLIANCE_NORMAL)
             if supported == 0 {
                 let codec = info.codec ?? "unknown codec"
