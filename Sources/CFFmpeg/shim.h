@@ -2,6 +2,7 @@
 #define SUBTITLER_CFFMPEG_SHIM_H
 
 #include <errno.h>
+#include <string.h>
 #include <libavformat/avformat.h>
 #include <libavformat/avio.h>
 #include <libavcodec/avcodec.h>
@@ -57,5 +58,27 @@ static inline AVIOContext *cffmpeg_avio_alloc_write_context(
     return avio_alloc_context(buffer, buffer_size, 1, opaque, NULL, (int (*)(void *, uint8_t *, int))write_packet, seek);
 #endif
 }
+
+/// Copies stream-level side data (display matrix, stereo 3D, ...) for a stream copy. From libavformat 60.15
+/// (FFmpeg 6.1) it lives in AVCodecParameters.coded_side_data, which avcodec_parameters_copy already copies.
+static inline int cffmpeg_copy_stream_side_data(AVStream *dst, const AVStream *src) {
+#if LIBAVFORMAT_VERSION_INT < AV_VERSION_INT(60, 15, 100)
+    for (int i = 0; i < src->nb_side_data; i++) {
+        const AVPacketSideData *sd = &src->side_data[i];
+        uint8_t *data = av_stream_new_side_data(dst, sd->type, sd->size);
+        if (!data) return AVERROR(ENOMEM);
+        memcpy(data, sd->data, sd->size);
+    }
+#else
+    (void)dst;
+    (void)src;
+#endif
+    return 0;
+}
+
+/// libavformat up to 59.30 (FFmpeg 5.1 included) writes Opus blocks to Matroska at their packet timestamps although
+/// it also writes CodecDelay, which its demuxer subtracts: a stream copy has to add the delay itself, or the Opus
+/// stream moves earlier by the pre-skip (6.5 ms) on every pass. Later versions add it in the muxer.
+static const int cffmpeg_matroska_opus_needs_codec_delay = LIBAVFORMAT_VERSION_INT <= AV_VERSION_INT(59, 30, 100);
 
 #endif

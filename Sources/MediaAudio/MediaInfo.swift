@@ -75,12 +75,16 @@ public struct StreamInfo: Sendable, Codable, Hashable {
     public var dispositions: [Disposition]
     /// Video: average frame rate in frames per second (falls back to the container's real base rate).
     public var frameRate: Double?
+    /// Whether subtitler wrote this stream (it carries subtitler's marker: a `SUBTITLER` tag, or in MP4/MOV a
+    /// handler name ending in ` (subtitler)`); muxing again replaces such streams.
+    public var isSubtitlerTrack: Bool
 
     /// Creates a value.
     public init(
         index: Int, kind: Kind, codec: String? = nil, language: String? = nil, title: String? = nil,
         channels: Int? = nil, channelLayout: String? = nil, sampleRate: Int? = nil, startTime: Int64? = nil,
-        duration: Int64? = nil, dispositions: [Disposition] = [], frameRate: Double? = nil
+        duration: Int64? = nil, dispositions: [Disposition] = [], frameRate: Double? = nil,
+        isSubtitlerTrack: Bool = false
     ) {
         self.index = index
         self.kind = kind
@@ -94,6 +98,7 @@ public struct StreamInfo: Sendable, Codable, Hashable {
         self.duration = duration
         self.dispositions = dispositions
         self.frameRate = frameRate
+        self.isSubtitlerTrack = isSubtitlerTrack
     }
 
     /// Whether the stream carries the `default` disposition.
@@ -111,4 +116,8 @@ public enum Disposition: String, Sendable, Codable, CaseIterable {
     case original
     /// A video stream that is really a cover picture (MP3/M4A artwork).
     case attachedPicture = "attached_pic"
+    /// Captions: subtitles that also describe sounds (WebVTT `captions`; MP4 reports it with `hearing_impaired`).
+    case captions
+    /// Text descriptions of the video (WebVTT `descriptions`; Matroska `FlagTextDescriptions`).
+    case descriptions
 }

@@ -166,7 +166,11 @@ final class InputFile {
         let codec = codecID == AV_CODEC_ID_NONE ? nil : FFmpegSupport.string(avcodec_get_name(codecID))
         var language = FFmpegSupport.tag(st.pointee.metadata, "language")?.trimmingSpaces
         if language == "und" || language?.isEmpty == true { language = nil }
-        let title = FFmpegSupport.tag(st.pointee.metadata, "title")
+        let handlerName = FFmpegSupport.tag(st.pointee.metadata, "handler_name")
+        // MP4/MOV: FFmpeg 5.1 does not read a track's `udta/name`; players take the handler name as the title.
+        let title = FFmpegSupport.tag(st.pointee.metadata, "title") ?? SubtitlerMarker.title(fromHandlerName: handlerName)
+        let marked = SubtitlerMarker.isMarked(
+            tag: FFmpegSupport.tag(st.pointee.metadata, SubtitlerMarker.tagKey), handlerName: handlerName)
         let tb = st.pointee.time_base
         let validTB = tb.num > 0 && tb.den > 0
         let startTime: Int64? =
@@ -185,19 +189,12 @@ final class InputFile {
                 duration = max(0, tagged - startTime)
             }
         }
-        var dispositions: [Disposition] = []
         let flags = st.pointee.disposition
-        let table: [(Disposition, Int32)] = [
-            (.default, AV_DISPOSITION_DEFAULT), (.forced, AV_DISPOSITION_FORCED),
-            (.comment, AV_DISPOSITION_COMMENT), (.hearingImpaired, AV_DISPOSITION_HEARING_IMPAIRED),
-            (.visualImpaired, AV_DISPOSITION_VISUAL_IMPAIRED), (.dub, AV_DISPOSITION_DUB),
-            (.original, AV_DISPOSITION_ORIGINAL), (.attachedPicture, AV_DISPOSITION_ATTACHED_PIC),
-        ]
-        for (disposition, bit) in table where flags & bit != 0 { dispositions.append(disposition) }
+        let dispositions = Disposition.allCases.filter { flags & $0.ffmpegFlag != 0 }
 
         var info = StreamInfo(
             index: index, kind: kind, codec: codec, language: language, title: title, startTime: startTime,
-            duration: duration, dispositions: dispositions)
+            duration: duration, dispositions: dispositions, isSubtitlerTrack: marked)
         if kind == .audio {
             let channels = Int(par.pointee.ch_layout.nb_channels)
             info.channels = channels > 0 ? channels : nil
@@ -226,6 +223,24 @@ final class InputFile {
             millis = value
         }
         return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
+    }
+}
+
+extension Disposition {
+    /// The `AV_DISPOSITION_*` bit.
+    var ffmpegFlag: Int32 {
+        switch self {
+        case .default: AV_DISPOSITION_DEFAULT
+        case .forced: AV_DISPOSITION_FORCED
+        case .comment: AV_DISPOSITION_COMMENT
+        case .hearingImpaired: AV_DISPOSITION_HEARING_IMPAIRED
+        case .visualImpaired: AV_DISPOSITION_VISUAL_IMPAIRED
+        case .dub: AV_DISPOSITION_DUB
+        case .original: AV_DISPOSITION_ORIGINAL
+        case .attachedPicture: AV_DISPOSITION_ATTACHED_PIC
+        case .captions: AV_DISPOSITION_CAPTIONS
+        case .descriptions: AV_DISPOSITION_DESCRIPTIONS
+        }
     }
 }
 

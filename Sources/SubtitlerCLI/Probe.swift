@@ -6,7 +6,7 @@ import Subtitler
 /// `subtitler probe`: the tracks of media files.
 struct Probe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the streams of media files as a table, or as JSON.",
+        abstract: "Show the streams of media files (audio, video, subtitles) as a table, or as JSON.",
         discussion: "Exit codes: 0 all read, 1 some input failed, 2 usage error."
     )
 
@@ -52,7 +52,7 @@ struct Probe: AsyncParsableCommand {
             rows.append([
                 String(stream.index), stream.kind.rawValue, stream.codec ?? "?", stream.language ?? "",
                 channels, rate, stream.startTime.map(clock) ?? "", stream.duration.map(clock) ?? "",
-                stream.dispositions.map(\.rawValue).sorted().joined(separator: ","), stream.title ?? "",
+                flags(stream), stream.title ?? "",
             ])
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -61,6 +61,13 @@ struct Probe: AsyncParsableCommand {
             text += "  " + cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
         }
         return text
+    }
+
+    /// Dispositions in FFmpeg's names, sorted, plus `subtitler` for a track this tool wrote (muxing replaces it).
+    static func flags(_ stream: StreamInfo) -> String {
+        var flags = stream.dispositions.map(\.rawValue).sorted()
+        if stream.isSubtitlerTrack { flags.append("subtitler") }
+        return flags.joined(separator: ",")
     }
 
     static func clock(_ ms: Int64) -> String {
