@@ -155,6 +155,9 @@ struct JobOptions: ParsableArguments {
     @Flag(help: "Look for media in subdirectories too. A .subtitler-skip file excludes its folder tree.")
     var recursive = false
 
+    @Flag(help: "Also mux the subtitles into each input (MKV, WebM, MP4, M4V, MOV; stream copy, replaced atomically; earlier tracks of ours in the same language are replaced).")
+    var embed = false
+
     @Flag(help: "Write outputs even when newer ones exist, and ignore --skip-if-subtitled.")
     var force = false
 
@@ -200,6 +203,7 @@ struct JobOptions: ParsableArguments {
         }
         if !(1...32).contains(jobs) { throw ValidationError("--jobs must be between 1 and 32") }
         if track != nil && audioLanguage != nil { throw ValidationError("use either --track or --audio-language") }
+        if embed && outputFile == "-" { throw ValidationError("--embed writes into the input; it cannot be used with -o -") }
     }
 
     /// The pipeline options these flags describe.
@@ -226,7 +230,8 @@ struct JobOptions: ParsableArguments {
             overwrite: force ? .replace : .keepNewer,
             skipsIfSubtitled: skipIfSubtitled && !force,
             isDryRun: dryRun,
-            remembersLanguage: !api.noCache
+            remembersLanguage: !api.noCache,
+            embedsSubtitles: embed
         )
     }
 }

@@ -203,6 +203,7 @@ public actor JobScheduler: Service {
         if let formats = request.formats, !formats.isEmpty { result.formats = formats }
         if let naming = request.naming { result.naming = naming.applied(to: defaults.naming) }
         result.destination = .besideInput
+        result.embedsSubtitles = request.embed ?? defaults.embedsSubtitles
         if job.origin == "watch" { result.skipsIfSubtitled = true }
         return result
     }

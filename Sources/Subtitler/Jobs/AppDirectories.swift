@@ -31,3 +31,13 @@ public enum AppDirectories {
         try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
     }
 }
+
+/// Path helpers.
+enum PathResolution {
+    /// `realpath(3)`: the absolute path with every symlink resolved, or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

@@ -214,11 +214,19 @@ public struct JobRunner: Sendable {
             return outcome
         }
         let rendered = job.formats.map { Subtitler.render(result.cues, as: $0, language: subtitleReport.language) }
+        let embedded = job.embedsSubtitles
+            ? SubtitleEmbedding.track(for: result.cues, language: subtitleReport.language, naming: job.naming) : nil
         do {
             try await BlockingWork.run("write") {
                 var transaction = OutputTransaction()
                 do {
                     for (url, text) in zip(targets, rendered) { try transaction.stage(Data(text.utf8), for: url) }
+                    if let embedded {
+                        // The muxed copy replaces the input together with the sidecars, or not at all.
+                        let real = PathResolution.realPath(input) ?? input
+                        let copy = try SubtitleEmbedding.muxedCopy(of: real, adding: [embedded])
+                        transaction.stage(writtenFile: copy, for: URL(fileURLWithPath: real))
+                    }
                     try transaction.commit()
                 } catch {
                     transaction.abort()
@@ -227,6 +235,8 @@ public struct JobRunner: Sendable {
             }
         } catch let error as OutputError {
             return failed("\(input): \(error.description)")
+        } catch let error as MediaError {
+            return failed(error.description)
         } catch {
             if error is CancellationError || Task.isCancelled {
                 report.status = .cancelled
@@ -236,7 +246,7 @@ public struct JobRunner: Sendable {
             return failed("\(input): \(error)")
         }
         report.status = .done
-        report.outputs = targets.map(\.path)
+        report.outputs = targets.map(\.path) + (job.embedsSubtitles ? [input] : [])
         if job.remembersLanguage, job.options.language == nil, job.options.task == .transcribe,
            let language = subtitleReport.language {
             try? languageMemory.remember(language, of: input, options: job.options)
@@ -289,6 +299,17 @@ public struct JobRunner: Sendable {
             throw .failed("\(input): \(String(cString: strerror(errno)))")
         }
         if !job.isDryRun { try checkOutputs(of: job, input: info) }
+        if job.embedsSubtitles {
+            do {
+                _ = try MuxContainer.required(for: input)
+            } catch {
+                throw .failed("\(input): --embed: \(error.ffmpegMessage ?? "this kind of file cannot hold subtitle tracks")")
+            }
+            let folder = URL(fileURLWithPath: PathResolution.realPath(input) ?? input).deletingLastPathComponent().path
+            guard access(folder, W_OK | X_OK) == 0 else {
+                throw .failed("\(input): --embed: cannot write in \(folder): \(String(cString: strerror(errno)))")
+            }
+        }
 
         var language = job.knownOutputLanguage
         if language == nil, job.remembersLanguage, job.options.task == .transcribe {

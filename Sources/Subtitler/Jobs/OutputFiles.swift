@@ -142,6 +142,13 @@ public struct OutputTransaction: Sendable {
         staged.append(Staged(target: target, temporary: temporary, streamData: nil))
     }
 
+    /// Stages a complete file already written next to `target` (for example a muxed copy of a video): it is renamed
+    /// onto `target` at commit, with the same restore-on-failure as the other outputs. The file must be in the
+    /// target's folder.
+    public mutating func stage(writtenFile file: URL, for target: URL) {
+        staged.append(Staged(target: target, temporary: file, streamData: nil))
+    }
+
     /// Puts every staged output in place, or none: on failure the replaced files are restored.
     /// - Throws: ``OutputError`` for the output that could not be placed.
     public mutating func commit() throws(OutputError) {

@@ -33,13 +33,16 @@ public struct SubtitleJob: Sendable {
     /// Remember the detected language of inputs (in the state directory), so a rerun without a language knows the
     /// output names and can skip finished inputs before sending anything.
     public var remembersLanguage: Bool
+    /// Also mux the subtitles into the media file (MKV, WebM, MP4, M4V, MOV), replacing it atomically together with
+    /// the sidecars; earlier tracks this tool added in the same language are replaced, not duplicated.
+    public var embedsSubtitles: Bool
 
     /// Creates a job with the defaults of `subtitler transcribe FILE`.
     public init(
         input: String, options: SubtitleOptions = SubtitleOptions(), formats: [SubtitleFormat] = [.srt],
         naming: SidecarNaming = SidecarNaming(), destination: OutputDestination = .besideInput,
         overwrite: OverwritePolicy = .keepNewer, skipsIfSubtitled: Bool = false, isDryRun: Bool = false,
-        remembersLanguage: Bool = true
+        remembersLanguage: Bool = true, embedsSubtitles: Bool = false
     ) {
         self.input = input
         self.options = options
@@ -50,6 +53,7 @@ public struct SubtitleJob: Sendable {
         self.skipsIfSubtitled = skipsIfSubtitled
         self.isDryRun = isDryRun
         self.remembersLanguage = remembersLanguage
+        self.embedsSubtitles = embedsSubtitles
     }
 
     /// The language the subtitles will be in, when it is known before anything is sent: English for translations,

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import MediaAudio
+import Subtitler
+import Subtitles
+
+/// `subtitler mux`: subtitle files into the video (soft subtitles, stream copy).
+struct Mux: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add subtitle files to a video as tracks (stream copy: nothing is re-encoded).",
+        discussion: """
+            MKV gets SubRip tracks, MP4/M4V/MOV mov_text, WebM WebVTT. Each track's language, title and flags come from \
+            the file's name (NAME.en.sdh.srt: English, "English (SDH)", hearing impaired; .forced; .default) unless \
+            --language is given. Every existing stream, chapter, attachment and tag is kept; tracks this tool added \
+            before in the same language and kind are replaced, not duplicated. Writes NAME.subtitled.EXT next to the \
+            video, --output FILE, or replaces the video with --in-place (only once the new file is complete and \
+            checked). Burning subtitles into the picture needs a video re-encode: use ffmpeg's subtitles filter. \
+            Exit codes: 0 done, 1 failed, 2 usage error.
+            """
+    )
+
+    @Argument(help: "The video file.")
+    var video: String
+
+    @Argument(help: "Subtitle files (.srt, .vtt).")
+    var subtitles: [String]
+
+    @Option(name: .customShort("o"), help: ArgumentHelp("The file to write (its extension chooses the container).", valueName: "file"))
+    var output: String?
+
+    @Flag(help: "Replace the video itself, atomically.")
+    var inPlace = false
+
+    @Option(help: ArgumentHelp("The language of every subtitle file (default: from each file's name).", valueName: "code"))
+    var language: String?
+
+    func validate() throws {
+        if output != nil && inPlace { throw ValidationError("use either -o FILE or --in-place") }
+        if subtitles.isEmpty { throw ValidationError("name at least one subtitle file") }
+        if let language, LanguageCodes.entry(for: language) == nil {
+            throw ValidationError("unknown language '\(language)'; use an ISO 639 code such as en or eng")
+        }
+    }
+
+    func run() async throws {
+        var tracks: [TrackAddition] = []
+        for path in subtitles {
+            let cues: [Cue]
+            do {
+                cues = try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                Console.error("\(path): \(error)")
+                throw ExitCode(ExitStatus.failure)
+            }
+            let tokens = ((path as NSString).lastPathComponent as NSString).deletingPathExtension.split(separator: ".")
+                .dropFirst().map { $0.lowercased() }
+            let code = language ?? tokens.last { LanguageCodes.entry(for: $0) != nil && $0 != "hi" }
+            let naming = SidecarNaming(isSDH: tokens.contains("sdh") || tokens.contains("cc"), isForced: tokens.contains("forced"),
+                                       isDefault: tokens.contains("default"))
+            tracks.append(SubtitleEmbedding.track(for: cues, language: code, naming: naming))
+        }
+        let destination: MuxDestination
+        if inPlace {
+            destination = .replacingSource
+        } else {
+            let url = URL(fileURLWithPath: video)
+            destination = .file(output ?? url.deletingPathExtension().appendingPathExtension("subtitled")
+                .appendingPathExtension(url.pathExtension).path)
+        }
+        let video = self.video
+        let added = tracks
+        do {
+            let result = try await BlockingWork.run("mux") {
+                try MediaMuxer.mux(video, adding: added, to: destination, replacing: .matchingAdditions)
+            }
+            var line = "\(video): wrote \(result.path) (\(result.addedStreams.count) track\(result.addedStreams.count == 1 ? "" : "s") added"
+            if !result.replacedStreams.isEmpty { line += ", \(result.replacedStreams.count) earlier one\(result.replacedStreams.count == 1 ? "" : "s") replaced" }
+            line += ")"
+            Console.error(line)
+            for skipped in result.skippedStreams { Console.error("  not copied: #\(skipped.stream.index) \(skipped.stream.kind.rawValue): \(skipped.reason)") }
+        } catch let error as MediaError {
+            Console.error(error.description)
+            throw ExitCode(ExitStatus.failure)
+        }
+    }
+}
