@@ -14,7 +14,7 @@ struct BackendIntegrationTests {
     private static func whisperClient() throws -> OpenAIAudioClient {
         let url = try #require(LocalBackend.whisperURL)
         return OpenAIAudioClient(
-            configuration: OpenAIConfiguration(baseURL: url, requestTimeout: .seconds(120), maxRetries: 1)
+            configuration: OpenAIConfiguration(baseURL: url, requestTimeout: .seconds(900), maxRetries: 1)
         )
     }
 
@@ -24,7 +24,7 @@ struct BackendIntegrationTests {
             configuration: OpenAIConfiguration(
                 baseURL: "http://127.0.0.1:9/v1",
                 speechBaseURL: url,
-                requestTimeout: .seconds(120),
+                requestTimeout: .seconds(900),
                 maxRetries: 1
             )
         )

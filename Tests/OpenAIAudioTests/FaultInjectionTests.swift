@@ -256,22 +256,23 @@ struct FaultInjectionTests {
     }
 
     @Test func refusedConnectionIsRetriedThenANetworkError() async throws {
-        // Start and stop a server to get a port nothing listens on.
-        let stopped = try await StubHTTPServer.start([])
-        try await stopped.shutdown()
-        let configuration = OpenAIConfiguration(baseURL: stopped.baseURL, apiKey: Self.apiKey, maxRetries: 2)
-        var fast = configuration
-        fast.backoff.initialDelay = .milliseconds(5)
+        // A port that is bound but never listens: every connection is refused at once.
+        let refusing = try RefusingPort()
+        var configuration = OpenAIConfiguration(baseURL: refusing.baseURL, apiKey: Self.apiKey, maxRetries: 2)
+        let sleeper = SleepRecorder()
+        configuration.backoff.sleep = { try await sleeper.sleep($0) }
         let events = EventLog()
-        let clock = ContinuousClock()
-        let start = clock.now
         let error = try await #require(throws: OpenAIAudioError.self) {
-            try await OpenAIAudioClient(configuration: fast).transcribeVerbose(Self.request) { events.append($0) }
+            try await OpenAIAudioClient(configuration: configuration).transcribeVerbose(Self.request) { events.append($0) }
         }
         #expect(error.kind == .network)
         #expect(error.attempts == 3)
         #expect(events.all.count == 2)
-        #expect(clock.now - start < .seconds(10))
+        // The SDKs' backoff (0.5 s, then 1 s, less up to a quarter of jitter), waited through the injected sleep.
+        let delays = sleeper.recorded
+        #expect(delays.count == 2)
+        #expect(delays.first.map { $0 > .milliseconds(370) && $0 <= .milliseconds(500) } == true, "\(delays)")
+        #expect(delays.last.map { $0 > .milliseconds(740) && $0 <= .seconds(1) } == true, "\(delays)")
         expectNoKey(error)
     }
 

@@ -26,3 +26,38 @@ public struct TemporaryDirectory: Sendable {
     /// Removes the directory and everything in it.
     public func cleanup() { try? FileManager.default.removeItem(at: url) }
 }
+
+/// A TCP port on 127.0.0.1 that is bound but never listens, so every connection to it is refused at once, and no
+/// other test can take it while the value lives (a port freed by a stopped server can be reused by a parallel test).
+public final class RefusingPort: @unchecked Sendable {
+    private let socketDescriptor: Int32
+    /// The port.
+    public let port: Int
+
+    /// Reserves a port.
+    public init() throws {
+        let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketDescriptor, $0, &length) }
+        }
+        guard socketDescriptor >= 0, bound == 0, named == 0 else {
+            if socketDescriptor >= 0 { close(socketDescriptor) }
+            throw CocoaError(.featureUnsupported)
+        }
+        self.socketDescriptor = socketDescriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// `http://127.0.0.1:PORT/v1`.
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    deinit { close(socketDescriptor) }
+}
