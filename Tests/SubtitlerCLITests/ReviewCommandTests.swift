@@ -1,0 +1,52 @@
+import Foundation
+import Subtitler
+import Testing
+import TestSupport
+
+/// `subtitler review`: the page for a video and its sidecars, with what a `--json` report adds.
+@Suite(.serialized)
+struct ReviewCommandTests {
+    /// The document embedded in a page.
+    static func document(in page: String) throws -> ReviewDocument {
+        let start = try #require(page.range(of: #"<script type="application/json" id="review-data">"#))
+        let end = try #require(page[start.upperBound...].range(of: "</script>"))
+        return try JSONDecoder().decode(ReviewDocument.self, from: Data(page[start.upperBound..<end.lowerBound].utf8))
+    }
+
+    @Test func thePageHoldsTheSidecarsCuesTheActivityAndTheReportsDrops() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        // A run whose second segment is a phantom credit the guard drops.
+        let body = #"{"task":"transcribe","language":"english","duration":40.0,"text":"x","segments":[{"id":0,"start":0.8,"end":4.0,"text":" Welcome to the short talk about subtitles.","avg_logprob":-0.2,"compression_ratio":1.1,"no_speech_prob":0.01},{"id":1,"start":30.0,"end":32.0,"text":" Subtitles by the Amara.org community","avg_logprob":-1.2,"compression_ratio":1.1,"no_speech_prob":0.5}]}"#
+        let server = try await StubHTTPServer.start([.json(200, body)])
+        defer { Task { try? await server.shutdown() } }
+        let video = scratch.path("talk.mp4")
+        try FileManager.default.copyItem(atPath: Samples.url("talk-en.mp4").path, toPath: video)
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
+        let run = try await CommandRunner.run(["transcribe", video, "--json"], environment: env)
+        #expect(run.status == 0, "\(run.stderr)")
+        try run.stdoutData.write(to: URL(fileURLWithPath: scratch.path("report.json")))
+
+        let review = try await CommandRunner.run(["review", video, "--report", scratch.path("report.json")], environment: env)
+        #expect(review.status == 0, "\(review.stderr)")
+        let page = try String(contentsOfFile: scratch.path("talk.review.html"), encoding: .utf8)
+        #expect(!page.contains("http://") && !page.contains("https://"))   // self-contained: nothing fetched
+        let document = try Self.document(in: page)
+        #expect(document.media.source == "talk.mp4")
+        #expect(document.tracks.first?.label == "talk.en.srt")
+        #expect(document.cues.first?.lines.joined(separator: " ").contains("Welcome") == true)
+        #expect(document.dropped.contains { $0.text.contains("Amara") })
+        #expect(document.summary.model == "whisper-1")
+        let activity = try #require(document.activity)
+        #expect((activity.energy?.count ?? 0) >= 400)      // 40 s at 100 ms
+        #expect((activity.speech?.max() ?? 0) > 50)        // the speech detector heard the talk
+
+        // Without sidecars there is nothing to review: a clear error, no page.
+        try FileManager.default.removeItem(atPath: scratch.path("talk.en.srt"))
+        try FileManager.default.removeItem(atPath: scratch.path("talk.review.html"))
+        let none = try await CommandRunner.run(["review", video], environment: env)
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("talk.mp4") && none.stderr.contains("no subtitle files"), "\(none.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("talk.review.html")))
+    }
+}
