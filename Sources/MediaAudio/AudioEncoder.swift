@@ -117,17 +117,9 @@ final class MemorySink {
     }
 
     func seek(_ offset: Int64, whence: Int32) -> Int64 {
-        if whence & cffmpeg_avseek_size != 0 { return Int64(bytes.count) }
-        let base: Int64
-        switch whence & ~cffmpeg_avseek_force {
-        case SEEK_SET: base = 0
-        case SEEK_CUR: base = Int64(position)
-        case SEEK_END: base = Int64(bytes.count)
-        default: return Int64(cffmpeg_averror(EINVAL))
-        }
-        let target = base + offset
-        guard target >= 0 else { return Int64(cffmpeg_averror(EINVAL)) }
-        position = Int(target)
+        let target = MemoryIO.seekTarget(offset: offset, whence: whence, position: position, size: bytes.count,
+                                         allowsGrowth: true)
+        if target >= 0, whence & cffmpeg_avseek_size == 0 { position = Int(target) }
         return target
     }
 }

@@ -68,17 +68,9 @@ final class MemoryReader {
     }
 
     func seek(_ offset: Int64, whence: Int32) -> Int64 {
-        if whence & cffmpeg_avseek_size != 0 { return Int64(bytes.count) }
-        let base: Int64
-        switch whence & ~cffmpeg_avseek_force {
-        case SEEK_SET: base = 0
-        case SEEK_CUR: base = Int64(position)
-        case SEEK_END: base = Int64(bytes.count)
-        default: return Int64(cffmpeg_averror(EINVAL))
-        }
-        let target = base + offset
-        guard target >= 0, target <= Int64(bytes.count) else { return Int64(cffmpeg_averror(EINVAL)) }
-        position = Int(target)
+        let target = MemoryIO.seekTarget(offset: offset, whence: whence, position: position, size: bytes.count,
+                                         allowsGrowth: false)
+        if target >= 0, whence & cffmpeg_avseek_size == 0 { position = Int(target) }
         return target
     }
 }
@@ -92,4 +84,23 @@ let memoryRead: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<U
 let memoryReadSeek: @convention(c) (UnsafeMutableRawPointer?, Int64, Int32) -> Int64 = { opaque, offset, whence in
     guard let opaque else { return Int64(cffmpeg_averror(EINVAL)) }
     return Unmanaged<MemoryReader>.fromOpaque(opaque).takeUnretainedValue().seek(offset, whence: whence)
+}
+
+/// The arithmetic of an `AVIOContext` seek callback over bytes in memory.
+enum MemoryIO {
+    /// The new position for `offset` from `whence` (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`; `AVSEEK_SIZE` asks for the
+    /// size), or a negative AVERROR. A writer may seek past the end (`allowsGrowth`); a reader may not.
+    static func seekTarget(offset: Int64, whence: Int32, position: Int, size: Int, allowsGrowth: Bool) -> Int64 {
+        if whence & cffmpeg_avseek_size != 0 { return Int64(size) }
+        let base: Int64
+        switch whence & ~cffmpeg_avseek_force {
+        case SEEK_SET: base = 0
+        case SEEK_CUR: base = Int64(position)
+        case SEEK_END: base = Int64(size)
+        default: return Int64(cffmpeg_averror(EINVAL))
+        }
+        let target = base + offset
+        guard target >= 0, allowsGrowth || target <= Int64(size) else { return Int64(cffmpeg_averror(EINVAL)) }
+        return target
+    }
 }

@@ -120,6 +120,11 @@ public struct JobRunner: Sendable {
             report.error = message
             return JobOutcome(report: report)
         }
+        func cancelled() -> JobOutcome {
+            report.status = .cancelled
+            report.error = SubtitlerError.cancelled(path: input).description
+            return JobOutcome(report: report)
+        }
         func skipped(_ reason: SkipReason, outputs: [String] = []) -> JobOutcome {
             report.status = .skipped
             report.skipReason = reason
@@ -138,11 +143,7 @@ public struct JobRunner: Sendable {
             case .skipped(let reason, let outputs): return skipped(reason, outputs: outputs)
             }
         } catch {
-            if error is CancellationError || Task.isCancelled {
-                report.status = .cancelled
-                report.error = SubtitlerError.cancelled(path: input).description
-                return JobOutcome(report: report)
-            }
+            if error is CancellationError || Task.isCancelled { return cancelled() }
             return failed("\(input): \(error)")
         }
         report.language = preflight.outputLanguage
@@ -189,11 +190,7 @@ public struct JobRunner: Sendable {
         report.fill(from: subtitleReport, cueCount: result.cues.count)
 
         // 4. Outputs, all or none.
-        if Task.isCancelled {
-            report.status = .cancelled
-            report.error = SubtitlerError.cancelled(path: input).description
-            return JobOutcome(report: report)
-        }
+        if Task.isCancelled { return cancelled() }
         if job.destination == .standardOutput {
             report.status = .done
             let text = Subtitler.render(result.cues, as: job.formats[0], language: subtitleReport.language)
@@ -238,11 +235,7 @@ public struct JobRunner: Sendable {
         } catch let error as MediaError {
             return failed(error.description)
         } catch {
-            if error is CancellationError || Task.isCancelled {
-                report.status = .cancelled
-                report.error = SubtitlerError.cancelled(path: input).description
-                return JobOutcome(report: report)
-            }
+            if error is CancellationError || Task.isCancelled { return cancelled() }
             return failed("\(input): \(error)")
         }
         report.status = .done
