@@ -35,6 +35,12 @@ public enum SubtitleService {
         } catch {
             throw ServiceConfigurationError("the job store in \(configuration.stateDirectory.path) cannot be opened: \(error)")
         }
+        // Uploads left by a service that was killed mid-request are of no use to anyone.
+        let uploads = configuration.stateDirectory.appendingPathComponent("uploads")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []
+        where name.hasPrefix("upload-") && name.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(at: uploads.appendingPathComponent(name))
+        }
         let slots = SlotPool(count: configuration.concurrentFiles)
         let metrics = ServiceMetrics()
         let notifier = Notifier(webhookURL: configuration.notifyURL, mediaServers: configuration.mediaServers, logger: logger)
