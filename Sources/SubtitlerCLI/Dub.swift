@@ -205,7 +205,7 @@ enum DubReportText {
             let row = String(
                 format: "  %-4d %@  %@ %5.2f  %5.2f  %@ ", cue.number, Timecode.vtt(cue.plannedStart),
                 actual.padding(toLength: 13, withPad: " ", startingAt: 0), cue.speed, cue.tempo,
-                cue.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))
+                label(cue.status).padding(toLength: 8, withPad: " ", startingAt: 0))
             text += row + abbreviated(cue.text) + "\n"
         }
         let spoken = report.cues.filter { $0.actualStart != nil }.count
@@ -233,6 +233,16 @@ enum DubReportText {
             for warning in report.warnings { text += "warning: \(warning)\n" }
         }
         return text
+    }
+
+    /// The status as the text report shows it.
+    static func label(_ status: DubbedCue.Status) -> String {
+        switch status {
+        case .fitted: "fitted"
+        case .overran: "overran"
+        case .skipped: "skipped"
+        case .outsideMedia: "past end"
+        }
     }
 
     static func seconds(_ milliseconds: Milliseconds) -> String {
