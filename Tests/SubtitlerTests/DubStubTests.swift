@@ -210,6 +210,35 @@ struct DubStubTests {
         #expect(added.dispositions.contains(.default) == false)
     }
 
+    @Test func dubbingInPlaceTwiceLeavesOneDubTrackAndTheOriginals() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try DubFixtures.toneVideo(in: directory)
+        let audioHash = try DubFixtures.packetHash(input, "a:0")
+        let stub = SpeechStub(durations: [:])
+        let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
+        defer { Task { try? await server.shutdown() } }
+        var job = DubJob(input: input, cues: .cues([Cue(start: 1_000, end: 2_000, lines: ["Hello."])]),
+                         destination: .replacingInput)
+        job.options.embedsSubtitles = true
+        let first = try await dubber(server, cache: nil).dub(job)
+        #expect(first.report.output == input)
+        job.cues = .cues([Cue(start: 3_000, end: 4_000, lines: ["Again."])])
+        let second = try await dubber(server, cache: nil).dub(job)
+
+        let info = try MediaProbe.probe(input)
+        #expect(info.audioStreams.count == 2)
+        #expect(info.streams.filter { $0.kind == .subtitle }.count == 1)
+        #expect(try DubFixtures.packetHash(input, "a:0") == audioHash)
+        let dubIndex = try #require(second.report.dubTrack)
+        #expect(info.streams[dubIndex].isSubtitlerTrack)
+        // The second dub replaced the first: speech at 3 s, none at 1 s.
+        let energies = DubFixtures.energies(try DubFixtures.decodedTrack(input, index: dubIndex))
+        #expect(energies[(1_100 / 20)..<(1_900 / 20)].allSatisfy { $0 < -60 })
+        #expect(energies[(3_100 / 20)..<(3_900 / 20)].allSatisfy { $0 > -30 })
+        #expect(try directory.files() == ["media.mkv"])
+    }
+
     @Test func aFailedRequestWritesNothingAndNamesTheCue() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }

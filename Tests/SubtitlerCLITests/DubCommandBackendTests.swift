@@ -7,7 +7,7 @@ import TestSupport
 @Suite(.enabled(if: (LocalBackend.whisperURL != nil && LocalBackend.speechURL != nil) || LocalBackend.isRequired,
                 "set SUBTITLER_TEST_WHISPER_URL and SUBTITLER_TEST_SPEECH_URL, or run scripts/test"),
        .serialized)
-struct DubBackendTests {
+struct DubCommandBackendTests {
     func environment(_ scratch: TemporaryDirectory) throws -> [String: String] {
         let whisper = try #require(LocalBackend.whisperURL, "SUBTITLER_TEST_WHISPER_URL is not set")
         let speech = try #require(LocalBackend.speechURL, "SUBTITLER_TEST_SPEECH_URL is not set")
