@@ -66,7 +66,8 @@ struct Dub: AsyncParsableCommand {
     @Flag(help: "Also add the English cues as a subtitle track (eng, \"English\").")
     var subtitles = false
 
-    @Option(help: ArgumentHelp("The file to write (default NAME.dub.EXT next to the input); its extension chooses the container.", valueName: "file"))
+    @Option(name: [.customShort("o"), .long],
+            help: ArgumentHelp("The file to write (default NAME.dub.EXT next to the input); its extension chooses the container.", valueName: "file"))
     var output: String?
 
     @Flag(help: "Replace the input, only once the new file is complete and checked.")

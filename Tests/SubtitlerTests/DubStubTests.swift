@@ -239,6 +239,27 @@ struct DubStubTests {
         #expect(try directory.files() == ["media.mkv"])
     }
 
+    @Test func aSilentVideoGetsAVoiceFromGivenCues() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = directory.path("silent.mp4")
+        _ = try FFmpegCLI.run(["-y", "-f", "lavfi", "-i", "color=c=black:s=64x64:d=4:r=10", "-c:v", "mpeg4", input])
+        let server = try await StubHTTPServer.start { _, request in SpeechStub(durations: [:]).respond(request) }
+        defer { Task { try? await server.shutdown() } }
+        let cues = [Cue(start: 1_000, end: 2_500, lines: ["Hello."])]
+        let output = directory.path("voiced.mp4")
+        let result = try await dubber(server, cache: nil).dub(job(input, cues: cues, output: output))
+        #expect(result.report.originalTrack == nil)
+        #expect(result.media.audioStreams.count == 1)
+        let dub = try DubFixtures.decodedTrack(output, index: try #require(result.report.dubTrack))
+        #expect(abs(Int64(dub.count) * 1000 / 48_000 - result.report.mediaDuration) <= 22)
+
+        // Ducking needs an original.
+        await #expect(throws: DubError.self) {
+            try await dubber(server, cache: nil).dub(job(input, cues: cues, output: output) { $0.duckDecibels = 6 })
+        }
+    }
+
     @Test func aFailedRequestWritesNothingAndNamesTheCue() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }

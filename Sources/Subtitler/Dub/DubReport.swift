@@ -20,8 +20,9 @@ public struct DubReport: Sendable, Codable {
     public var encoding: AudioEncoding
     /// How far the original was lowered under the dub, in dB; nil when the dub is speech alone.
     public var duckDecibels: Double?
-    /// The container index of the original track (translated and, with ducking, mixed under the dub).
-    public var originalTrack: Int
+    /// The container index of the original track (translated and, with ducking, mixed under the dub); nil for a
+    /// file without audio dubbed from given cues.
+    public var originalTrack: Int?
     /// The container index of the dub track in the output.
     public var dubTrack: Int?
     /// The container index of the English subtitle track, when one was added.

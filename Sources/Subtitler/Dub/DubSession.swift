@@ -49,9 +49,9 @@ struct DubSession: Sendable {
         let writer = try await Dubber.blocking(path, "open dub track") { () throws(DubError) in
             do throws(MediaError) {
                 var original: AudioReader?
-                if options.duckDecibels != nil {
+                if options.duckDecibels != nil, let track = setup.original {
                     original = try AudioReader(
-                        path: path, track: .index(setup.original.index), sampleRate: options.sampleRate,
+                        path: path, track: .index(track.index), sampleRate: options.sampleRate,
                         blockSize: options.sampleRate)
                 }
                 return TaskConfined(try DubTrackWriter(

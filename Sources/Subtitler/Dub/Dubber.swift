@@ -62,7 +62,8 @@ public struct Dubber: Sendable {
         case .translation:
             var options = job.options.translation
             options.task = .translate
-            options.track = .index(setup.original.index)
+            guard let original = setup.original else { throw .invalidJob(path: path, reason: "no audio track to translate") }
+            options.track = .index(original.index)
             options.usesCache = options.usesCache && job.options.usesCache
             do {
                 let result = try await subtitler.makeSubtitles(for: path, options: options) { progress(.translation($0)) }
@@ -115,7 +116,7 @@ public struct Dubber: Sendable {
         let report = DubReport(
             input: path, output: muxed.path, cueSource: job.cues.label, mediaDuration: setup.mediaDuration,
             trackSampleCount: placed.sampleCount, sampleRate: job.options.sampleRate, encoding: setup.encoding,
-            duckDecibels: job.options.duckDecibels, originalTrack: setup.original.index,
+            duckDecibels: job.options.duckDecibels, originalTrack: setup.original?.index,
             dubTrack: muxed.addedStreams.first, subtitleTrack: job.options.embedsSubtitles ? muxed.addedStreams.last : nil,
             cues: placed.cues, notFitted: placed.cues.filter { $0.status == .overran }.map(\.number),
             speech: counters.snapshot, translation: translation, warnings: warnings,
@@ -154,7 +155,8 @@ extension DubCueSource {
 /// What is known before anything is sent: the media, its length, the original track and the output.
 struct DubSetup: Sendable {
     var info: MediaInfo
-    var original: StreamInfo
+    /// The audio track translated and ducked; nil for a file without audio dubbed from given cues.
+    var original: StreamInfo?
     var mediaDuration: Milliseconds
     var outputPath: String
     var encoding: AudioEncoding
@@ -177,7 +179,13 @@ struct DubSetup: Sendable {
         do {
             container = try MuxContainer.required(for: outputPath)
             info = try MediaProbe.probe(path)
-            original = try job.options.track.resolve(in: info)
+            // Cues given and nothing to duck: a file without audio (a silent video) can be dubbed too.
+            let needsAudio = job.cues == .translation || job.options.duckDecibels != nil
+            if needsAudio || job.options.track != .automatic || !info.audioStreams.isEmpty {
+                original = try job.options.track.resolve(in: info)
+            } else {
+                original = nil
+            }
         } catch {
             throw .media(error)
         }
@@ -197,11 +205,13 @@ struct DubSetup: Sendable {
                 throw .invalidJob(path: path, reason: "cannot replace the file in place: \(String(cString: strerror(errno)))")
             }
         }
-        if let duration = info.duration ?? original.duration, duration > 0 {
+        if let duration = info.duration ?? original?.duration ?? info.videoStream?.duration, duration > 0 {
             mediaDuration = duration
-        } else {
+        } else if let original {
             mediaDuration = try Self.decodedDuration(of: path, track: original)
             warnings.append("the container records no duration; the dub is as long as the decoded original track")
+        } else {
+            throw .invalidJob(path: path, reason: "the file records no duration and has no audio to measure it by")
         }
     }
 
