@@ -6,8 +6,8 @@ import Foundation
 /// where the tempo says it should come from (within ±10 ms), at the offset whose waveform best continues the frame
 /// before it (largest cross-correlation), so periods line up and the pitch stays where it was. The search runs
 /// coarse-to-fine: first on every fourth sample (at 48 kHz; every `rate / 12 kHz`-th in general), then sample by
-/// sample around the best coarse offset. Cost is linear in the input length: about 8 ms of CPU per second of 48 kHz
-/// speech. Pure Swift; no FFmpeg.
+/// sample around the best coarse offset. Cost is linear in the input length: about 100,000 multiply-adds per 15 ms of
+/// output at 48 kHz (some 7 million per second of speech). Pure Swift; no FFmpeg.
 ///
 /// ```swift
 /// let faster = TimeStretch.changingTempo(of: speech, sampleRate: 48_000, by: 1.25)  // 80 % of the length
