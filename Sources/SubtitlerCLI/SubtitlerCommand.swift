@@ -20,7 +20,8 @@ struct SubtitlerCommand: AsyncParsableCommand {
             130 interrupted (Ctrl-C): no partial files, finished chunks stay in the resume cache.
             """,
         version: subtitlerVersion,
-        subcommands: [Transcribe.self, Translate.self, Probe.self, Extract.self, Speak.self, Lint.self, Mux.self, Review.self,
+        subcommands: [Transcribe.self, Translate.self, Probe.self, Extract.self, Speak.self, Dub.self, Mux.self,
+                      Lint.self, Review.self,
                       Serve.self, Watch.self, Hook.self]
     )
 
