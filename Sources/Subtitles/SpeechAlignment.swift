@@ -8,11 +8,15 @@ import Foundation
 /// regions of a detector (unpadded, on the media timeline):
 ///
 /// - A segment that overlaps no region is outside speech (the caller drops and reports it).
-/// - A region the segment touches only at an edge, by less than ``sliver`` and by less than half the region,
-///   belongs to the neighbouring segment and is ignored (unless it is the only one).
-/// - The start moves forward to the onset of the first region it overlaps, or back to it when the onset lies
-///   at most ``reach`` before the start (never before the previous segment's end); the end moves back to the
-///   offset of the last region, or forward to it when it lies at most ``reach`` after the end.
+/// - A region the segment touches only at an edge, by less than ``sliver``, less than half the region, and less
+///   than it overlaps another region, belongs to the neighbouring segment and is ignored, unless the text says
+///   otherwise: text that starts in lower case begins with the tail of a sentence (keep the region at its start),
+///   text that ends without punctuation runs on into the next segment (keep the region at its end), unless the
+///   overlap is too short to hold a word (``wordless``).
+/// - The start moves forward to the onset of the first region it overlaps, or, for text that starts like a
+///   sentence, back to it when the onset lies at most ``startReach`` before the start (never before the previous
+///   segment's end); the end moves back to the offset of the last region, or forward to it when it lies at most
+///   ``endReach`` after the end.
 /// - Word times (whisper-1) that begin or end in a pause move to the nearest onset or offset inside the word.
 /// - A segment without word times that spans several regions gets word times shared out over the regions: each
 ///   pause between regions falls on the word boundary nearest its place in the text, preferring sentence and
@@ -21,9 +25,15 @@ struct SpeechAligner {
     let activity: SpeechActivity
 
     /// The most a region may overlap a segment's edge and still belong to the neighbour.
-    static let sliver: Milliseconds = 400
-    /// How far a start may move back, or an end forward, to the edge of the region it lies in.
-    static let reach: Milliseconds = 400
+    static let sliver: Milliseconds = 1_000
+    /// How far a start may move back to the onset of the region it lies in (never past the previous segment's
+    /// end): a start glued to the previous segment's end often lies a little inside its own sentence.
+    static let startReach: Milliseconds = 1_000
+    /// How far an end may move forward to the offset of the region it lies in.
+    static let endReach: Milliseconds = 400
+    /// Less speech than this holds no word: an edge region overlapped by less belongs to the neighbour, and a start
+    /// less than this after an onset moves to it, whatever the text.
+    static let wordless: Milliseconds = 150
 
     enum Outcome {
         case aligned(TranscriptSegment)
@@ -38,7 +48,13 @@ struct SpeechAligner {
     func align(_ segment: TranscriptSegment, offset: Milliseconds, notBefore: Milliseconds) -> Outcome {
         let start = offset &+ segment.start
         let end = max(start, offset &+ segment.end)
-        guard let span = alignedSpan(start: start, end: end, notBefore: notBefore) else { return .outsideSpeech }
+        let text = segment.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let opensSentence = text.first(where: \.isLetter).map { !$0.isLowercase } ?? true
+        let closesClause = text.isEmpty || TextRules.endsSentence(text) || TextRules.endsClause(text)
+        guard let span = alignedSpan(start: start, end: end, notBefore: notBefore,
+                                     opensSentence: opensSentence, closesClause: closesClause) else {
+            return .outsideSpeech
+        }
         var result = segment
         result.start = span.start - offset
         result.end = span.end - offset
@@ -57,17 +73,32 @@ struct SpeechAligner {
     }
 
     /// The span moved onto speech, or nil when `[start, end)` overlaps no speech region.
-    func alignedSpan(start: Milliseconds, end: Milliseconds, notBefore: Milliseconds) -> SpeechSpan? {
+    /// - Parameters:
+    ///   - notBefore: the previous segment's end; a start never moves back past it.
+    ///   - opensSentence: whether the text starts like a sentence (not in lower case): only then may a region at
+    ///     the start belong to the previous segment, and the start move back to a region's onset.
+    ///   - closesClause: whether the text ends with punctuation: only then may a region at the end belong to the
+    ///     next segment (text that stops mid-clause runs on into it).
+    func alignedSpan(
+        start: Milliseconds, end: Milliseconds, notBefore: Milliseconds, opensSentence: Bool = true,
+        closesClause: Bool = true
+    ) -> SpeechSpan? {
         var candidates = Array(activity.regions(overlapping: start, max(end, start + 1)))
         guard !candidates.isEmpty else { return nil }
         func overlap(_ region: SpeechSpan) -> Milliseconds { min(region.end, end) - max(region.start, start) }
+        /// Whether an edge region belongs to the neighbouring segment: the segment holds only a little of it, and
+        /// less than it holds of the rest.
+        func belongsToNeighbour(_ region: SpeechSpan, others: ArraySlice<SpeechSpan>) -> Bool {
+            let held = overlap(region)
+            return held < Self.sliver && held * 2 < region.duration && held < (others.map(overlap).max() ?? 0)
+        }
         while candidates.count > 1, let first = candidates.first, first.start < start,
-            overlap(first) < Self.sliver, overlap(first) * 2 < first.duration
+            opensSentence || overlap(first) < Self.wordless, belongsToNeighbour(first, others: candidates.dropFirst())
         {
             candidates.removeFirst()
         }
         while candidates.count > 1, let last = candidates.last, last.end > end,
-            overlap(last) < Self.sliver, overlap(last) * 2 < last.duration
+            closesClause || overlap(last) < Self.wordless, belongsToNeighbour(last, others: candidates.dropLast())
         {
             candidates.removeLast()
         }
@@ -76,11 +107,13 @@ struct SpeechAligner {
         var newStart = start
         if first.start >= start {
             newStart = first.start
-        } else if start - first.start <= Self.reach {
+        } else if start - first.start < Self.wordless || (opensSentence && start - first.start <= Self.startReach) {
+            // Never back past the previous segment's end: a start inside a region the previous segment also
+            // holds stays where it is.
             newStart = max(first.start, min(start, notBefore))
         }
         var newEnd = end
-        if last.end <= end || last.end - end <= Self.reach { newEnd = last.end }
+        if last.end <= end || last.end - end <= Self.endReach { newEnd = last.end }
         if newEnd <= newStart {
             newStart = max(start, first.start)
             newEnd = min(max(end, newStart + 1), max(last.end, newStart + 1))

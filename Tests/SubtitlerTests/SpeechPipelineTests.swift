@@ -121,8 +121,8 @@ struct SpeechPipelineTests {
         #expect(document.activity == map)
     }
 
-    /// Long silences are cut out of the upload; the stub answers at times it finds in the upload itself (600 ms after
-    /// each onset that follows a silence), and the cues come back at exactly those instants on the media timeline,
+    /// Long silences are cut out of the upload; the stub answers at times it finds in the upload itself (1.2 s after
+    /// each onset that follows a silence, inside the speech, where alignment leaves a start alone), and the cues come back at exactly those instants on the media timeline,
     /// in one chunk or across several.
     @Test(arguments: [nil, 12_000] as [Milliseconds?])
     func sentAudioLeavesOutLongSilencesAndTimesComeBackExactly(targetChunk: Milliseconds?) async throws {
@@ -138,7 +138,7 @@ struct SpeechPipelineTests {
             var segments: [(Double, Double, String)] = []
             for (index, run) in runs.enumerated() where run.upperBound < upload.count {
                 let end = index + 1 < runs.count ? runs[index + 1].lowerBound : upload.count
-                segments.append((Self.seconds(run.upperBound) + 0.6, Self.seconds(end), "Part number \(segments.count + 1) is here."))
+                segments.append((Self.seconds(run.upperBound) + 1.2, Self.seconds(end), "Part number \(segments.count + 1) is here."))
             }
             return .json(200, Self.verbose(segments))
         }
@@ -154,7 +154,7 @@ struct SpeechPipelineTests {
         let onsets = SpeechFixtures.silentRuns(in: programme.samples, minimum: 16 * 250)
             .filter { $0.upperBound < programme.samples.count }.map { Int64($0.upperBound / 16) }
         #expect(onsets.count == 3)
-        #expect(result.cues.map(\.start) == onsets.map { $0 + 600 }, "cues \(result.cues.map(\.start)), onsets \(onsets)")
+        #expect(result.cues.map(\.start) == onsets.map { $0 + 1_200 }, "cues \(result.cues.map(\.start)), onsets \(onsets)")
         // No upload holds a silence longer than the 0.4 s kept on each side of the speech (plus the sample's own).
         for request in server.requests {
             let upload = try SpeechFixtures.pcm(fromWAV: request.body)

@@ -42,6 +42,29 @@ struct SpeechAlignmentTests {
         #expect(spans.map(\.1) == [3870, 9470, 10_400, 15_400, 16_000])
     }
 
+    /// Whisper's segments often run across sentence ends: "neighbors. The weather service … because the town".
+    /// The tail at the start and the run-on at the end keep their speech, and the new sentence starts with its own.
+    @Test func segmentsThatRunAcrossSentencesKeepTheirEdgeSpeech() {
+        let aligner = SpeechAligner(activity: Self.activity([(26_944, 28_672), (29_728, 32_928), (33_216, 34_816)]))
+        let segment = TranscriptSegment(start: 28_030, end: 33_950, text: "neighbors. The weather service hopes to record the songs of the Northern Valley because the town")
+        guard case .aligned(let aligned) = aligner.align(segment, offset: 0, notBefore: 28_030) else {
+            Issue.record("not aligned")
+            return
+        }
+        #expect(aligned.start == 28_030 && aligned.end == 33_950)
+        let words = Dictionary(aligned.words.map { ($0.text, $0.start) }, uniquingKeysWith: { a, _ in a })
+        #expect(words["neighbors."] == 28_030)
+        #expect(words["The"] == 29_728)
+        #expect(words["because"] == 33_216)
+        // The same words as a sentence of their own: the tail region belongs to the previous segment.
+        let own = TranscriptSegment(start: 28_030, end: 33_950, text: "The weather service hopes to record the songs of the Northern Valley.")
+        guard case .aligned(let sentence) = aligner.align(own, offset: 0, notBefore: 28_030) else {
+            Issue.record("not aligned")
+            return
+        }
+        #expect(sentence.start == 29_728)
+    }
+
     @Test func aSegmentOverNoSpeechIsOutsideSpeech() {
         let aligner = SpeechAligner(activity: Self.activity([(23_900, 30_000)]))
         let music = TranscriptSegment(start: 400, end: 5_200, text: "Every morning,")
