@@ -108,7 +108,7 @@ public struct Subtitler: Sendable {
                           estimatedChunks: estimated.map { max(1, Int(($0 + options.effectiveTargetChunkDuration - 1) / options.effectiveTargetChunkDuration)) } ?? 1))
 
         var summaries: [ChunkSummary] = []
-        var maps: [Int: UploadMap] = [:]
+        var uploadMaps: [Int: UploadMap] = [:]
         var outcomes: [Int: ChunkTranscript] = [:]
         var failures: [ChunkFailure] = []
         var language = options.language.flatMap(WhisperLanguages.code(for:)) ?? options.language
@@ -158,7 +158,7 @@ public struct Subtitler: Sendable {
                     for encoded in encodedChunks {
                         let index = encoded.summary.index
                         summaries.append(encoded.summary)
-                        maps[index] = encoded.map
+                        uploadMaps[index] = encoded.map
                         nextIndex += 1
                         progress(.chunkPlanned(index: index, start: encoded.summary.start,
                                                duration: encoded.summary.duration, bytes: encoded.summary.bytes))
@@ -204,14 +204,25 @@ public struct Subtitler: Sendable {
         }
 
         // Put the answers on the media timeline, then merge, align to speech, guard and shape.
-        let activity = producer.speech.activity(energies: producer.energies, energyFrameLength: producer.meter.frameLength)
+        let speechMaps: (SpeechActivity, SubtitleReport.ActivityMap)
+        do {
+            speechMaps = try await BlockingWork.run("speech map") {
+                let producer = box.value
+                let activity = producer.speech.activity(energies: producer.energies,
+                                                        energyFrameLength: producer.meter.frameLength)
+                return (activity, Self.activityMap(producer: producer, activity: activity))
+            }
+        } catch {
+            throw .cancelled(path: path)
+        }
+        let activity = speechMaps.0
         var chunks: [TranscriptChunk] = []
         var hasWords = false
         var rejected: [DroppedSegment] = []
         var rerequested: Milliseconds = 0
         var uncachedRerequests: Milliseconds = 0
         for summary in summaries {
-            guard let transcript = outcomes[summary.index], let map = maps[summary.index] else { continue }
+            guard let transcript = outcomes[summary.index], let map = uploadMaps[summary.index] else { continue }
             hasWords = hasWords || transcript.segments.contains { !$0.words.isEmpty }
             rerequested += transcript.rerequestedAudio ?? 0
             if !summary.cached { uncachedRerequests += transcript.rerequestedAudio ?? 0 }
@@ -275,7 +286,7 @@ public struct Subtitler: Sendable {
         report.speechDuration = activity.speechDuration
         report.speechDetector = producer.speech.detection
         report.speechRegions = activity.regions
-        report.activity = Self.activityMap(producer: producer, activity: activity)
+        report.activity = speechMaps.1
         return SubtitleResult(cues: built.cues, report: report)
     }
 
