@@ -109,7 +109,8 @@ final class ChunkProducer {
             if finished {
                 guard !buffer.isEmpty else { return nil }
                 let range = bufferStart..<(bufferStart + Int64(buffer.count))
-                let chunk = RawChunk(startSample: bufferStart, samples: buffer, endsInSilence: true, kept: kept(in: range))
+                let chunk = RawChunk(startSample: bufferStart, samples: buffer, endsInSilence: true,
+                                     kept: kept(in: range))
                 bufferStart += Int64(buffer.count)
                 buffer = []
                 return chunk

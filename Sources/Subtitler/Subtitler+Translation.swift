@@ -74,7 +74,9 @@ extension Subtitler {
                 guard !shifted.text.isEmpty else { return nil }
                 shifted.start += lower
                 shifted.end += lower
-                shifted.words = shifted.words.map { TranscriptWord(text: $0.text, start: $0.start + lower, end: $0.end + lower) }
+                shifted.words = shifted.words.map {
+                    TranscriptWord(text: $0.text, start: $0.start + lower, end: $0.end + lower)
+                }
                 return shifted
             }
             let stillForeign = again.contains {

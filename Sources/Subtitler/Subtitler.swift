@@ -4,7 +4,9 @@ import MediaAudio
 import OpenAIAudio
 import Subtitles
 
-/// Makes subtitles for media files: decode, cut in pauses, upload concurrently, merge, shape, write.
+/// Makes subtitles for media files: decode and map the speech (Silero VAD), cut where no one speaks, upload only
+/// the speech concurrently, put every time back on the media timeline, merge, align cues to the speech, guard,
+/// shape, write.
 ///
 /// ```swift
 /// let subtitler = Subtitler(client: OpenAIAudioClient(configuration: .fromEnvironment()))
@@ -231,7 +233,8 @@ public struct Subtitler: Sendable {
                 segments = Self.regionSegments(text: transcript.text, chunk: summary, activity: activity)
             } else {
                 segments = transcript.segments.map {
-                    Self.mapped(Self.clamped($0, toDuration: map.uploadDuration), through: map, chunkStart: summary.start)
+                    Self.mapped(Self.clamped($0, toDuration: map.uploadDuration), through: map,
+                                chunkStart: summary.start)
                 }
             }
             for segment in transcript.rejected ?? [] {
@@ -269,8 +272,9 @@ public struct Subtitler: Sendable {
                 + "send the whole audio to transcribe it anyway")
         }
         if !rejected.isEmpty {
-            warnings.append("\(rejected.count) translated segment\(rejected.count == 1 ? "" : "s") stayed in another "
-                + "language than English after a re-request in a shorter window and \(rejected.count == 1 ? "was" : "were") left out")
+            let one = rejected.count == 1
+            warnings.append("\(rejected.count) translated segment\(one ? "" : "s") stayed in another language than "
+                + "English after a re-request in a shorter window and \(one ? "was" : "were") left out")
         }
         var dropped = built.dropped + rejected
         dropped.sort { ($0.start, $0.end) < ($1.start, $1.end) }
@@ -375,7 +379,9 @@ public struct Subtitler: Sendable {
         let left = raw.slice(raw.startSample..<split, endsInSilence: inSilence)
         let right = raw.slice(split..<raw.range.upperBound, endsInSilence: raw.endsInSilence)
         let leftChunks = try encodeToFit(left, producer: producer, options: options, firstIndex: firstIndex)
-        return leftChunks + (try encodeToFit(right, producer: producer, options: options, firstIndex: firstIndex + leftChunks.count))
+        let rightChunks = try encodeToFit(right, producer: producer, options: options,
+                                          firstIndex: firstIndex + leftChunks.count)
+        return leftChunks + rightChunks
     }
 
     /// The report's coarse activity map: loudness from the energy map, speech probability from the detector (or
@@ -418,7 +424,9 @@ public struct Subtitler: Sendable {
 
     /// A segment with times in the upload moved to times relative to its chunk on the media timeline, through the
     /// upload's exact map (stretches left out of the upload are put back).
-    static func mapped(_ segment: TranscriptSegment, through map: UploadMap, chunkStart: Milliseconds) -> TranscriptSegment {
+    static func mapped(
+        _ segment: TranscriptSegment, through map: UploadMap, chunkStart: Milliseconds
+    ) -> TranscriptSegment {
         guard !map.isContiguous || map.pieces.first?.mediaStart != chunkStart * Int64(map.sampleRate) / 1000 else {
             return segment
         }
