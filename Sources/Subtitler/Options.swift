@@ -31,6 +31,16 @@ public enum ModelStrategy: String, Sendable, Codable {
     }
 }
 
+/// Which speech detector maps the timeline: where chunks are cut, which audio is sent, where cues start and end,
+/// and what the hallucination guard counts as speech.
+public enum SpeechDetection: String, Sendable, Codable, CaseIterable {
+    /// Silero VAD v6 (bundled): a speech probability per 32 ms frame; tells speech from music and noise. Needs
+    /// 16 kHz decoding (the default); otherwise, or when its weights cannot be loaded, the energy map is used.
+    case silero
+    /// Short-window energy above the noise floor: the fallback. Music and noise count as speech.
+    case energy
+}
+
 /// Everything that shapes one subtitle job. The defaults are what `subtitler transcribe FILE` does.
 public struct SubtitleOptions: Sendable {
     /// Transcribe or translate.
@@ -69,6 +79,16 @@ public struct SubtitleOptions: Sendable {
     public var usesCache = true
     /// How long one request may take.
     public var requestTimeout = RequestTimeoutPolicy()
+    /// The speech detector; Silero VAD unless it cannot run.
+    public var speechDetection: SpeechDetection = .silero
+    /// Leave long stretches without speech out of the uploaded audio (`--send-all` turns this off). Times that come
+    /// back are mapped onto the media timeline sample-exactly.
+    public var sendsOnlySpeech = true
+    /// With ``sendsOnlySpeech``: stretches without speech longer than this are left out, less
+    /// ``speechPadding`` kept on each side of the speech.
+    public var minimumOmittedSilence: Milliseconds = 2_000
+    /// With ``sendsOnlySpeech``: audio kept around speech next to a stretch that is left out.
+    public var speechPadding: Milliseconds = 400
 
     /// Creates options with the defaults.
     public init() {}
@@ -78,16 +98,19 @@ public struct SubtitleOptions: Sendable {
         task == .translate ? .timestamped : ModelStrategy(model: model)
     }
 
-    /// The preferred chunk length after defaults.
+    /// The preferred chunk length after defaults: about 5 minutes; 20 s for text-only models; 25 s windows for
+    /// translations (Whisper slips back into the spoken language over long requests).
     public var effectiveTargetChunkDuration: Milliseconds {
         if let targetChunkDuration { return max(1_000, targetChunkDuration) }
+        if task == .translate { return 25_000 }
         return strategy == .textOnly ? 20_000 : 300_000
     }
 
-    /// The hard cap after defaults (text-only models: 30 s so timing stays region-level).
+    /// The hard cap after defaults (text-only models and translations: 30 s, so timing stays region-level and
+    /// translations stay in English).
     public var effectiveMaxChunkDuration: Milliseconds? {
         if let maxChunkDuration { return maxChunkDuration }
-        if strategy == .textOnly { return 30_000 }
+        if strategy == .textOnly || task == .translate { return 30_000 }
         return AudioModel.named(model).maxAudioMilliseconds
     }
 }

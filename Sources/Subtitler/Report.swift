@@ -37,6 +37,22 @@ public struct SubtitleReport: Sendable, Codable {
     public var wallTime: Milliseconds
     /// Estimated price in US dollars of the audio sent this run.
     public var estimatedCost: Double
+    /// Audio in the uploads, milliseconds: every chunk's sent audio (long stretches without speech left out) plus
+    /// the windows re-requested for translations.
+    public var audioSent: Milliseconds = 0
+    /// Detected speech, milliseconds (the sum of ``speechRegions``).
+    public var speechDuration: Milliseconds = 0
+    /// The detector that mapped the speech (`energy` when Silero VAD could not run).
+    public var speechDetector: SpeechDetection = .energy
+    /// The detected speech regions on the media timeline, unpadded, in time order.
+    public var speechRegions: [SpeechSpan] = []
+    /// Loudness and speech probability over time at a coarse step, for a review page.
+    public var activity: ActivityMap?
+
+    /// ``speechDuration`` as a fraction of ``audioDuration``.
+    public var speechShare: Double { audioDuration > 0 ? Double(speechDuration) / Double(audioDuration) : 0 }
+    /// ``audioSent`` as a fraction of ``audioDuration``.
+    public var sentShare: Double { audioDuration > 0 ? Double(audioSent) / Double(audioDuration) : 0 }
 }
 
 /// One planned chunk.
@@ -55,6 +71,9 @@ public struct ChunkSummary: Sendable, Codable, Hashable {
     public var endsInSilence: Bool
     /// True when the answer came from the resume cache.
     public var cached: Bool
+    /// Audio in the upload, milliseconds: ``duration`` less the stretches without speech that were left out (0 when
+    /// the chunk holds no speech and was not sent).
+    public var audioSent: Milliseconds = 0
 }
 
 /// A chunk that failed after retries.

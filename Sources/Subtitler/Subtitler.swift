@@ -4,7 +4,9 @@ import MediaAudio
 import OpenAIAudio
 import Subtitles
 
-/// Makes subtitles for media files: decode, cut in pauses, upload concurrently, merge, shape, write.
+/// Makes subtitles for media files: decode and map the speech (Silero VAD), cut where no one speaks, upload only
+/// the speech concurrently, put every time back on the media timeline, merge, align cues to the speech, guard,
+/// shape, write.
 ///
 /// ```swift
 /// let subtitler = Subtitler(client: OpenAIAudioClient(configuration: .fromEnvironment()))
@@ -64,11 +66,13 @@ public struct Subtitler: Sendable {
             throw .media(MediaError(.encodeFailed, path: path, operation: "encode", message: "\(error)"))
         }
         let duration = Int64(producer.energies.count) * Int64(producer.meter.frameLength) * 1000 / Int64(producer.reader.sampleRate)
-        let minutes = Double(duration) / 60_000
+        let sent = chunks.reduce(Int64(0)) { $0 + $1.audioSent }
+        let activity = producer.speech.activity(energies: producer.energies, energyFrameLength: producer.meter.frameLength)
         return PlanSummary(
             input: path, chunks: chunks, audioDuration: duration,
-            estimatedCost: minutes * AudioModel.named(options.model).pricePerMinute,
-            warnings: producer.warnings + producer.reader.warnings
+            estimatedCost: Double(sent) / 60_000 * AudioModel.named(options.model).pricePerMinute,
+            warnings: producer.warnings + producer.reader.warnings, audioSent: sent,
+            speechDuration: activity.speechDuration, speechDetector: producer.speech.detection
         )
     }
 
@@ -106,10 +110,13 @@ public struct Subtitler: Sendable {
                           estimatedChunks: estimated.map { max(1, Int(($0 + options.effectiveTargetChunkDuration - 1) / options.effectiveTargetChunkDuration)) } ?? 1))
 
         var summaries: [ChunkSummary] = []
+        var uploadMaps: [Int: UploadMap] = [:]
         var outcomes: [Int: ChunkTranscript] = [:]
         var failures: [ChunkFailure] = []
         var language = options.language.flatMap(WhisperLanguages.code(for:)) ?? options.language
         let waitsForLanguage = language == nil && options.task == .transcribe && options.strategy == .timestamped
+        // Without a language, the first chunk sent (the first that holds speech) detects it for the rest.
+        var languageSource: Int?
 
         do {
             try await withThrowingTaskGroup(of: ChunkOutcome.self) { group in
@@ -126,7 +133,7 @@ public struct Subtitler: Sendable {
                         if outcome.cached { summaries[outcome.index].cached = true }
                         let done = outcomes.keys.reduce(Int64(0)) { $0 + summaries[$1].duration }
                         progress(.chunkDone(index: outcome.index, cached: outcome.cached, audioDone: done))
-                        if language == nil, outcome.index == 0, let detected = transcript.language {
+                        if language == nil, outcome.index == languageSource, let detected = transcript.language {
                             language = WhisperLanguages.code(for: detected)
                         }
                     case .failure(let error):
@@ -151,21 +158,30 @@ public struct Subtitler: Sendable {
                     }
                     guard let encodedChunks = decoded else { break }
                     for encoded in encodedChunks {
+                        let index = encoded.summary.index
                         summaries.append(encoded.summary)
-                        progress(.chunkPlanned(index: encoded.summary.index, start: encoded.summary.start,
+                        uploadMaps[index] = encoded.map
+                        nextIndex += 1
+                        progress(.chunkPlanned(index: index, start: encoded.summary.start,
                                                duration: encoded.summary.duration, bytes: encoded.summary.bytes))
-                        while inFlight >= max(1, options.concurrency) { try await collect() }
-                        // Without a language, the first chunk's detected language steers the rest.
-                        if waitsForLanguage && encoded.summary.index == 1 {
-                            while outcomes[0] == nil && inFlight > 0 { try await collect() }
+                        if encoded.audio.isEmpty {
+                            // No speech in the chunk: nothing to send.
+                            outcomes[index] = ChunkTranscript(language: nil, text: "", segments: [])
+                            let done = outcomes.keys.reduce(Int64(0)) { $0 + summaries[$1].duration }
+                            progress(.chunkDone(index: index, cached: false, audioDone: done))
+                            continue
                         }
+                        while inFlight >= max(1, options.concurrency) { try await collect() }
+                        if waitsForLanguage, let source = languageSource {
+                            while language == nil, outcomes[source] == nil, inFlight > 0 { try await collect() }
+                        }
+                        if languageSource == nil { languageSource = index }
                         let requestLanguage = language
                         inFlight += 1
                         group.addTask {
                             await self.send(encoded, language: requestLanguage, options: options,
                                             counters: counters, progress: progress)
                         }
-                        nextIndex += 1
                     }
                 }
                 progress(.planned(chunks: summaries.count))
@@ -184,28 +200,48 @@ public struct Subtitler: Sendable {
 
         failures.sort { $0.index < $1.index }
         // Gaps are accepted only around audio that did come back: a file with no transcribed chunk fails.
-        if !failures.isEmpty && (!options.allowsGaps || outcomes.isEmpty) {
+        let answered = summaries.filter { $0.audioSent > 0 && outcomes[$0.index] != nil }
+        if !failures.isEmpty && (!options.allowsGaps || answered.isEmpty) {
             throw .chunksFailed(path: path, failures)
         }
 
-        // Merge and shape.
-        let sampleRate = Int64(reader.sampleRate)
-        let frameDuration = Int64(producer.meter.frameLength) * 1000 / sampleRate
-        let speech = EnergySpeechDetector.speechFrames(from: producer.energies)
-        let onsets = EnergySpeechDetector.speechFrames(from: producer.energies, hangoverFrames: 0)
-        let activity = SpeechActivity(frameDuration: frameDuration, isSpeech: speech)
+        // Put the answers on the media timeline, then merge, align to speech, guard and shape.
+        let speechMaps: (SpeechActivity, SubtitleReport.ActivityMap)
+        do {
+            speechMaps = try await BlockingWork.run("speech map") {
+                let producer = box.value
+                let activity = producer.speech.activity(energies: producer.energies,
+                                                        energyFrameLength: producer.meter.frameLength)
+                return (activity, Self.activityMap(producer: producer, activity: activity))
+            }
+        } catch {
+            throw .cancelled(path: path)
+        }
+        let activity = speechMaps.0
         var chunks: [TranscriptChunk] = []
         var hasWords = false
+        var rejected: [DroppedSegment] = []
+        var rerequested: Milliseconds = 0
+        var uncachedRerequests: Milliseconds = 0
         for summary in summaries {
-            guard let transcript = outcomes[summary.index] else { continue }
+            guard let transcript = outcomes[summary.index], let map = uploadMaps[summary.index] else { continue }
             hasWords = hasWords || transcript.segments.contains { !$0.words.isEmpty }
-            var segments = transcript.segments
+            rerequested += transcript.rerequestedAudio ?? 0
+            if !summary.cached { uncachedRerequests += transcript.rerequestedAudio ?? 0 }
+            var segments: [TranscriptSegment]
             if options.strategy == .textOnly {
-                segments = regionSegments(text: transcript.text, chunk: summary, speech: speech, frameDuration: frameDuration)
+                segments = Self.regionSegments(text: transcript.text, chunk: summary, activity: activity)
+            } else {
+                segments = transcript.segments.map {
+                    Self.mapped(Self.clamped($0, toDuration: map.uploadDuration), through: map,
+                                chunkStart: summary.start)
+                }
             }
-            segments = segments.map {
-                Self.tightened(Self.clamped($0, toDuration: summary.duration), chunkOffset: summary.start,
-                               speech: onsets, frameDuration: frameDuration)
+            for segment in transcript.rejected ?? [] {
+                let placed = Self.mapped(Self.clamped(segment, toDuration: map.uploadDuration), through: map,
+                                         chunkStart: summary.start)
+                rejected.append(DroppedSegment(start: summary.start + placed.start, end: summary.start + placed.end,
+                                               text: segment.text, rule: DroppedSegment.Rule.notEnglish))
             }
             chunks.append(TranscriptChunk(offset: summary.start, duration: summary.duration, segments: segments))
         }
@@ -215,8 +251,10 @@ public struct Subtitler: Sendable {
         let builder = SubtitleBuilder(style: style, hallucinationGuard: options.hallucinationGuard, language: outputLanguage)
         let built = builder.build(from: chunks, speechActivity: activity)
 
+        let frameDuration = Int64(producer.meter.frameLength) * 1000 / Int64(reader.sampleRate)
         let duration = Int64(producer.energies.count) * frameDuration
-        let sentAudio = summaries.filter { !$0.cached }.reduce(Int64(0)) { $0 + $1.duration }
+        let audioSent = summaries.reduce(Int64(0)) { $0 + $1.audioSent } + rerequested
+        let billed = summaries.filter { !$0.cached }.reduce(Int64(0)) { $0 + $1.audioSent } + uncachedRerequests
         let timing: String = switch options.strategy {
         case .textOnly: "region"
         case .diarized: "segment"
@@ -229,14 +267,30 @@ public struct Subtitler: Sendable {
         if options.strategy == .textOnly {
             warnings.append("\(options.model) returns no timestamps: cue timing is region-level (each pause-bounded region of up to 30 s)")
         }
-        let report = SubtitleReport(
+        if options.sendsOnlySpeech && !summaries.isEmpty && audioSent == 0 {
+            warnings.append("no speech was detected (\(producer.speech.detection.rawValue)): nothing was sent; "
+                + "send the whole audio to transcribe it anyway")
+        }
+        if !rejected.isEmpty {
+            let one = rejected.count == 1
+            warnings.append("\(rejected.count) translated segment\(one ? "" : "s") stayed in another language than "
+                + "English after a re-request in a shorter window and \(one ? "was" : "were") left out")
+        }
+        var dropped = built.dropped + rejected
+        dropped.sort { ($0.start, $0.end) < ($1.start, $1.end) }
+        var report = SubtitleReport(
             input: path, language: outputLanguage, task: options.task, model: options.model, timing: timing,
             audioDuration: duration, chunks: summaries, requests: counters.requests, cachedChunks: summaries.filter(\.cached).count,
-            retries: counters.retries, bytesSent: counters.bytesSent, dropped: built.dropped, violations: built.violations,
+            retries: counters.retries, bytesSent: counters.bytesSent, dropped: dropped, violations: built.violations,
             gaps: failures, warnings: warnings,
             wallTime: Self.milliseconds(clock.now - began),
-            estimatedCost: Double(sentAudio) / 60_000 * AudioModel.named(options.model).pricePerMinute
+            estimatedCost: Double(billed) / 60_000 * AudioModel.named(options.model).pricePerMinute
         )
+        report.audioSent = audioSent
+        report.speechDuration = activity.speechDuration
+        report.speechDetector = producer.speech.detection
+        report.speechRegions = activity.regions
+        report.activity = speechMaps.1
         return SubtitleResult(cues: built.cues, report: report)
     }
 
@@ -274,15 +328,24 @@ public struct Subtitler: Sendable {
         } catch {
             throw .media(error)
         }
-        return ChunkProducer(reader: reader, targetDuration: options.effectiveTargetChunkDuration,
-                             maxDuration: options.effectiveMaxChunkDuration)
+        return ChunkProducer(reader: reader, options: options)
     }
 
-    /// Encodes a chunk; while its request body is over the limit, splits it in its quietest middle stretch.
+    /// Encodes a chunk's upload (its speech, when long stretches without it are left out); while its request body
+    /// is over the limit, splits it where no one speaks in its middle third (or in its quietest stretch there).
     func encodeToFit(_ raw: RawChunk, producer: ChunkProducer, options: SubtitleOptions, firstIndex: Int) throws -> [EncodedChunk] {
         let rate = Int64(producer.reader.sampleRate)
-        let encoded = try AudioEncoder.encode(raw.samples, sampleRate: Int(rate), as: options.uploadEncoding)
+        let map = UploadMap(kept: raw.kept, sampleRate: Int(rate))
         let index = firstIndex
+        var summary = ChunkSummary(
+            index: index, start: raw.startSample * 1000 / rate, duration: Int64(raw.samples.count) * 1000 / rate,
+            bytes: 0, requestBytes: 0, endsInSilence: raw.endsInSilence, cached: false)
+        guard map.uploadLength > 0 else {
+            return [EncodedChunk(summary: summary, audio: [], map: map, samples: nil)]
+        }
+        let upload = map.isContiguous && map.uploadLength == Int64(raw.samples.count)
+            ? raw.samples : map.uploadSamples(from: raw.samples, startingAt: raw.startSample)
+        let encoded = try AudioEncoder.encode(upload, sampleRate: Int(rate), as: options.uploadEncoding)
         // Later requests may carry the detected language: measure with one so the size is an upper bound.
         let request = makeRequest(audio: encoded.data, index: index, language: options.language ?? "xx", options: options)
         let requestBytes = multipartBodySize(for: request)
@@ -291,139 +354,57 @@ public struct Subtitler: Sendable {
             if requestBytes > options.maxRequestBytes {
                 throw SubtitlerError.chunkTooLarge(path: producer.reader.info.path, bytes: requestBytes, limit: options.maxRequestBytes)
             }
-            let summary = ChunkSummary(
-                index: index, start: raw.startSample * 1000 / rate, duration: Int64(raw.samples.count) * 1000 / rate,
-                bytes: encoded.data.count, requestBytes: requestBytes, endsInSilence: raw.endsInSilence, cached: false)
-            return [EncodedChunk(summary: summary, audio: encoded.data)]
+            summary.bytes = encoded.data.count
+            summary.requestBytes = requestBytes
+            summary.audioSent = map.uploadDuration
+            return [EncodedChunk(summary: summary, audio: encoded.data, map: map,
+                                 samples: options.task == .translate ? upload : nil)]
         }
-        // Split in the quietest stretch of the middle third, on a frame boundary.
+        // Split where no one speaks in the middle third, or in its quietest stretch, on a frame boundary.
         let firstFrame = Int(raw.startSample / Int64(frameLength))
         let frameCount = raw.samples.count / frameLength
-        let planner = ChunkBoundaryPlanner(targetFrames: max(1, frameCount / 2), searchFrames: max(1, frameCount / 6))
-        let cut = planner.quietestCut(in: producer.energies, between: firstFrame + frameCount / 3,
-                                      and: firstFrame + 2 * frameCount / 3, chunkStart: firstFrame)
-        let split = (cut.frame - firstFrame) * frameLength
-        let left = RawChunk(startSample: raw.startSample, samples: Array(raw.samples[..<split]), endsInSilence: cut.isInSilence)
-        let right = RawChunk(startSample: raw.startSample + Int64(split), samples: Array(raw.samples[split...]), endsInSilence: raw.endsInSilence)
+        let split: Int64
+        let inSilence: Bool
+        if let cut = producer.speechCut(lowFrame: firstFrame + frameCount / 3, highFrame: firstFrame + 2 * frameCount / 3,
+                                        targetFrame: firstFrame + frameCount / 2) {
+            split = cut
+            inSilence = true
+        } else {
+            let planner = ChunkBoundaryPlanner(targetFrames: max(1, frameCount / 2), searchFrames: max(1, frameCount / 6))
+            let cut = planner.quietestCut(in: producer.energies, between: firstFrame + frameCount / 3,
+                                          and: firstFrame + 2 * frameCount / 3, chunkStart: firstFrame)
+            split = Int64(cut.frame) * Int64(frameLength)
+            inSilence = cut.isInSilence
+        }
+        let left = raw.slice(raw.startSample..<split, endsInSilence: inSilence)
+        let right = raw.slice(split..<raw.range.upperBound, endsInSilence: raw.endsInSilence)
         let leftChunks = try encodeToFit(left, producer: producer, options: options, firstIndex: firstIndex)
-        return leftChunks + (try encodeToFit(right, producer: producer, options: options, firstIndex: firstIndex + leftChunks.count))
+        let rightChunks = try encodeToFit(right, producer: producer, options: options,
+                                          firstIndex: firstIndex + leftChunks.count)
+        return leftChunks + rightChunks
     }
 
-    func makeRequest(audio: [UInt8], index: Int, language: String?, options: SubtitleOptions) -> TranscriptionRequest {
-        let encoding = options.uploadEncoding
-        let file = AudioUpload(data: audio, filename: String(format: "chunk-%04d.", index + 1) + encoding.fileExtension,
-                               contentType: encoding.contentType)
-        var request = TranscriptionRequest(file: file, model: options.model)
-        request.prompt = options.prompt
-        request.temperature = options.temperature
-        switch options.strategy {
-        case .timestamped:
-            request.responseFormat = .verboseJSON
-            request.timestampGranularities = options.task == .translate ? [] : [.segment, .word]
-            request.language = options.task == .translate ? nil : language
-        case .textOnly:
-            request.responseFormat = .json
-            request.language = language
-        case .diarized:
-            request.responseFormat = .diarizedJSON
-            request.chunkingStrategy = .auto
-            request.language = language
-            request.prompt = nil   // not supported by the diarize model
-        }
-        return request
+    /// The report's coarse activity map: loudness from the energy map, speech probability from the detector (or
+    /// the energy map's speech frames).
+    static func activityMap(producer: ChunkProducer, activity: SpeechActivity) -> SubtitleReport.ActivityMap {
+        let energyFrame = Milliseconds(producer.meter.frameLength) * 1000 / Milliseconds(producer.reader.sampleRate)
+        let speech = activity.probabilities.map { levels in levels.map { Float($0) / 255 } }
+            ?? activity.isSpeech.map { $0 ? Float(1) : 0 }
+        return SubtitleReport.ActivityMap(energy: producer.energies, energyFrameDuration: energyFrame,
+                                          speechProbabilities: speech, speechFrameDuration: activity.frameDuration)
     }
 
-    /// Sends one chunk (or answers it from the cache). Never throws: failures come back in the outcome.
-    private func send(_ chunk: EncodedChunk, language: String?, options: SubtitleOptions,
-                      counters: RequestCounters, progress: @escaping @Sendable (ProgressEvent) -> Void) async -> ChunkOutcome {
-        let index = chunk.summary.index
-        if Task.isCancelled {
-            return ChunkOutcome(index: index, cached: false, result: .failure(
-                OpenAIAudioError(endpoint: "audio/transcriptions", message: "the request was cancelled", kind: .cancelled)))
-        }
-        let request = makeRequest(audio: chunk.audio, index: index, language: language, options: options)
-        let parameters = cacheParameters(request, options: options)
-        var keys: [String] = []
-        var candidates = [parameters]
-        if options.language == nil && language != nil {
-            // An earlier run may have sent this chunk before the language was known (its first chunk failed).
-            var undetected = request
-            undetected.language = nil
-            candidates.append(cacheParameters(undetected, options: options))
-        }
-        let cache = options.usesCache ? self.cache : nil
-        let keyParameters = candidates
-        let lookup = try? await BlockingWork.run("hash") { () -> ([String], ChunkTranscript?) in
-            let keys = keyParameters.map { ResponseCache.key(audio: chunk.audio, parameters: $0) }
-            for candidate in keys {
-                if let stored: ChunkTranscript = cache?.value(forKey: candidate) { return (keys, stored) }
-            }
-            return (keys, nil)
-        }
-        if let lookup {
-            keys = lookup.0
-            if let stored = lookup.1 { return ChunkOutcome(index: index, cached: true, result: .success(stored)) }
-        }
-        let key = keys.first ?? ResponseCache.key(audio: chunk.audio, parameters: parameters)
-        let client = self.client.withRequestTimeout(options.requestTimeout.timeout(forAudio: chunk.summary.duration))
-        progress(.chunkSent(index: index))
-        counters.addRequest(bytes: chunk.summary.requestBytes)
-        let onRetry: @Sendable (RetryEvent) -> Void = { event in
-            counters.addRetry(bytes: chunk.summary.requestBytes)
-            progress(.chunkRetried(index: index, attempt: event.attempt, delay: event.delay, reason: event.reason))
-        }
-        do {
-            let transcript: ChunkTranscript
-            switch (options.task, options.strategy) {
-            case (.translate, _):
-                let translation = TranslationRequest(file: request.file, model: options.model, prompt: options.prompt,
-                                                     responseFormat: .verboseJSON, temperature: options.temperature)
-                transcript = ChunkTranscript(try await client.translateVerbose(translation, onRetry: onRetry))
-            case (.transcribe, .textOnly):
-                let text = try await client.transcribeText(request, onRetry: onRetry)
-                transcript = ChunkTranscript(language: language, text: text, segments: [])
-            case (.transcribe, _):
-                transcript = ChunkTranscript(try await client.transcribeVerbose(request, onRetry: onRetry))
-            }
-            if let cache {
-                do {
-                    try await BlockingWork.run("cache") { try cache.store(transcript, forKey: key) }
-                } catch {
-                    logger.warning("cannot write the resume cache: \(error)")
-                }
-            }
-            return ChunkOutcome(index: index, cached: false, result: .success(transcript))
-        } catch {
-            return ChunkOutcome(index: index, cached: false, result: .failure(error))
-        }
-    }
-
-    private func cacheParameters(_ request: TranscriptionRequest, options: SubtitleOptions) -> [String: String] {
-        [
-            "server": client.configuration.baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")).lowercased(),
-            "endpoint": options.task == .translate ? "translations" : "transcriptions",
-            "model": options.model,
-            "language": request.language ?? "",
-            "prompt": options.prompt ?? "",
-            "format": request.responseFormat?.rawValue ?? "",
-            "granularities": request.timestampGranularities.map(\.rawValue).joined(separator: ","),
-            "temperature": options.temperature.map { String($0) } ?? "",
-            "encoding": options.uploadEncoding.rawValue,
-        ]
-    }
-
-    /// One segment per text-only chunk, timed from the first to the last speech frame inside it.
-    private func regionSegments(text: String, chunk: ChunkSummary, speech: [Bool], frameDuration: Milliseconds) -> [TranscriptSegment] {
+    /// One segment per text-only chunk, from the first to the last detected speech inside it (times relative to
+    /// the chunk); the builder shares its words out over the speech regions between.
+    static func regionSegments(text: String, chunk: ChunkSummary, activity: SpeechActivity) -> [TranscriptSegment] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return [] }
-        let firstFrame = Int(chunk.start / frameDuration)
-        let lastFrame = min(speech.count, Int((chunk.start + chunk.duration) / frameDuration))
+        let regions = activity.regions(overlapping: chunk.start, chunk.start + chunk.duration)
         var start: Int64 = 0
         var end = chunk.duration
-        if firstFrame < lastFrame, let first = speech[firstFrame..<lastFrame].firstIndex(of: true),
-           let last = speech[firstFrame..<lastFrame].lastIndex(of: true) {
-            start = Int64(first - firstFrame) * frameDuration
-            end = min(chunk.duration, Int64(last - firstFrame + 1) * frameDuration)
+        if let first = regions.first, let last = regions.last {
+            start = max(0, first.start - chunk.start)
+            end = min(chunk.duration, last.end - chunk.start)
         }
         return [TranscriptSegment(start: start, end: max(end, start + 1), text: trimmed)]
     }
@@ -441,22 +422,24 @@ public struct Subtitler: Sendable {
         return result
     }
 
-    /// Whisper's segment times (when there are no word times) often begin in the pause before the words and
-    /// end in the pause after them. Moves the start to the first speech frame inside the segment, less a
-    /// 100 ms lead, and the end to 200 ms after the last speech frame. Times only shrink, never grow; a
-    /// segment with no speech at all is left for the hallucination guard.
-    static func tightened(_ segment: TranscriptSegment, chunkOffset: Milliseconds, speech: [Bool],
-                          frameDuration: Milliseconds) -> TranscriptSegment {
-        guard segment.words.isEmpty, frameDuration > 0 else { return segment }
-        let firstFrame = max(0, Int((chunkOffset + segment.start) / frameDuration))
-        let endFrame = min(speech.count, Int((chunkOffset + segment.end + frameDuration - 1) / frameDuration))
-        guard firstFrame < endFrame,
-              let first = speech[firstFrame..<endFrame].firstIndex(of: true),
-              let last = speech[firstFrame..<endFrame].lastIndex(of: true) else { return segment }
+    /// A segment with times in the upload moved to times relative to its chunk on the media timeline, through the
+    /// upload's exact map (stretches left out of the upload are put back).
+    static func mapped(
+        _ segment: TranscriptSegment, through map: UploadMap, chunkStart: Milliseconds
+    ) -> TranscriptSegment {
+        guard !map.isContiguous || map.pieces.first?.mediaStart != chunkStart * Int64(map.sampleRate) / 1000 else {
+            return segment
+        }
+        func place(_ value: Milliseconds, _ edge: UploadMap.Edge) -> Milliseconds {
+            map.mediaMilliseconds(forUpload: value, edge: edge) - chunkStart
+        }
         var result = segment
-        result.start = max(segment.start, Int64(first) * frameDuration - chunkOffset - 100)
-        result.end = min(segment.end, Int64(last + 1) * frameDuration - chunkOffset + 200)
-        if result.end <= result.start { return segment }
+        result.start = place(segment.start, .start)
+        result.end = max(result.start, place(segment.end, .end))
+        result.words = segment.words.map {
+            let start = place($0.start, .start)
+            return TranscriptWord(text: $0.text, start: start, end: max(start, place($0.end, .end)))
+        }
         return result
     }
 
@@ -464,96 +447,4 @@ public struct Subtitler: Sendable {
         let parts = duration.components
         return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
     }
-}
-
-/// What the planner reports for a dry run.
-public struct PlanSummary: Sendable, Codable {
-    /// The input file.
-    public var input: String
-    /// The planned chunks.
-    public var chunks: [ChunkSummary]
-    /// Length of the audio timeline, milliseconds.
-    public var audioDuration: Milliseconds
-    /// Estimated price in US dollars of sending every chunk.
-    public var estimatedCost: Double
-    /// Warnings (cuts without a pause, damaged packets).
-    public var warnings: [String]
-    /// Total request-body bytes.
-    public var totalRequestBytes: Int { chunks.reduce(0) { $0 + $1.requestBytes } }
-}
-
-struct EncodedChunk: Sendable {
-    var summary: ChunkSummary
-    var audio: [UInt8]
-}
-
-struct ChunkOutcome: Sendable {
-    var index: Int
-    var cached: Bool
-    var result: Result<ChunkTranscript, OpenAIAudioError>
-}
-
-/// A chunk's answer in the form the resume cache stores: times relative to the chunk, in milliseconds.
-struct ChunkTranscript: Sendable, Codable {
-    var language: String?
-    var text: String
-    var segments: [TranscriptSegment]
-
-    init(language: String?, text: String, segments: [TranscriptSegment]) {
-        self.language = language
-        self.text = text
-        self.segments = segments
-    }
-
-    /// Converts a verbose response; words are attached to the segment they fall in.
-    init(_ response: VerboseTranscription) {
-        language = response.language
-        text = response.text
-        let words = response.words.map {
-            TranscriptWord(text: $0.word, start: Timecode.milliseconds(fromSeconds: $0.start),
-                           end: Timecode.milliseconds(fromSeconds: $0.end))
-        }
-        var segments = response.segments.map {
-            TranscriptSegment(
-                start: Timecode.milliseconds(fromSeconds: $0.start), end: Timecode.milliseconds(fromSeconds: $0.end),
-                text: $0.text.trimmingCharacters(in: .whitespacesAndNewlines),
-                averageLogProbability: $0.avgLogprob, compressionRatio: $0.compressionRatio,
-                noSpeechProbability: $0.noSpeechProb, speaker: $0.speaker)
-        }
-        if segments.isEmpty, !words.isEmpty {
-            segments = [TranscriptSegment(start: words.first!.start, end: words.last!.end,
-                                          text: response.text.trimmingCharacters(in: .whitespacesAndNewlines), words: words)]
-        } else if !words.isEmpty {
-            var next = 0
-            for i in segments.indices {
-                let isLast = i == segments.count - 1
-                while next < words.count && (isLast || words[next].start < segments[i].end) {
-                    segments[i].words.append(words[next])
-                    next += 1
-                }
-            }
-        }
-        self.segments = segments
-    }
-}
-
-/// Requests, retries and bytes sent by a job's concurrent chunk tasks. Pass one to
-/// ``Subtitler/makeSubtitles(for:options:counters:progress:)`` to read the figures even when the job fails.
-public final class RequestCounters: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _requests = 0
-    private var _retries = 0
-    private var _bytes = 0
-
-    /// Creates counters at zero.
-    public init() {}
-
-    func addRequest(bytes: Int) { lock.withLock { _requests += 1; _bytes += bytes } }
-    func addRetry(bytes: Int) { lock.withLock { _retries += 1; _bytes += bytes } }
-    /// Requests sent (not counting retries or cached chunks).
-    public var requests: Int { lock.withLock { _requests } }
-    /// Retries after transient failures.
-    public var retries: Int { lock.withLock { _retries } }
-    /// Request-body bytes sent, retries included.
-    public var bytesSent: Int { lock.withLock { _bytes } }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Puts the chunks on the media timeline as one word stream: applies offsets, runs the hallucination guard,
-/// keeps each word of an overlap from the chunk where it lies farthest from an edge, removes words doubled at a
-/// seam, and makes times monotonic.
+/// Puts the chunks on the media timeline as one word stream: applies offsets, moves times onto detected speech
+/// (``SpeechAligner``), runs the hallucination guard, keeps each word of an overlap from the chunk where it lies
+/// farthest from an edge, removes words doubled at a seam, and makes times monotonic.
 struct ChunkMerger {
     var hallucinationGuard: HallucinationGuard
     var phrases: PhantomPhraseMatcher
@@ -22,6 +22,7 @@ struct ChunkMerger {
     func merge(_ chunks: [TranscriptChunk]) -> Output {
         let ordered = chunks.enumerated().sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }
             .map(\.element)
+        let aligner = speechActivity.map(SpeechAligner.init(activity:))
         var dropped: [DroppedSegment] = []
         var placed: [Placed] = []
         var segmentID = 0
@@ -36,12 +37,28 @@ struct ChunkMerger {
             }
             upper = max(lower, upper)
             var tokens: [Token] = []
-            for segment in chunk.segments {
+            var previousEnd = lower
+            for original in chunk.segments {
                 segmentID += 1
+                let trimmed = original.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if trimmed.isEmpty { continue }
+                var segment = original
+                if let aligner {
+                    switch aligner.align(original, offset: chunk.offset, notBefore: previousEnd) {
+                    case .aligned(let aligned):
+                        segment = aligned
+                    case .outsideSpeech where hallucinationGuard.dropsTextWithoutSpeech:
+                        let mediaStart = min(max(original.start &+ chunk.offset, lower), upper)
+                        let mediaEnd = max(mediaStart, min(max(original.end &+ chunk.offset, lower), upper))
+                        dropped.append(DroppedSegment(start: mediaStart, end: mediaEnd, text: trimmed,
+                                                      rule: DroppedSegment.Rule.outsideSpeech))
+                        continue
+                    case .outsideSpeech:
+                        break
+                    }
+                }
                 let mediaStart = min(max(segment.start &+ chunk.offset, lower), upper)
                 let mediaEnd = max(mediaStart, min(max(segment.end &+ chunk.offset, lower), upper))
-                let trimmed = segment.text.trimmingCharacters(in: .whitespacesAndNewlines)
-                if trimmed.isEmpty { continue }
                 if let rule = hallucinationGuard.rule(
                     for: segment, offset: chunk.offset, phrases: phrases, speechActivity: speechActivity
                 ) {
@@ -52,6 +69,7 @@ struct ChunkMerger {
                     of: segment, offset: chunk.offset, lowerBound: lower, upperBound: upper,
                     segmentID: segmentID, chunk: chunkIndex
                 )
+                previousEnd = max(previousEnd, mediaEnd)
             }
             placed.append(Placed(lower: lower, upper: upper, tokens: tokens))
         }

@@ -8,6 +8,9 @@ struct CueShaper {
     static let hardPause: Milliseconds = 2000
     /// Pauses longer than this inside a cue cost extra.
     static let softPause: Milliseconds = 1000
+    /// How long a cue that ends a sentence may stay up into the pause after it, for reading time (the BBC's limit on
+    /// lingering after speech).
+    static let sentenceReadingExtension: Milliseconds = 1500
 
     /// A cue before timing: the range of tokens and the lines.
     struct Draft {
@@ -99,6 +102,8 @@ struct CueShaper {
         let breakCosts: [Double]
         /// Whether token i ends a sentence.
         let endsSentence: [Bool]
+        /// sentenceEnds[i]: how many of tokens[0..<i] end a sentence.
+        let sentenceEnds: [Int]
 
         init(tokens: [Token], style: StyleProfile) {
             self.tokens = tokens
@@ -109,6 +114,10 @@ struct CueShaper {
             self.prefix = prefix
             let endsSentence = tokens.map { TextRules.endsSentence($0.text) }
             self.endsSentence = endsSentence
+            var sentenceEnds = [0]
+            sentenceEnds.reserveCapacity(tokens.count + 1)
+            for ends in endsSentence { sentenceEnds.append(sentenceEnds[sentenceEnds.count - 1] + (ends ? 1 : 0)) }
+            self.sentenceEnds = sentenceEnds
             var costs = [Double](repeating: 0, count: tokens.count)
             for index in tokens.indices.dropFirst() {
                 let before = tokens[index - 1]
@@ -125,6 +134,17 @@ struct CueShaper {
         /// Characters of tokens[range] joined by spaces.
         func characters(_ range: Range<Int>) -> Int {
             prefix[range.upperBound] - prefix[range.lowerBound] + max(0, range.count - 1)
+        }
+
+        /// Whether a cue may hold tokens[range]: no sentence ends inside it, or only whole sentences (it starts
+        /// where a sentence starts and ends where one ends). A cue never holds the end of one sentence and the
+        /// start of the next.
+        func keepsSentencesWhole(_ range: Range<Int>) -> Bool {
+            guard range.count > 1 else { return true }
+            let inside = sentenceEnds[range.upperBound - 1] - sentenceEnds[range.lowerBound]
+            if inside == 0 { return true }
+            let startsSentence = range.lowerBound == 0 || endsSentence[range.lowerBound - 1]
+            return startsSentence && endsSentence[range.upperBound - 1]
         }
     }
 
@@ -149,7 +169,7 @@ struct CueShaper {
                     if characters > capacity { break }
                     if tokens[base + j - 1].end - tokens[base + i].start > 3 * style.maxDuration { break }
                 }
-                if best[i].isFinite, let layout = layout(range, context: context) {
+                if best[i].isFinite, context.keepsSentencesWhole(range), let layout = layout(range, context: context) {
                     let next = j < count ? tokens[base + j].start : nextBlockStart
                     let cost = best[i] + cueCost(range, characters: characters, layout: layout, next: next, context: context)
                         + (j < count ? context.breakCosts[base + j] : 0)
@@ -181,7 +201,8 @@ struct CueShaper {
         let tokens = context.tokens
         let start = tokens[range.lowerBound].start
         let speechEnd = tokens[range.upperBound - 1].end
-        let end = displayEnd(start: start, speechEnd: speechEnd, characters: characters, nextStart: next)
+        let end = displayEnd(start: start, speechEnd: speechEnd, characters: characters, nextStart: next,
+                             endsSentence: context.endsSentence[range.upperBound - 1])
         let duration = max(1, end - start)
         var cost = 1.0 + layout.cost * 0.5
         let cps = Double(characters) * 1000 / Double(duration)
@@ -207,12 +228,16 @@ struct CueShaper {
     }
 
     /// Where a cue may end: the end of speech, pushed later for the minimum duration and (up to the reading
-    /// extension) for reading speed, never past the maximum duration because of an extension, and never closer
-    /// to the next cue than the minimum gap.
-    func displayEnd(start: Milliseconds, speechEnd: Milliseconds, characters: Int, nextStart: Milliseconds) -> Milliseconds {
+    /// extension, or into the pause after a sentence up to ``sentenceReadingExtension``) for reading speed, never
+    /// past the maximum duration because of an extension, and never closer to the next cue than the minimum gap.
+    func displayEnd(
+        start: Milliseconds, speechEnd: Milliseconds, characters: Int, nextStart: Milliseconds, endsSentence: Bool = false
+    ) -> Milliseconds {
         let readingTime = Milliseconds((Double(characters) * 1000 / max(1, style.maxCharactersPerSecond)).rounded(.up))
+        let extensionLimit = endsSentence
+            ? max(style.maxReadingExtension, Self.sentenceReadingExtension) : style.maxReadingExtension
         var wanted = max(speechEnd, start + style.minDuration)
-        wanted = max(wanted, min(start + readingTime, speechEnd + style.maxReadingExtension))
+        wanted = max(wanted, min(start + readingTime, speechEnd + extensionLimit))
         wanted = min(wanted, max(speechEnd, start + style.maxDuration))
         if nextStart != .max {
             // Speech that runs into the next cue is cut back to leave the minimum gap.
@@ -324,6 +349,7 @@ struct CueShaper {
                 ? Cue(start: start, end: end, lines: draft.lines, lineSpeakers: draft.lineSpeakers)
                 : Cue(start: start, end: end, lines: draft.lines, speaker: draft.speaker)
         }
+        let endsSentence = drafts.map { TextRules.endsSentence(tokens[$0.range.upperBound - 1].text) }
         for index in cues.indices {
             if index > 0 {
                 // The previous cue may have been pushed; keep the order and the gap.
@@ -333,7 +359,8 @@ struct CueShaper {
             let nextStart: Milliseconds = index + 1 < cues.count ? cues[index + 1].start : .max
             let speechEnd = max(cues[index].end, cues[index].start)
             var end = displayEnd(
-                start: cues[index].start, speechEnd: speechEnd, characters: cues[index].text.count, nextStart: nextStart
+                start: cues[index].start, speechEnd: speechEnd, characters: cues[index].text.count, nextStart: nextStart,
+                endsSentence: endsSentence[index]
             )
             if nextStart != .max {
                 // Close flicker gaps; open gaps narrower than the minimum.

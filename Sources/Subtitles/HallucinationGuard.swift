@@ -14,7 +14,11 @@ public struct HallucinationGuard: Sendable {
     /// Drop segments made only of known phantom phrases ("Thanks for watching!", Amara.org credits) for the
     /// language, and segments with no letters or digits at all. Rule name `phantom-phrase`.
     public var dropsPhantomPhrases = true
-    /// Drop segments over stretches the pipeline's speech activity marks as non-speech. Rule name `no-speech`.
+    /// Drop text where the pipeline's speech activity shows no speech: segments that overlap no speech region
+    /// (rule `outside-speech`), and segments whose span holds too little speech: a mean speech probability below
+    /// ``minimumSpeechProbability`` with a detector's probabilities, else a speech fraction below
+    /// ``minimumSpeechFraction`` (rule `no-speech`). With this rule off, segments keep their times when they
+    /// overlap no speech.
     public var dropsTextWithoutSpeech = true
 
     /// `no_speech_prob` above which a low-confidence segment counts as silence.
@@ -23,8 +27,12 @@ public struct HallucinationGuard: Sendable {
     public var logProbabilityThreshold: Double = -1.0
     /// `compression_ratio` above which a segment counts as a repetition loop.
     public var compressionRatioThreshold: Double = 2.4
-    /// Segments whose span holds less speech than this fraction are dropped by the `no-speech` rule.
+    /// Segments whose span holds less speech than this fraction are dropped by the `no-speech` rule (speech
+    /// maps without probabilities: the energy fallback).
     public var minimumSpeechFraction: Double = 0.1
+    /// Segments whose span has a lower mean speech probability are dropped by the `no-speech` rule (speech maps
+    /// with a detector's probabilities).
+    public var minimumSpeechProbability: Double = 0.15
     /// Extra phrases to treat as phantom, merged with the built-in lists.
     public var additionalPhantomPhrases: PhantomPhraseList?
 
@@ -72,75 +80,24 @@ public struct HallucinationGuard: Sendable {
         if dropsPhantomPhrases {
             let looksUnsure =
                 (segment.noSpeechProbability ?? 0) >= 0.3 || (segment.averageLogProbability ?? 0) < -0.7
-                || (speechActivity.map { $0.speechFraction(from: offset + segment.start, to: offset + segment.end) < 0.5 }
+                || (speechActivity.map { $0.meanProbability(from: offset + segment.start, to: offset + segment.end) < 0.5 }
                     ?? false)
             if phrases.matchesWholly(segment.text, allowingWeakPhrases: looksUnsure) {
                 return DroppedSegment.Rule.phantomPhrase
             }
         }
         if dropsTextWithoutSpeech, let speechActivity, segment.end > segment.start {
-            let fraction = speechActivity.speechFraction(from: offset + segment.start, to: offset + segment.end)
-            if fraction < minimumSpeechFraction { return DroppedSegment.Rule.noSpeech }
+            let from = offset + segment.start
+            let to = offset + segment.end
+            if speechActivity.probabilities != nil {
+                if speechActivity.meanProbability(from: from, to: to) < minimumSpeechProbability {
+                    return DroppedSegment.Rule.noSpeech
+                }
+            } else if speechActivity.speechFraction(from: from, to: to) < minimumSpeechFraction {
+                return DroppedSegment.Rule.noSpeech
+            }
         }
         return nil
-    }
-}
-
-/// Speech activity on the media timeline, from the pipeline's energy map or a voice-activity detector.
-public struct SpeechActivity: Sendable {
-    /// The length of one frame.
-    public let frameDuration: Milliseconds
-    /// Whether each frame holds speech.
-    public let isSpeech: [Bool]
-    /// prefix[i] = number of speech frames among the first i frames.
-    private let prefix: [Int]
-
-    /// Creates the map; frame `i` covers `[i * frameDuration, (i + 1) * frameDuration)` on the media timeline.
-    public init(frameDuration: Milliseconds, isSpeech: [Bool]) {
-        self.frameDuration = max(1, frameDuration)
-        self.isSpeech = isSpeech
-        var prefix = [Int](repeating: 0, count: isSpeech.count + 1)
-        for (index, speech) in isSpeech.enumerated() { prefix[index + 1] = prefix[index] + (speech ? 1 : 0) }
-        self.prefix = prefix
-    }
-
-    /// The end of the last frame.
-    public var coveredDuration: Milliseconds { Milliseconds(isSpeech.count) * frameDuration }
-
-    /// The fraction of `[from, to)` that lies in speech frames, weighting partial frames by overlap.
-    ///
-    /// Time outside the map (before 0 or after its last frame) counts as speech, because there is no evidence
-    /// against it. An empty or reversed range gives 1 when its instant lies in speech (or outside the map), else 0.
-    public func speechFraction(from: Milliseconds, to: Milliseconds) -> Double {
-        if to <= from {
-            let frame = from / frameDuration
-            guard from >= 0, frame < Milliseconds(isSpeech.count) else { return 1 }
-            return isSpeech[Int(frame)] ? 1 : 0
-        }
-        let total = Double(to - from)
-        let covered0 = max(from, 0)
-        let covered1 = min(to, coveredDuration)
-        var speech = Double(max(0, to - from) - max(0, covered1 - covered0))  // outside the map
-        if covered1 > covered0 {
-            speech += Double(speechMilliseconds(from: covered0, to: covered1))
-        }
-        return min(1, max(0, speech / total))
-    }
-
-    /// Milliseconds of speech in `[from, to)`, which must lie inside the map.
-    private func speechMilliseconds(from: Milliseconds, to: Milliseconds) -> Milliseconds {
-        let firstFrame = from / frameDuration
-        let lastFrame = (to - 1) / frameDuration
-        if firstFrame == lastFrame {
-            return isSpeech[Int(firstFrame)] ? to - from : 0
-        }
-        var result: Milliseconds = 0
-        if isSpeech[Int(firstFrame)] { result += (firstFrame + 1) * frameDuration - from }
-        if isSpeech[Int(lastFrame)] { result += to - lastFrame * frameDuration }
-        if lastFrame - firstFrame > 1 {
-            result += Milliseconds(prefix[Int(lastFrame)] - prefix[Int(firstFrame) + 1]) * frameDuration
-        }
-        return result
     }
 }
 
@@ -152,7 +109,7 @@ public struct DroppedSegment: Sendable, Hashable, Codable {
     public var end: Milliseconds
     /// The dropped text.
     public var text: String
-    /// The rule: `silence`, `loop`, `phantom-phrase` or `no-speech`.
+    /// The rule: `silence`, `loop`, `phantom-phrase`, `no-speech`, `outside-speech` or `not-english`.
     public var rule: String
 
     /// Creates a report entry.
@@ -171,7 +128,11 @@ public struct DroppedSegment: Sendable, Hashable, Codable {
         public static let loop = "loop"
         /// A known phantom phrase.
         public static let phantomPhrase = "phantom-phrase"
-        /// The speech map shows no speech under the text.
+        /// The speech map shows too little speech under the text.
         public static let noSpeech = "no-speech"
+        /// The text overlaps no detected speech region at all.
+        public static let outsideSpeech = "outside-speech"
+        /// A translation that came back in another language than English, even after a re-request.
+        public static let notEnglish = "not-english"
     }
 }

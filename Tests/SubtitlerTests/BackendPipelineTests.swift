@@ -60,6 +60,32 @@ struct BackendPipelineTests {
         #expect(again.cues == result.cues)
     }
 
+    /// A generated programme: music, speech, noise, speech. The real server hears only the speech; the first cue
+    /// starts with it, no cue lies over the music or the noise, and the words are as right as on the plain sample.
+    @Test func musicAndNoiseAroundSpeechGetNoCues() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let programme = try SpeechFixtures.programme(
+            [.music(seconds: 12), .speech(from: 0, to: 16.2), .noise(seconds: 6), .speech(from: 17.4, to: 27.6)], in: directory)
+        var options = SubtitleOptions()
+        options.language = "en"
+        options.usesCache = false
+        let result = try await makeSubtitler(cache: directory.url).makeSubtitles(for: programme.path, options: options)
+        let first = try #require(result.cues.first)
+        #expect(abs(first.start - programme.speechOnset(0)) <= 150, "first cue at \(first.start) ms, speech at \(programme.speechOnset(0)) ms")
+        for part in [0, 2] {
+            let span = programme.span(part)
+            let over = result.cues.filter { min($0.end, span.upperBound) - max($0.start, span.lowerBound) > ($0.end - $0.start) / 2 }
+            #expect(over.isEmpty, "cues over \(programme.parts[part].part): \(over)")
+        }
+        let lines = try Samples.text("talk-en.txt").split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        let reference = Samples.words(in: lines[0..<5].joined(separator: " "))
+        let wer = wordErrorRate(reference: reference, hypothesis: Samples.words(in: result.cues.map(\.text).joined(separator: " ")))
+        #expect(wer < 0.15, "word error rate \(wer)")
+        #expect(result.report.speechDetector == .silero)
+        #expect(result.report.audioSent < result.report.audioDuration - 15_000)
+    }
+
     @Test func germanSampleTranslatesToEnglish() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }

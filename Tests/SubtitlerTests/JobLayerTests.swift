@@ -413,7 +413,8 @@ struct JobRunnerStubTests {
         let handMade = scratch.path("tones.en.srt")
         try "1\n00:00:01,000 --> 00:00:02,000\nMine.\n".write(toFile: handMade, atomically: true, encoding: .utf8)
 
-        let job = SubtitleJob(input: input)            // no language: the name is known only after the first chunk
+        var job = SubtitleJob(input: input)            // no language: the name is known only after the first chunk
+        job.options.speechDetection = .energy   // a tone is speech only to the energy map
         let first = await runner(server, scratch).run(job).report
         #expect(first.status == .skipped)
         #expect(first.skipReason?.kind == .newerOutputExists)
@@ -436,6 +437,7 @@ struct JobRunnerStubTests {
         let server = try await StubHTTPServer.start([.json(200, StubPipelineTests.verboseBody)])
         defer { Task { try? await server.shutdown() } }
         var job = SubtitleJob(input: input)
+        job.options.speechDetection = .energy   // a tone is speech only to the energy map
         job.options.usesCache = false
         let first = await runner(server, scratch).run(job).report
         #expect(first.status == .done)
@@ -455,6 +457,7 @@ struct JobRunnerStubTests {
         let server = try await StubHTTPServer.start([.json(200, StubPipelineTests.verboseBody)])
         defer { Task { try? await server.shutdown() } }
         var job = SubtitleJob(input: input)
+        job.options.speechDetection = .energy   // a tone is speech only to the energy map
         job.options.language = "en"
         job.skipsIfSubtitled = true
         let report = await runner(server, scratch).run(job).report
@@ -476,6 +479,7 @@ struct JobRunnerStubTests {
         // The client's own default would give up after 0.5 s and retry twice; the job's timeout scales with the
         // chunk's audio instead.
         var job = SubtitleJob(input: input)
+        job.options.speechDetection = .energy   // a tone is speech only to the energy map
         job.options.language = "en"
         job.options.usesCache = false
         job.destination = .file(scratch.path("a.srt"))

@@ -16,6 +16,16 @@ struct StubPipelineTests {
          "compression_ratio":1.1,"no_speech_prob":0.01,"temperature":0.0,"tokens":[]}]}
         """
 
+    /// Options for the tone fixtures: a tone is not speech to the speech detector, so these tests drive the energy
+    /// map (the fallback), which hears it, and send all the audio (the stub answers at fixed times), as before the
+    /// speech detector: the tones then behave like speech with pauses.
+    static func toneOptions() -> SubtitleOptions {
+        var options = SubtitleOptions()
+        options.speechDetection = .energy
+        options.sendsOnlySpeech = false
+        return options
+    }
+
     /// Three minutes of a tone that sounds for 8 s and pauses for 2 s, as WAV.
     static func makeToneTalk(in directory: TemporaryDirectory, seconds: Int = 180) throws -> String {
         let path = directory.path("tones.wav")
@@ -46,7 +56,7 @@ struct StubPipelineTests {
         let server = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
         defer { Task { try? await server.shutdown() } }
 
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.language = "en"
         options.uploadEncoding = .wav
         options.maxRequestBytes = 300_000          // about 9 s of 16 kHz WAV
@@ -73,7 +83,7 @@ struct StubPipelineTests {
         let server = try await StubHTTPServer.start([.json(200, #"{"text":"Tone.","usage":{"type":"tokens","input_tokens":5,"output_tokens":2,"total_tokens":7}}"#)])
         defer { Task { try? await server.shutdown() } }
 
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.model = "gpt-4o-transcribe"
         options.language = "en"
         let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
@@ -102,7 +112,7 @@ struct StubPipelineTests {
         let server = try await StubHTTPServer.start { _, _ in .json(200, Self.verboseBody, delay: .milliseconds(400)) }
         defer { Task { try? await server.shutdown() } }
         let cache = directory.url.appendingPathComponent("cache")
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.language = "en"
         options.targetChunkDuration = 20_000
         options.concurrency = 2
@@ -145,7 +155,7 @@ struct StubPipelineTests {
                        : .json(200, Self.verboseBody)
         }
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.language = "en"
         options.targetChunkDuration = 10_000
         options.concurrency = 1
@@ -177,7 +187,7 @@ struct StubPipelineTests {
         let input = try Self.makeToneTalk(in: directory, seconds: 30)
         let server = try await StubHTTPServer.start([.text(500, "Internal Server Error")])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.language = "en"
         options.targetChunkDuration = 10_000
         options.allowsGaps = true
@@ -202,7 +212,7 @@ struct StubPipelineTests {
         let first = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
         let second = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
         defer { Task { try? await first.shutdown(); try? await second.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.language = "en"
         _ = try await subtitler(first, cache: cache).makeSubtitles(for: input, options: options)
         let again = try await subtitler(first, cache: cache).makeSubtitles(for: input, options: options)
@@ -223,7 +233,7 @@ struct StubPipelineTests {
             return .json(200, Self.verboseBody, delay: delay)
         }
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.language = "en"
         options.targetChunkDuration = 10_000
         options.concurrency = 3
@@ -241,7 +251,7 @@ struct StubPipelineTests {
         let input = try Self.makeToneTalk(in: directory, seconds: 40)
         let server = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.targetChunkDuration = 10_000
         let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
         let requests = server.requests
@@ -261,7 +271,7 @@ struct StubPipelineTests {
             .json(401, #"{"error":{"message":"Incorrect API key provided: sk-this-key-must-not-leak-42.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#, headers: [("x-request-id", "req_abc123")]),
         ])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.targetChunkDuration = 10_000
         do {
             _ = try await subtitler(server, cache: nil, key: key).makeSubtitles(for: input, options: options)
@@ -287,7 +297,7 @@ struct StubPipelineTests {
             """
         let server = try await StubHTTPServer.start([.json(200, body)])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.model = "gpt-4o-transcribe-diarize"
         options.hallucinationGuard = .disabled
         let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
@@ -314,7 +324,7 @@ struct StubPipelineTests {
             """
         let server = try await StubHTTPServer.start([.json(200, body)])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.language = "en"
         let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
         let text = result.cues.map(\.text).joined(separator: " ")
@@ -348,7 +358,7 @@ struct StubPipelineTests {
             """
         let server = try await StubHTTPServer.start([.json(200, body)])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.language = "en"
         let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
         #expect(result.report.timing == "word")
@@ -370,7 +380,7 @@ struct StubPipelineTests {
         let body = #"{"task":"transcribe","language":"english","duration":20.0,"text":"x","segments":[{"id":0,"start":-5,"end":1e300,"text":" A tone plays for a long while now."}],"words":[{"word":"A","start":1e300,"end":-1e300}]}"#
         let server = try await StubHTTPServer.start([.json(200, body)])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.language = "en"
         let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
         #expect(!result.cues.isEmpty)
@@ -385,13 +395,20 @@ struct StubPipelineTests {
         let input = try Self.makeToneTalk(in: directory, seconds: 60)
         let server = try await StubHTTPServer.start([.json(200, Self.verboseBody)])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = Self.toneOptions()
         options.targetChunkDuration = 20_000
         let plan = try subtitler(server, cache: nil).plan(for: input, options: options)
         #expect(plan.chunks.count >= 2)
         #expect(abs(plan.audioDuration - 60_000) <= 20)
         #expect(abs(plan.estimatedCost - 0.006) < 0.0001)
+        #expect(plan.audioSent == plan.audioDuration)
         #expect(server.requestCount == 0)
+        // Sending only speech prices only what would be sent.
+        options.sendsOnlySpeech = true
+        options.minimumOmittedSilence = 1_000
+        let speech = try subtitler(server, cache: nil).plan(for: input, options: options)
+        #expect(speech.audioSent < plan.audioDuration - 5 * 1_000)
+        #expect(abs(speech.estimatedCost - Double(speech.audioSent) / 60_000 * 0.006) < 0.000_001)
     }
 }
 

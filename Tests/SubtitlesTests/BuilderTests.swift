@@ -162,7 +162,7 @@ struct GuardTests {
         let phantom = Script.segment("Words over silence.", start: 6000)
         let result = SubtitleBuilder().build(from: [chunk([spoken]), chunk([phantom], offset: 4000)], speechActivity: activity)
         #expect(result.cues.map(\.text) == ["Real words here."])
-        #expect(result.dropped.map(\.rule) == ["no-speech"])
+        #expect(result.dropped.map(\.rule) == ["outside-speech"])
         #expect(result.dropped.first?.start == 10_000)
     }
 
@@ -224,7 +224,9 @@ struct ShapingTests {
         let fast = TranscriptSegment(start: 1000, end: 1600, text: "Hurry up, we are late again!")
         let result = build([fast])
         #expect(result.cues.count == 1)
-        #expect(result.cues[0].end == 1600 + 500)  // reading extension capped at 0.5 s
+        #expect(result.cues[0].end == 1000 + 1400)  // a sentence end: reading time from the pause after it
+        let clause = build([TranscriptSegment(start: 1000, end: 1600, text: "Hurry up, we are late again and")])
+        #expect(clause.cues[0].end == 1600 + 500)  // mid-sentence: the reading extension is capped at 0.5 s
         let tiny = build([TranscriptSegment(start: 1000, end: 1200, text: "Yes.")])
         #expect(tiny.cues[0].end == 1000 + 833)
     }

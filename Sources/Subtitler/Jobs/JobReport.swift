@@ -63,6 +63,14 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var warnings: [String]?
     /// The chunks the audio was cut into (for a dry run, the plan).
     public var plan: [ChunkSummary]?
+    /// Audio in the uploads, milliseconds (long stretches without speech are left out unless all is sent).
+    public var audioSentMs: Int64?
+    /// Detected speech, milliseconds.
+    public var speechMs: Int64?
+    /// Detected speech as a fraction of the audio, 0...1.
+    public var speechShare: Double?
+    /// The speech detector used: `silero`, or `energy` when it could not run.
+    public var speechDetector: SpeechDetection?
 
     /// Creates a report.
     public init(input: String, status: Status) {

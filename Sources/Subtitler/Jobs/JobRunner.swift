@@ -162,6 +162,10 @@ public struct JobRunner: Sendable {
                 report.audioDurationMs = plan.audioDuration
                 report.estimatedCost = plan.estimatedCost
                 report.warnings = plan.warnings
+                report.audioSentMs = plan.audioSent
+                report.speechMs = plan.speechDuration
+                report.speechShare = plan.audioDuration > 0 ? Double(plan.speechDuration) / Double(plan.audioDuration) : 0
+                report.speechDetector = plan.speechDetector
                 return JobOutcome(report: report)
             } catch {
                 return failed(error.description)
@@ -451,5 +455,9 @@ extension JobReport {
         estimatedCost = report.estimatedCost
         timing = report.timing
         warnings = report.warnings
+        audioSentMs = report.audioSent
+        speechMs = report.speechDuration
+        speechShare = report.speechShare
+        speechDetector = report.speechDetector
     }
 }

@@ -9,10 +9,10 @@ extension ReviewDocument {
     ///   - result: the job's cues and report.
     ///   - media: the media file and the URL the page loads it from.
     ///   - tracks: the `<video>`'s tracks; nil gives one default track written from `result.cues`.
-    ///   - activity: loudness and speech probability over time, if the caller has them.
+    ///   - activity: loudness and speech probability over time; nil uses the report's own map.
     public init(result: SubtitleResult, media: Media, tracks: [Track]? = nil, activity: ActivityMap? = nil) {
         self.init(cues: result.cues, violations: result.report.violations, media: media, report: result.report,
-                  tracks: tracks, activity: activity, language: result.report.language)
+                  tracks: tracks, activity: activity ?? result.report.activity, language: result.report.language)
     }
 
     /// Builds a document from cues and their style violations, with a job's report when there is one.
