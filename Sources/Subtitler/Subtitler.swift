@@ -197,7 +197,7 @@ public struct Subtitler: Sendable {
         var chunks: [TranscriptChunk] = []
         var hasWords = false
         for summary in summaries {
-            guard let transcript = outcomes[summary.index] else { continue }
+            guard let transcript = outcomes[summary.index]?.sanitized(audioDuration: summary.duration) else { continue }
             hasWords = hasWords || transcript.segments.contains { !$0.words.isEmpty }
             var segments = transcript.segments
             if options.strategy == .textOnly {
@@ -222,7 +222,7 @@ public struct Subtitler: Sendable {
         case .diarized: "segment"
         case .timestamped: hasWords ? "word" : "segment"
         }
-        var warnings = producer.warnings + reader.warnings
+        var warnings = producer.warnings + reader.warnings + ChunkTranscript.timingWarnings(outcomes, strategy: options.strategy)
         if options.strategy == .diarized && summaries.count > 1 {
             warnings.append("speaker labels come from each chunk's own diarization: the same label in different chunks may be different people")
         }
@@ -237,7 +237,7 @@ public struct Subtitler: Sendable {
             wallTime: Self.milliseconds(clock.now - began),
             estimatedCost: Double(sentAudio) / 60_000 * AudioModel.named(options.model).pricePerMinute
         )
-        return SubtitleResult(cues: built.cues, report: report)
+        return SubtitleResult(cues: built.cues.clamped(toTimeline: duration), report: report)
     }
 
     // MARK: - Writing
@@ -263,6 +263,7 @@ public struct Subtitler: Sendable {
     // MARK: - Internals
 
     func makeProducer(path: String, options: SubtitleOptions) throws(SubtitlerError) -> ChunkProducer {
+        if let problem = options.problem { throw .invalidOptions(path: path, problem) }
         guard options.sampleRate >= 8_000, options.sampleRate % 50 == 0 else {
             throw .media(MediaError(.invalidArgument, path: path, operation: "plan",
                                     message: "sample rate \(options.sampleRate) Hz: use a multiple of 50 Hz (20 ms frames), at least 8000"))
