@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Subtitler
 import Subtitles
 
 /// `subtitler lint`: style violations in subtitle files.
@@ -23,6 +24,12 @@ struct Lint: AsyncParsableCommand {
     @Flag(help: "Parse strictly: malformed input is an error naming the line.")
     var strict = false
 
+    func validate() throws {
+        if let frameRate, !StyleProfile.Limits.frameRate.contains(frameRate) {
+            throw ValidationError("--frame-rate must be a number from 1 to 1000")
+        }
+    }
+
     func run() async throws {
         var profile = style.profile
         if let frameRate { profile.frameRate = frameRate }
@@ -36,13 +43,14 @@ struct Lint: AsyncParsableCommand {
         var failed = false
         for input in inputs {
             do {
+                if let problem = FileChecks.textFileProblem(input) { throw ReadProblem(description: problem) }
                 let cues = try SubtitleParser(strict: strict).parse(contentsOf: URL(fileURLWithPath: input))
                 let violations = Linter(style: profile).lint(cues)
                 results.append(FileResult(file: input, cues: cues.count, violations: violations))
                 if !violations.isEmpty { failed = true }
             } catch {
-                results.append(FileResult(file: input, cues: 0, violations: [], error: "\(error)"))
-                Console.error("\(input): \(error)")
+                results.append(FileResult(file: input, cues: 0, violations: [], error: FileChecks.describe(error)))
+                Console.error("\(input): \(FileChecks.describe(error))")
                 failed = true
             }
         }
@@ -62,4 +70,9 @@ struct Lint: AsyncParsableCommand {
         }
         if failed { throw ExitCode(ExitStatus.failure) }
     }
+}
+
+/// A file that cannot be read as a subtitle file, with its reason.
+struct ReadProblem: Error, CustomStringConvertible {
+    var description: String
 }

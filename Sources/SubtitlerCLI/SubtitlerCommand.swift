@@ -24,7 +24,13 @@ struct SubtitlerCommand: AsyncParsableCommand {
     )
 
     static func main() async {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments: [String]
+        do {
+            arguments = RawArguments.rewritingDashFiles(try RawArguments.decoded())
+        } catch {
+            Console.error("error: \(error)")
+            Foundation.exit(ExitStatus.usage)
+        }
         // Library log lines stay out of the way: errors are reported by the commands themselves, one line each.
         let verbose = arguments.contains("--verbose")
         LoggingSystem.bootstrap { label in
