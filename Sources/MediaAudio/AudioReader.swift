@@ -146,6 +146,11 @@ final class AudioDecoder {
 
     // Timeline, in output samples from the presentation start.
     private var produced: Int64 = 0  // samples appended to `pending` so far
+    private var audioProduced: Int64 = 0  // of those, samples that came from decoded audio (not inserted silence)
+    private var insertedSilence: Int64 = 0  // silence committed for leading offsets and gaps
+    /// Subtracted from every timestamp: how far the timestamps ran ahead where the audio was kept contiguous
+    /// (discontinuities and jumps the silence budget did not cover).
+    private var timestampOffset: Int64 = 0
     private(set) var delivered: Int64 = 0  // samples handed out in blocks
     private var pending: [Int16] = []
     private var pendingSilence: Int64 = 0
@@ -165,6 +170,7 @@ final class AudioDecoder {
     private var consecutiveReadErrors = 0
     private var readStopMessage: String?
     private var lastDecodeError: Int32?
+    private var invalidFrameMessage: String?
     private var framesDecoded = 0
 
     // Reporting.
@@ -177,6 +183,8 @@ final class AudioDecoder {
     private var overlapCount = 0
     private var overlapDropped: Int64 = 0
     private var discontinuityCount = 0
+    private var cappedJumpCount = 0
+    private var cappedJumpSkipped: Int64 = 0
 
     init(input: InputFile, streamIndex: Int, outputRate: Int) throws(MediaError) {
         self.input = input
@@ -236,25 +244,30 @@ final class AudioDecoder {
         outBuffer?.deallocate()
     }
 
-    /// Where the chosen stream should end on the timeline, in output samples.
+    /// Where the chosen stream should end on the timeline, in output samples; nil when unknown or beyond
+    /// ``MediaLimits/maxTimeline`` (a declared length is only an estimate: it never sizes anything).
     private static func expectedEnd(
         input: InputFile, stream st: UnsafeMutablePointer<AVStream>, streamIndex: Int, outputRate: Int32
     ) -> Int64? {
         let out = AVRational(num: 1, den: outputRate)
+        let limit = FFmpegSupport.rescale(MediaLimits.maxTimeline, from: InputFile.milliseconds, to: out)
+        func bounded(_ value: Int64) -> Int64? { value > 0 && value <= limit ? value : nil }
         let presentation = FFmpegSupport.rescale(input.presentationStart, from: cffmpeg_time_base_q(), to: out)
         let tb = st.pointee.time_base
-        if FFmpegSupport.isSet(st.pointee.duration), st.pointee.duration > 0, tb.num > 0 {
+        if FFmpegSupport.isSet(st.pointee.duration), st.pointee.duration > 0, tb.num > 0, tb.den > 0 {
             let start = FFmpegSupport.isSet(st.pointee.start_time) ? st.pointee.start_time : 0
-            return FFmpegSupport.rescale(start + st.pointee.duration, from: tb, to: out) - presentation
+            let end = FFmpegSupport.rescale(start.saturatingAdd(st.pointee.duration), from: tb, to: out)
+            return end == .min ? nil : bounded(end.saturatingSubtract(presentation))
         }
         let info = input.info.streams[streamIndex]
         if let duration = info.duration {
             let startMs = info.startTime ?? input.info.startTime
-            return FFmpegSupport.rescale(startMs + duration, from: InputFile.milliseconds, to: out) - presentation
+            let end = FFmpegSupport.rescale(startMs.saturatingAdd(duration), from: InputFile.milliseconds, to: out)
+            return end == .min ? nil : bounded(end.saturatingSubtract(presentation))
         }
         let ctx = input.context.pointee
         if FFmpegSupport.isSet(ctx.duration), ctx.duration > 0 {
-            return FFmpegSupport.rescale(ctx.duration, from: cffmpeg_time_base_q(), to: out)
+            return bounded(FFmpegSupport.rescale(ctx.duration, from: cffmpeg_time_base_q(), to: out))
         }
         return nil
     }
@@ -267,7 +280,8 @@ final class AudioDecoder {
         if !started {
             var message = "no audio could be decoded"
             if damagedPacketCount > 0 { message += " (\(damagedPacketCount) damaged packets)" }
-            if let lastDecodeError { message += ": " + FFmpegSupport.errorString(lastDecodeError) }
+            if let invalidFrameMessage { message += ": " + invalidFrameMessage }
+            else if let lastDecodeError { message += ": " + FFmpegSupport.errorString(lastDecodeError) }
             else if let readStopMessage { message += ": " + readStopMessage }
             throw MediaError(.decodeFailed, path: path, operation: "decode", message: message)
         }
@@ -312,6 +326,14 @@ final class AudioDecoder {
         }
         let rc = avcodec_receive_frame(codecContext, frame)
         if rc >= 0 {
+            if let problem = frameProblem() {
+                // A frame whose format no real audio has (a header claiming 1 Hz, 0 or 1000 channels) would size
+                // buffers and the timeline by nonsense: skip it like a damaged packet.
+                damagedPacketCount += 1
+                invalidFrameMessage = problem
+                av_frame_unref(frame)
+                return
+            }
             haveFrame = true
             frameAligned = false
             framesDecoded += 1
@@ -332,6 +354,21 @@ final class AudioDecoder {
             return
         }
         readPacket()
+    }
+
+    /// Why the received frame cannot be used, or nil.
+    private func frameProblem() -> String? {
+        let f = frame!.pointee
+        if !MediaLimits.inputSampleRates.contains(f.sample_rate) {
+            return "sample rate \(f.sample_rate) Hz is out of range "
+                + "\(MediaLimits.inputSampleRates.lowerBound)...\(MediaLimits.inputSampleRates.upperBound)"
+        }
+        let channels = f.ch_layout.nb_channels
+        if channels > MediaLimits.maxChannels || channels < 0 {
+            return "\(channels) channels is out of range 1...\(MediaLimits.maxChannels)"
+        }
+        if f.nb_samples < 0 { return "negative sample count" }
+        return nil
     }
 
     private func readPacket() {
@@ -384,54 +421,89 @@ final class AudioDecoder {
         let inRate = Int64(f.sample_rate)
         let nb = Int64(f.nb_samples)
         let ts = f.best_effort_timestamp
-        guard FFmpegSupport.isSet(ts) else {
+        let rescaled = FFmpegSupport.isSet(ts) ? FFmpegSupport.rescale(ts, from: timeBase, to: outputTimeBase) : .min
+        guard rescaled != .min else {
+            // No timestamp (or one that overflows when rescaled): the frame follows the previous one.
             if !started { markStarted(at: produced) }
             return
         }
-        let position = FFmpegSupport.rescale(ts, from: timeBase, to: outputTimeBase) - presentationStartOut
+        let position = rescaled.saturatingSubtract(presentationStartOut).saturatingSubtract(timestampOffset)
 
         if !started {
-            // Nothing fed yet: place the first frame exactly.
+            // Nothing fed yet: place the first frame exactly, within the silence budget.
+            let budget = silenceBudget
             if position >= 0 {
-                pendingSilence = position
-                segmentStartOut = position
+                var place = position
+                if place > budget {
+                    // Timestamps claim a long lead-in that no decoded audio backs: cap it.
+                    cappedJumpCount += 1
+                    cappedJumpSkipped = cappedJumpSkipped.saturatingAdd(place - budget)
+                    timestampOffset = timestampOffset.saturatingAdd(place - budget)
+                    place = budget
+                }
+                pendingSilence = place
+                insertedSilence += place
+                segmentStartOut = place
                 segmentFedIn = 0
-                markStarted(at: position)
-            } else {
+                markStarted(at: place)
+            } else if position >= -budget {
                 frameDropIn = FFmpegSupport.rescale(-position, inRate, Int64(outputRate))
                 segmentStartOut = 0
                 segmentFedIn = 0
                 if frameDropIn < nb { markStarted(at: 0) }
+            } else {
+                // Far before the presentation start: not a real lead-in; the audio starts at 0.
+                discontinuityCount += 1
+                timestampOffset = timestampOffset.saturatingAdd(position)
+                segmentStartOut = 0
+                segmentFedIn = 0
+                markStarted(at: 0)
             }
             return
         }
 
         let expected = segmentStartOut + FFmpegSupport.rescale(segmentFedIn, Int64(outputRate), inRate)
-        let diff = position - expected
+        let diff = position.saturatingSubtract(expected)
         let discontinuity = Int64(outputRate) * (discontinuousTimestamps ? 10 : 3600)
-        if diff > tolerance && diff <= discontinuity {
+        if diff > tolerance && diff <= discontinuity && position - produced <= silenceBudget {
             try flushResampler()
             try configureResampler()
             let silence = position - produced
             if silence > 0 {
                 pendingSilence = silence
+                insertedSilence += silence
                 gapCount += 1
                 gapSilence += silence
             }
             segmentStartOut = max(position, produced)
             segmentFedIn = 0
-        } else if diff < -tolerance && -diff <= Int64(outputRate) {
+        } else if diff < -tolerance && diff >= -Int64(outputRate) {
             frameDropIn = FFmpegSupport.rescale(-diff, inRate, Int64(outputRate))
             overlapCount += 1
             overlapDropped += min(-diff, FFmpegSupport.rescale(nb, Int64(outputRate), inRate))
         } else if diff > tolerance || diff < -tolerance {
-            // A timestamp jump too large to be a gap: keep the audio contiguous and start a new segment.
-            discontinuityCount += 1
+            // A timestamp jump too large to be a gap (or one the decoded audio cannot pay for): keep the audio
+            // contiguous, start a new segment, and read later timestamps relative to the jump.
+            if diff > tolerance && diff <= discontinuity {
+                cappedJumpCount += 1
+                cappedJumpSkipped = cappedJumpSkipped.saturatingAdd(diff)
+            } else {
+                discontinuityCount += 1
+            }
+            timestampOffset = timestampOffset.saturatingAdd(diff)
             try flushResampler()
             try configureResampler()
             segmentStartOut = produced
             segmentFedIn = 0
         }
+    }
+
+    /// Silence that may still be inserted: inserted silence never exceeds the larger of
+    /// ``MediaLimits/silenceAllowance`` and the audio decoded so far, so the timeline stays within about twice the
+    /// decoded audio whatever the timestamps claim.
+    private var silenceBudget: Int64 {
+        let allowance = MediaLimits.silenceAllowance * Int64(outputRate) / 1000
+        return max(0, max(allowance, audioProduced) - insertedSilence)
     }
 
     private func markStarted(at position: Int64) {
@@ -512,6 +584,7 @@ final class AudioDecoder {
         if got > 0 {
             pending.append(contentsOf: UnsafeBufferPointer(start: outBuffer, count: Int(got)))
             produced += Int64(got)
+            audioProduced += Int64(got)
         }
         return got
     }
@@ -546,6 +619,11 @@ final class AudioDecoder {
         }
         if discontinuityCount > 0 {
             warnings.append("\(discontinuityCount) timestamp discontinuity(ies); audio was kept contiguous there")
+        }
+        if cappedJumpCount > 0 {
+            warnings.append(
+                "\(cappedJumpCount) timestamp jump(s) (\(seconds(cappedJumpSkipped)) in all) not filled with silence: "
+                    + "the timeline is capped by the decoded audio")
         }
         if let readStopMessage {
             warnings.append("reading stopped early: \(readStopMessage)")

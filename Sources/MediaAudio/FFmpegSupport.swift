@@ -1,5 +1,11 @@
 import CFFmpeg
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Small helpers around FFmpeg's C API that Swift cannot express directly. Internal.
 enum FFmpegSupport {
     /// `AVERROR(e)`.
@@ -28,6 +34,23 @@ enum FFmpegSupport {
     /// Why `path` is not a local file path, or nil: a path that looks like a URL is refused rather than opened.
     static func urlProblem(_ path: String) -> String? {
         path.contains("://") ? "not a local file: URLs are never fetched; name a file on this machine" : nil
+    }
+
+    /// Why `path` cannot be read as media, or nil: only regular files (or links to them) are opened. A FIFO would
+    /// block forever waiting for a writer, a device such as `/dev/zero` never ends, and a directory is not media.
+    /// A path that cannot be examined (missing, no permission) is left to the open, which reports the cause.
+    static func fileKindProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "it is a directory, not a media file"
+        case S_IFIFO: return "not a regular file (a FIFO); reading it could block forever"
+        case S_IFCHR: return "not a regular file (a character device)"
+        case S_IFBLK: return "not a regular file (a block device)"
+        case S_IFSOCK: return "not a regular file (a socket)"
+        default: return "not a regular file"
+        }
     }
 
     /// Whether a timestamp is set.

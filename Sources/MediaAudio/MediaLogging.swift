@@ -15,9 +15,11 @@ public enum MediaLogging {
         av_log_set_level(level)
     }
 
-    /// Runs once, on the first use of the media layer: makes FFmpeg quiet by default.
+    /// Runs once, on the first use of the media layer: makes FFmpeg quiet by default and caps any single FFmpeg
+    /// allocation (``MediaLimits/maxAllocation``), so a size field in a crafted file cannot reserve gigabytes.
     static let configured: Void = {
         av_log_set_level(AV_LOG_QUIET)
+        av_max_alloc(MediaLimits.maxAllocation)
     }()
 
     /// Called by every entry point before touching FFmpeg.

@@ -43,6 +43,9 @@ final class InputFile {
             if let problem = FFmpegSupport.urlProblem(file) {
                 throw MediaError(.invalidArgument, path: path, operation: "open", message: problem)
             }
+            if let problem = FFmpegSupport.fileKindProblem(file) {
+                throw MediaError(.invalidArgument, path: path, operation: "open", message: problem)
+            }
             url = FFmpegSupport.url(forPath: file)
         case .memory(let bytes):
             guard let allocated = avformat_alloc_context() else {
@@ -135,14 +138,14 @@ final class InputFile {
         let timeBaseQ = cffmpeg_time_base_q()
         let duration: Int64? =
             FFmpegSupport.isSet(ctx.pointee.duration) && ctx.pointee.duration > 0
-            ? FFmpegSupport.rescale(ctx.pointee.duration, from: timeBaseQ, to: milliseconds) : nil
+            ? bounded(FFmpegSupport.rescale(ctx.pointee.duration, from: timeBaseQ, to: milliseconds)) : nil
         let start: Int64 =
             FFmpegSupport.isSet(ctx.pointee.start_time)
-            ? FFmpegSupport.rescale(ctx.pointee.start_time, from: timeBaseQ, to: milliseconds) : 0
+            ? bounded(FFmpegSupport.rescale(ctx.pointee.start_time, from: timeBaseQ, to: milliseconds)) ?? 0 : 0
         let bitRate = ctx.pointee.bit_rate > 0 ? Int(ctx.pointee.bit_rate) : nil
         var streams: [StreamInfo] = []
         for i in 0..<Int(ctx.pointee.nb_streams) {
-            streams.append(streamInfo(ctx.pointee.streams[i]!, index: i, containerEnd: duration.map { start + $0 }))
+            streams.append(streamInfo(ctx.pointee.streams[i]!, index: i, containerEnd: duration.map { start.saturatingAdd($0) }))
         }
         return MediaInfo(
             path: path, formatName: formatName, formatDescription: formatDescription, duration: duration,
@@ -175,18 +178,18 @@ final class InputFile {
         let validTB = tb.num > 0 && tb.den > 0
         let startTime: Int64? =
             validTB && FFmpegSupport.isSet(st.pointee.start_time)
-            ? FFmpegSupport.rescale(st.pointee.start_time, from: tb, to: milliseconds) : nil
+            ? bounded(FFmpegSupport.rescale(st.pointee.start_time, from: tb, to: milliseconds)) : nil
         var duration: Int64? =
             validTB && FFmpegSupport.isSet(st.pointee.duration) && st.pointee.duration > 0
-            ? FFmpegSupport.rescale(st.pointee.duration, from: tb, to: milliseconds) : nil
+            ? bounded(FFmpegSupport.rescale(st.pointee.duration, from: tb, to: milliseconds)) : nil
         if duration == nil, let tag = FFmpegSupport.tag(st.pointee.metadata, "DURATION") {
             duration = parseClockDuration(tag)
             // FFmpeg's muxer stores the stream's end timestamp there, mkvmerge its length: a value that would end
             // after the container can only be an end timestamp.
             if let tagged = duration, let containerEnd, let startTime, startTime > 0,
-                startTime + tagged > containerEnd + 100
+                startTime.saturatingAdd(tagged) > containerEnd.saturatingAdd(100)
             {
-                duration = max(0, tagged - startTime)
+                duration = max(0, tagged.saturatingSubtract(startTime))
             }
         }
         let flags = st.pointee.disposition
@@ -209,20 +212,39 @@ final class InputFile {
         return info
     }
 
-    /// Parses Matroska's `DURATION` tag, `HH:MM:SS.nnnnnnnnn`, into milliseconds.
+    /// A time in milliseconds read from the file, or nil when it is beyond ``MediaLimits/maxTimeline`` either way
+    /// (FFmpeg also reports a rescaling overflow as `Int64.min`).
+    static func bounded(_ milliseconds: Int64) -> Int64? {
+        (-MediaLimits.maxTimeline...MediaLimits.maxTimeline).contains(milliseconds) ? milliseconds : nil
+    }
+
+    /// Parses Matroska's `DURATION` tag, `HH:MM:SS.nnnnnnnnn`, into milliseconds; nil for anything else.
+    ///
+    /// The tag is text from the file: only digits are taken, minutes and seconds must be below 60, and the result
+    /// must fit ``MediaLimits/maxTimeline``, so a crafted tag can neither crash nor claim an absurd length.
     static func parseClockDuration(_ text: String) -> Int64? {
-        let parts = text.split(separator: ":")
-        guard parts.count == 3, let hours = Int64(parts[0]), let minutes = Int64(parts[1]) else { return nil }
-        let secondParts = parts[2].split(separator: ".", maxSplits: 1)
-        guard let seconds = Int64(secondParts[0]) else { return nil }
+        let parts = text.trimmingSpaces.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        let secondParts = parts[2].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        func number(_ digits: Substring, maxDigits: Int) -> Int64? {
+            guard !digits.isEmpty, digits.count <= maxDigits, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                return nil
+            }
+            return Int64(digits)
+        }
+        guard let hours = number(parts[0], maxDigits: 9), let minutes = number(parts[1], maxDigits: 2),
+            let seconds = number(secondParts[0], maxDigits: 2), minutes < 60, seconds < 60
+        else { return nil }
         var millis: Int64 = 0
         if secondParts.count == 2 {
-            var digits = String(secondParts[1].prefix(3))
+            let fraction = secondParts[1]
+            guard !fraction.isEmpty, fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            var digits = String(fraction.prefix(3))
             while digits.count < 3 { digits += "0" }
-            guard let value = Int64(digits) else { return nil }
-            millis = value
+            millis = Int64(digits) ?? 0
         }
-        return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
+        let total = ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis   // at most 10^9 h: cannot overflow
+        return total <= MediaLimits.maxTimeline ? total : nil
     }
 }
 

@@ -14,7 +14,9 @@ extension OpenAIAudioClient {
         _ body: [UInt8],
         _ attempt: Int
     ) -> OpenAIAudioError {
-        let parsed = ErrorBody.parse(body, status: status)
+        // Redact before the body is parsed and cut to length: a key split by a cut would survive in part.
+        let redactor = SecretRedactor(configuration.apiKey)
+        let parsed = ErrorBody.parse(redactor.redact(body), status: status)
         return OpenAIAudioError(
             endpoint: endpoint.rawValue,
             status: status,
@@ -25,7 +27,7 @@ extension OpenAIAudioClient {
             requestID: headers.first(name: "x-request-id"),
             kind: .http,
             attempts: attempt
-        ).redacting(configuration.apiKey)
+        ).redacting(redactor)
     }
 
     func cancelledError(_ endpoint: Endpoint, attempts: Int) -> OpenAIAudioError {
@@ -69,6 +71,23 @@ extension OpenAIAudioClient {
         if error is CancellationError || (error as? HTTPClientError) == .cancelled {
             return cancelledError(endpoint, attempts: 1)
         }
+        if let httpError = error as? HTTPClientError {
+            // Problems of the request itself (a bad URL, a header the HTTP library refuses): not network errors, so
+            // not retried. The header case never quotes the values, which hold the key.
+            let text = String(describing: httpError)
+            let invalid: String? =
+                if [.invalidURL, .emptyHost, .emptyScheme].contains(httpError) || text.contains("unsupportedScheme") {
+                    "invalid base URL '\(configuration.url(for: endpoint))' (\(text))"
+                } else if text.contains("invalidHeaderField") {
+                    "the HTTP library refused a header (the API key, organization or project ID has characters a "
+                        + "header cannot carry)"
+                } else { nil }
+            if let invalid {
+                return OpenAIAudioError(
+                    endpoint: endpoint.rawValue, code: OpenAIAudioError.invalidConfigurationCode, message: invalid,
+                    kind: .invalidRequest)
+            }
+        }
         return OpenAIAudioError(
             endpoint: endpoint.rawValue,
             message: redact(String(describing: error), configuration.apiKey),
@@ -81,13 +100,16 @@ extension OpenAIAudioClient {
         format: TranscriptionResponseFormat,
         endpoint: Endpoint
     ) throws(OpenAIAudioError) -> TranscriptionResult {
+        let redactor = SecretRedactor(configuration.apiKey)
         do {
             switch format {
             case .text, .srt, .vtt:
                 return .text(String(decoding: response.body, as: UTF8.self))
             case .json:
                 return .json(
-                    try decodeJSON(Transcription.self, from: response.body, endpoint: endpoint, status: response.status)
+                    try decodeJSON(
+                        Transcription.self, from: response.body, endpoint: endpoint, status: response.status,
+                        redactor: redactor)
                 )
             case .verboseJSON:
                 return .verbose(
@@ -95,7 +117,8 @@ extension OpenAIAudioClient {
                         VerboseTranscription.self,
                         from: response.body,
                         endpoint: endpoint,
-                        status: response.status
+                        status: response.status,
+                        redactor: redactor
                     )
                 )
             case .diarizedJSON:
@@ -104,14 +127,15 @@ extension OpenAIAudioClient {
                         DiarizedTranscription.self,
                         from: response.body,
                         endpoint: endpoint,
-                        status: response.status
+                        status: response.status,
+                        redactor: redactor
                     )
                 )
             }
         } catch {
             var error = error
             error.requestID = response.requestID
-            throw error.redacting(configuration.apiKey)
+            throw error.redacting(redactor)
         }
     }
 
@@ -131,7 +155,8 @@ extension OpenAIAudioClient {
                 endpoint: Endpoint.transcriptions.rawValue,
                 status: 200,
                 message:
-                    "could not decode a stream event: \(describeDecodingError(error)); event: \(preview(Array(data.utf8)))",
+                    "could not decode a stream event: \(describeDecodingError(error)); event: "
+                    + preview(Array(data.utf8), redactor: SecretRedactor(configuration.apiKey)),
                 kind: .decoding
             ).redacting(configuration.apiKey)
         }
@@ -166,7 +191,7 @@ extension OpenAIAudioClient {
         guard data.contains("error") else { return }
         let envelope = try? JSONDecoder().decode(StreamEnvelope.self, from: Data(data.utf8))
         guard envelope?.error != nil || envelope?.type == "error" else { return }
-        let parsed = ErrorBody.parse(Array(data.utf8), status: 200)
+        let parsed = ErrorBody.parse(SecretRedactor(configuration.apiKey).redact(Array(data.utf8)), status: 200)
         throw OpenAIAudioError(
             endpoint: endpoint.rawValue,
             status: 200,
@@ -180,7 +205,9 @@ extension OpenAIAudioClient {
 }
 
 /// Decodes JSON into a response type, mapping failures to a `.decoding` error with a body preview.
-func decodeJSON<T: Decodable>(_ type: T.Type, from body: [UInt8], endpoint: Endpoint, status: Int)
+func decodeJSON<T: Decodable>(
+    _ type: T.Type, from body: [UInt8], endpoint: Endpoint, status: Int, redactor: SecretRedactor = SecretRedactor(nil)
+)
     throws(OpenAIAudioError)
     -> T
 {
@@ -190,7 +217,8 @@ func decodeJSON<T: Decodable>(_ type: T.Type, from body: [UInt8], endpoint: Endp
         throw OpenAIAudioError(
             endpoint: endpoint.rawValue,
             status: status,
-            message: "could not decode \(T.self): \(describeDecodingError(error)); body: \(preview(body))",
+            message: "could not decode \(T.self): \(describeDecodingError(error)); body: "
+                + preview(body, redactor: redactor),
             kind: .decoding
         )
     }
@@ -215,8 +243,12 @@ func path(_ context: DecodingError.Context) -> String {
     return path.isEmpty ? "the top level" : path
 }
 
-func preview(_ body: [UInt8]) -> String {
-    let text = String(decoding: body.prefix(200), as: UTF8.self)
+/// The start of a body for a message: at most 200 characters on one line, redacted before it is cut (a key that
+/// straddles the cut is replaced whole).
+func preview(_ body: [UInt8], redactor: SecretRedactor = SecretRedactor(nil)) -> String {
+    let window = String(decoding: body.prefix(1000), as: UTF8.self)
+    let redacted = redactor.redact(window)
+    let text = String(redacted.prefix(200))
     let oneLine = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-    return body.count > 200 ? oneLine + "…" : (oneLine.isEmpty ? "(empty)" : oneLine)
+    return body.count > 200 || redacted.count > 200 ? oneLine + "…" : (oneLine.isEmpty ? "(empty)" : oneLine)
 }

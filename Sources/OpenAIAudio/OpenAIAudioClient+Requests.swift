@@ -46,6 +46,7 @@ extension OpenAIAudioClient {
         throws(OpenAIAudioError)
         -> PreparedRequest
     {
+        try checkConfiguration(for: endpoint)
         let size = form.byteCount
         guard size <= maxRequestBodyBytes else {
             throw OpenAIAudioError(
@@ -66,7 +67,24 @@ extension OpenAIAudioClient {
         )
     }
 
+    /// Fails before anything is sent when the credentials hold control characters or the endpoint's base URL is not
+    /// an http(s) URL: no retry could fix either, and a key with a line break in it would be echoed in the HTTP
+    /// library's error text. The error never contains the key.
+    func checkConfiguration(for endpoint: Endpoint) throws(OpenAIAudioError) {
+        var problem = configuration.credentialProblem
+        if problem == nil, let urlProblem = OpenAIConfiguration.urlProblem(configuration.url(for: endpoint)) {
+            let base = endpoint == .speech ? (configuration.speechBaseURL ?? configuration.baseURL) : configuration.baseURL
+            problem = "invalid base URL '\(base)': \(urlProblem)"
+        }
+        guard let problem else { return }
+        throw OpenAIAudioError(
+            endpoint: endpoint.rawValue, code: OpenAIAudioError.invalidConfigurationCode,
+            message: "\(problem); nothing was sent", kind: .invalidRequest, attempts: 0
+        ).redacting(configuration.apiKey)
+    }
+
     func prepareSpeech(_ request: SpeechRequest) throws(OpenAIAudioError) -> PreparedRequest {
+        try checkConfiguration(for: .speech)
         if let failure = request.validationFailure() {
             throw OpenAIAudioError(
                 endpoint: Endpoint.speech.rawValue,

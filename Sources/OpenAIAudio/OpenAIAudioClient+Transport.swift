@@ -131,17 +131,30 @@ extension OpenAIAudioClient {
         do {
             let response = try await withDeadline(deadline) {
                 let response = try await httpClient.execute(request, deadline: nioDeadline)
-                var body: [UInt8] = []
-                for try await buffer in response.body {
-                    body += buffer.readableBytesView
-                    if body.count > Self.maxResponseBytes { throw ResponseTooLarge() }
-                }
-                return BufferedResponse(status: Int(response.status.code), headers: response.headers, body: body)
+                let status = Int(response.status.code)
+                let body = try await Self.readBody(response.body, isSuccess: (200..<300).contains(status))
+                return BufferedResponse(status: status, headers: response.headers, body: body)
             }
             return .success(response)
         } catch {
             return .failure(transportError(error, prepared.endpoint))
         }
+    }
+
+    /// Reads a response body within the limits: a successful body over ``maxResponseBytes`` fails the attempt; an
+    /// error body is cut at ``maxErrorBodyBytes`` (its message is all that matters) and the rest is not read.
+    static func readBody(_ body: HTTPClientResponse.Body, isSuccess: Bool) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await buffer in body {
+            if isSuccess {
+                guard bytes.count + buffer.readableBytes <= maxResponseBytes else { throw ResponseTooLarge() }
+                bytes += buffer.readableBytesView
+            } else {
+                bytes += buffer.readableBytesView.prefix(maxErrorBodyBytes - bytes.count)
+                if bytes.count >= maxErrorBodyBytes { break }
+            }
+        }
+        return bytes
     }
 
     func makeHTTPRequest(_ prepared: PreparedRequest) -> HTTPClientRequest {
@@ -185,7 +198,7 @@ extension OpenAIAudioClient {
                 let body: [UInt8]
                 do {
                     body = try await withDeadline(deadline) {
-                        Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+                        try await Self.readBody(response.body, isSuccess: false)
                     }
                 } catch {
                     body = []

@@ -15,8 +15,12 @@ public struct OpenAIAudioClient: Sendable {
     let httpClient: HTTPClient
     let logger: Logger
 
-    /// The largest response body the client buffers (speech audio can be large).
-    static let maxResponseBytes = 1 << 30
+    /// The largest successful response body the client buffers or one streamed event may hold: 64 MiB, ten times
+    /// the longest speech answer (4096 characters as 24 kHz WAV) and far more than any transcription.
+    static let maxResponseBytes = 64 << 20
+
+    /// The most of an error response's body that is read: enough for any error message, never a flood.
+    static let maxErrorBodyBytes = 16 << 10
 
     /// Creates a client.
     ///
@@ -155,12 +159,14 @@ public struct OpenAIAudioClient: Sendable {
         }
         return stream(prepared, isEventStream: false, onRetry: onRetry) { chunk, state in
             guard state.isEventStream else {
+                guard state.wholeBody.count + chunk.count <= Self.maxResponseBytes else { throw ResponseTooLarge() }
                 state.wholeBody += chunk
                 return false
             }
             for event in state.parser.feed(chunk) {
                 if try handleTranscriptionEvent(event, yield: state.yield) { return true }
             }
+            if state.parser.pendingByteCount > Self.maxResponseBytes { throw ResponseTooLarge() }
             return false
         } finish: { state in
             guard state.isEventStream else {
@@ -168,7 +174,8 @@ public struct OpenAIAudioClient: Sendable {
                     Transcription.self,
                     from: state.wholeBody,
                     endpoint: .transcriptions,
-                    status: 200
+                    status: 200,
+                    redactor: SecretRedactor(configuration.apiKey)
                 )
                 state.yield(.done(text: done.text, usage: done.usage))
                 return
@@ -304,6 +311,7 @@ public struct OpenAIAudioClient: Sendable {
                 case .other: continue
                 }
             }
+            if state.parser.pendingByteCount > Self.maxResponseBytes { throw ResponseTooLarge() }
             return false
         } finish: { state in
             if state.isEventStream, let event = state.parser.finish(),

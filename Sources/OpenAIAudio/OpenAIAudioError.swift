@@ -66,6 +66,14 @@ public struct OpenAIAudioError: Error, Sendable, CustomStringConvertible, Hashab
         self.attempts = attempts
     }
 
+    /// The ``code`` of errors raised before sending because the configuration cannot work (a base URL that is not an
+    /// http(s) URL, a key with a control character in it): every request would fail the same way.
+    public static let invalidConfigurationCode = "invalid_configuration"
+
+    /// Whether the configuration (base URL, credentials) makes every request fail: no retry, and no other request,
+    /// can succeed.
+    public var isConfigurationProblem: Bool { code == Self.invalidConfigurationCode }
+
     /// Whether the error is a quota or billing problem that no retry can fix.
     public var isQuotaExhausted: Bool {
         let markers: Set<String> = ["insufficient_quota", "credit_balance_exhausted", "billing_hard_limit_reached"]
@@ -97,26 +105,47 @@ public struct OpenAIAudioError: Error, Sendable, CustomStringConvertible, Hashab
         if !oneLine.isEmpty { text += ": " + oneLine }
         if attempts > 1 { text += " (after \(attempts) attempts)" }
         if let requestID { text += " (request id \(requestID))" }
-        return text
+        return Self.printable(text)
     }
 
-    /// Replaces every occurrence of `secret` in the text members with `[redacted]`.
+    /// `text` with control characters (ESC, BEL, NUL…) a server may have sent replaced by U+FFFD and tabs by
+    /// spaces, so printing an error can never drive the terminal.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\t" || scalar == "\n" || scalar == "\r" {
+                scalars.append(" ")
+            } else if scalar.properties.generalCategory == .control {
+                scalars.append("\u{FFFD}")
+            } else {
+                scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
+    /// Replaces the key in the text members with `[redacted]`: every occurrence in any letter case, and any long
+    /// prefix of it (see ``SecretRedactor``).
     func redacting(_ secret: String?) -> OpenAIAudioError {
-        guard let secret, !secret.isEmpty else { return self }
+        redacting(SecretRedactor(secret))
+    }
+
+    func redacting(_ redactor: SecretRedactor) -> OpenAIAudioError {
+        guard redactor.isActive else { return self }
         var copy = self
-        copy.message = redact(message, secret)
-        copy.type = type.map { redact($0, secret) }
-        copy.code = code.map { redact($0, secret) }
-        copy.param = param.map { redact($0, secret) }
-        copy.requestID = requestID.map { redact($0, secret) }
+        copy.message = redactor.redact(message)
+        copy.type = type.map(redactor.redact)
+        copy.code = code.map(redactor.redact)
+        copy.param = param.map(redactor.redact)
+        copy.requestID = requestID.map(redactor.redact)
         return copy
     }
 }
 
-/// Removes `secret` from `text`.
+/// Removes `secret` (in any case, and any long prefix of it) from `text`.
 func redact(_ text: String, _ secret: String?) -> String {
-    guard let secret, !secret.isEmpty, text.contains(secret) else { return text }
-    return text.replacingOccurrences(of: secret, with: "[redacted]")
+    SecretRedactor(secret).redact(text)
 }
 
 /// The parsed body of an error response, in any of the shapes servers use.

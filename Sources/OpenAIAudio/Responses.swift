@@ -30,7 +30,9 @@ public enum TranscriptionUsage: Sendable, Hashable, Codable {
         }
         let input = (try? container.decodeIfPresent(Int.self, forKey: .inputTokens)) ?? 0
         let output = (try? container.decodeIfPresent(Int.self, forKey: .outputTokens)) ?? 0
-        let total = (try? container.decodeIfPresent(Int.self, forKey: .totalTokens)) ?? input + output
+        // The sum saturates: counts come from the server, and two huge ones must not overflow.
+        let sum = input.addingReportingOverflow(output)
+        let total = (try? container.decodeIfPresent(Int.self, forKey: .totalTokens)) ?? (sum.overflow ? .max : sum.partialValue)
         let details = try? container.nestedContainer(keyedBy: DetailKeys.self, forKey: .inputTokenDetails)
         self = .tokens(
             input: input,

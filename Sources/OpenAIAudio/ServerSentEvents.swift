@@ -23,6 +23,11 @@ public struct ServerSentEventParser: Sendable {
     private var eventName: String?
     private var dataLines: [String] = []
     private var lastWasCR = false
+    private var dataByteCount = 0
+
+    /// Bytes held for the event being read (its data lines and the current line): a caller that reads from the
+    /// network checks it against a limit, since a server could otherwise send one endless event.
+    public var pendingByteCount: Int { buffer.count + dataByteCount }
 
     /// Creates an empty parser.
     public init() {}
@@ -60,6 +65,7 @@ public struct ServerSentEventParser: Sendable {
             last = ServerSentEvent(event: eventName, data: dataLines.joined(separator: "\n"))
         }
         dataLines = []
+        dataByteCount = 0
         eventName = nil
         return last
     }
@@ -68,6 +74,7 @@ public struct ServerSentEventParser: Sendable {
         if buffer.isEmpty {
             defer {
                 dataLines = []
+                dataByteCount = 0
                 eventName = nil
             }
             guard !dataLines.isEmpty else { return nil }
@@ -86,7 +93,9 @@ public struct ServerSentEventParser: Sendable {
             value = ""
         }
         switch field {
-        case "data": dataLines.append(String(value))
+        case "data":
+            dataLines.append(String(value))
+            dataByteCount += value.utf8.count + 1
         case "event": eventName = String(value)
         default: break
         }

@@ -15,6 +15,10 @@ public enum SubtitlerError: Error, Sendable, CustomStringConvertible {
     case output(OutputError)
     /// The job was cancelled (Ctrl-C); finished chunks stay in the resume cache.
     case cancelled(path: String)
+    /// An extraction was interrupted; nothing was written (extraction keeps no resume cache).
+    case interrupted(path: String)
+    /// The options are out of range (see ``SubtitleOptions/problem``); nothing was decoded or sent.
+    case invalidOptions(path: String, String)
 
     public var description: String {
         switch self {
@@ -31,6 +35,10 @@ public enum SubtitlerError: Error, Sendable, CustomStringConvertible {
             return error.description
         case .cancelled(let path):
             return "\(path): cancelled; finished chunks are kept in the resume cache"
+        case .interrupted(let path):
+            return "\(path): interrupted; nothing was written"
+        case .invalidOptions(let path, let problem):
+            return "\(path): invalid options: \(problem)"
         }
     }
 }
@@ -38,6 +46,7 @@ public enum SubtitlerError: Error, Sendable, CustomStringConvertible {
 extension OpenAIAudioError {
     /// Errors every other chunk would hit too: a bad key, missing permission, no quota.
     var isFatalForAllChunks: Bool {
+        if isConfigurationProblem { return true }
         if status == 401 || status == 403 || status == 404 { return true }
         // A rejected model or language would be rejected for every chunk.
         if status == 400, param == "model" || param == "language" { return true }

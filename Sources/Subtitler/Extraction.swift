@@ -33,22 +33,31 @@ public enum AudioExtraction {
         guard let encoding = encoding ?? AudioEncoding(fileExtension: output.pathExtension) else {
             throw .output(OutputError(path: output.path, reason: "unknown audio format '.\(output.pathExtension)' (use .flac, .wav, .mp3, .opus or .m4a)"))
         }
+        let destination: TemporaryOutput
+        do {
+            destination = try TemporaryOutput(output, input: path, extraExtension: encoding.fileExtension)
+        } catch {
+            throw .output(error)
+        }
         let reader: AudioReader
         do {
             reader = try AudioReader(path: path, track: track, sampleRate: sampleRate, blockSize: sampleRate)
         } catch {
             throw .media(error)
         }
-        TemporaryFile.removeLeftovers(for: output)
-        let temporary = TemporaryFile.url(for: output, extraExtension: encoding.fileExtension)
+        let temporary = destination.temporary
+        /// Errors name the output, never the temporary file the user has never heard of.
+        func outputError(_ error: MediaError) -> SubtitlerError {
+            guard error.path == temporary.path else { return .media(error) }
+            var renamed = error
+            renamed.path = output.path
+            return .media(renamed)
+        }
         var written: Int64 = 0
         do {
             let writer = try AudioFileWriter(path: temporary.path, encoding: encoding, sampleRate: sampleRate)
             while let block = try reader.nextBlock() {
-                if Task.isCancelled {
-                    unlink(temporary.path)
-                    throw SubtitlerError.cancelled(path: path)
-                }
+                if Task.isCancelled { throw SubtitlerError.interrupted(path: path) }
                 if block.startSample > written {
                     try writer.append([Int16](repeating: 0, count: Int(block.startSample - written)))
                     written = block.startSample
@@ -61,19 +70,19 @@ public enum AudioExtraction {
             }
             try writer.finish()
         } catch let error as SubtitlerError {
-            unlink(temporary.path)
+            destination.discard()
             throw error
         } catch let error as MediaError {
-            unlink(temporary.path)
-            throw .media(error)
+            destination.discard()
+            throw outputError(error)
         } catch {
-            unlink(temporary.path)
+            destination.discard()
             throw .output(OutputError(path: output.path, reason: "\(error)"))
         }
-        if rename(temporary.path, output.path) != 0 {
-            let code = errno
-            unlink(temporary.path)
-            throw .output(OutputError(path: output.path, errno: code))
+        do {
+            try destination.commit()
+        } catch {
+            throw .output(error)
         }
         return Summary(output: output.path, sampleCount: written, sampleRate: sampleRate,
                        streamOffset: reader.startOffsetSamples * 1000 / Int64(sampleRate), warnings: reader.warnings)

@@ -224,7 +224,8 @@ public struct Subtitler: Sendable {
         var rerequested: Milliseconds = 0
         var uncachedRerequests: Milliseconds = 0
         for summary in summaries {
-            guard let transcript = outcomes[summary.index], let map = uploadMaps[summary.index] else { continue }
+            guard let map = uploadMaps[summary.index],
+                  let transcript = outcomes[summary.index]?.sanitized(audioDuration: map.uploadDuration) else { continue }
             hasWords = hasWords || transcript.segments.contains { !$0.words.isEmpty }
             rerequested += transcript.rerequestedAudio ?? 0
             if !summary.cached { uncachedRerequests += transcript.rerequestedAudio ?? 0 }
@@ -260,7 +261,7 @@ public struct Subtitler: Sendable {
         case .diarized: "segment"
         case .timestamped: hasWords ? "word" : "segment"
         }
-        var warnings = producer.warnings + reader.warnings
+        var warnings = producer.warnings + reader.warnings + ChunkTranscript.timingWarnings(outcomes, strategy: options.strategy)
         if options.strategy == .diarized && summaries.count > 1 {
             warnings.append("speaker labels come from each chunk's own diarization: the same label in different chunks may be different people")
         }
@@ -291,7 +292,7 @@ public struct Subtitler: Sendable {
         report.speechDetector = producer.speech.detection
         report.speechRegions = activity.regions
         report.activity = speechMaps.1
-        return SubtitleResult(cues: built.cues, report: report)
+        return SubtitleResult(cues: built.cues.clamped(toTimeline: duration), report: report)
     }
 
     // MARK: - Writing
@@ -317,6 +318,7 @@ public struct Subtitler: Sendable {
     // MARK: - Internals
 
     func makeProducer(path: String, options: SubtitleOptions) throws(SubtitlerError) -> ChunkProducer {
+        if let problem = options.problem { throw .invalidOptions(path: path, problem) }
         guard options.sampleRate >= 8_000, options.sampleRate % 50 == 0 else {
             throw .media(MediaError(.invalidArgument, path: path, operation: "plan",
                                     message: "sample rate \(options.sampleRate) Hz: use a multiple of 50 Hz (20 ms frames), at least 8000"))

@@ -11,6 +11,7 @@ enum ClientFactory {
         let environment = ProcessInfo.processInfo.environment
         var configuration = OpenAIConfiguration.fromEnvironment(environment, apiKeyVariable: apiKeyVariable)
         if let baseURL { configuration.baseURL = baseURL }
+        try check(configuration, apiKeyVariable: apiKeyVariable)
         let usesOpenAI = configuration.baseURL.contains("api.openai.com")
         if usesOpenAI && (configuration.apiKey ?? "").isEmpty {
             throw ConfigurationError(message: """
@@ -19,6 +20,17 @@ enum ClientFactory {
                 """)
         }
         return configuration
+    }
+
+    /// Credentials and base URLs that no request could use: a usage error before anything is sent.
+    static func check(_ configuration: OpenAIConfiguration, apiKeyVariable: String) throws {
+        if let problem = configuration.credentialProblem {
+            throw ConfigurationError(message: "\(problem) (the key comes from \(apiKeyVariable); organization and "
+                                     + "project from OPENAI_ORG_ID and OPENAI_PROJECT_ID)")
+        }
+        if let problem = configuration.baseURLProblem {
+            throw ConfigurationError(message: "\(problem) (from --base-url, OPENAI_BASE_URL or SUBTITLER_SPEECH_BASE_URL)")
+        }
     }
 }
 

@@ -6,9 +6,12 @@ import Subtitler
 enum Console {
     private static let lock = NSLock()
 
-    /// Writes one line to stderr.
+    /// Writes one line to stderr. Control characters in it (a server's or a file's text) are shown as U+FFFD, so a
+    /// message can never drive the terminal; line breaks the message itself holds (usage text) stay.
     static func error(_ line: String) {
-        write(line + "\n", to: FileHandle.standardError)
+        let printable = line.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { TextSanitising.printable(String($0)) }.joined(separator: "\n")
+        write(printable + "\n", to: FileHandle.standardError)
     }
 
     /// Writes text to stdout.
@@ -47,7 +50,7 @@ final class ProgressRenderer: @unchecked Sendable {
         case .auto: self.mode = Console.stderrIsTerminal ? .line : .none
         default: self.mode = mode
         }
-        name = (input as NSString).lastPathComponent
+        name = TextSanitising.printable((input as NSString).lastPathComponent)
     }
 
     func handle(_ event: ProgressEvent) {
@@ -85,7 +88,7 @@ final class ProgressRenderer: @unchecked Sendable {
         let elapsed = Double((now - started).components.seconds)
         if audioDone > 0 && audioTotal > audioDone && elapsed > 0 {
             let remaining = elapsed * Double(audioTotal - audioDone) / Double(audioDone)
-            line += ", ETA \(clock(Int64(remaining * 1000)))"
+            if remaining.isFinite && remaining < 1e9 { line += ", ETA \(clock(Int64(remaining * 1000)))" }
         }
         if retries > 0 { line += ", \(retries) retr\(retries == 1 ? "y" : "ies")" }
         Console.write("\r\u{1B}[K" + line, to: .standardError)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Subtitler
 import Subtitles
 
 /// `subtitler lint`: style violations and format problems in subtitle files.
@@ -28,6 +29,12 @@ struct Lint: AsyncParsableCommand {
     @Flag(help: "Parse strictly: anything outside the format is an error naming the line.")
     var strict = false
 
+    func validate() throws {
+        if let frameRate, !StyleProfile.Limits.frameRate.contains(frameRate) {
+            throw ValidationError("--frame-rate must be a number from 1 to 1000")
+        }
+    }
+
     func run() async throws {
         var profile = style.profile
         if let frameRate { profile.frameRate = frameRate }
@@ -43,6 +50,10 @@ struct Lint: AsyncParsableCommand {
             var warningCount = 0
             var error: String?
             do {
+                // Not a FIFO or a device: those would block or never end. Any size: lint streams.
+                if let problem = FileChecks.textFileProblem(input, maxBytes: .max) {
+                    throw ReadProblem(description: problem)
+                }
                 var stream = try SubtitleParser(strict: strict).stream(contentsOf: URL(fileURLWithPath: input))
                 var previous: Cue?
                 var number = 0
@@ -66,6 +77,10 @@ struct Lint: AsyncParsableCommand {
                 if number == 0 { error = stream.noCuesReason }
             } catch let parseError as SubtitleParseError {
                 error = parseError.description
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch let readError {
+                error = FileChecks.describe(readError)
             }
             if let error {
                 output.flush()
@@ -156,4 +171,9 @@ final class LintOutput {
     private func encoded(_ value: some Encodable) -> String {
         (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
+}
+
+/// A file that cannot be read as a subtitle file, with its reason.
+struct ReadProblem: Error, CustomStringConvertible {
+    var description: String
 }

@@ -55,6 +55,9 @@ struct Probe: AsyncParsableCommand {
                 flags(stream), stream.title ?? "",
             ])
         }
+        // Titles, languages and names come from the file: nothing in them may drive the terminal.
+        rows = rows.map { $0.map(TextSanitising.printable) }
+        text = TextSanitising.printable(text.trimmingCharacters(in: .newlines)) + "\n"
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
             let cells = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }

@@ -75,6 +75,12 @@ struct Speak: AsyncParsableCommand {
             configuration = OpenAIConfiguration.fromEnvironment(ProcessInfo.processInfo.environment, apiKeyVariable: apiKeyEnv)
         }
         if let baseURL { configuration.speechBaseURL = baseURL }
+        do {
+            try ClientFactory.check(configuration, apiKeyVariable: apiKeyEnv)
+        } catch let error as ConfigurationError {
+            Console.error("error: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        }
         let maker = SpeechMaker(client: OpenAIAudioClient(configuration: configuration))
         var options = SpeechMaker.Options()
         options.voice = voice
@@ -83,12 +89,19 @@ struct Speak: AsyncParsableCommand {
         options.speed = speed
         options.format = speechFormat ?? .mp3
         let label = input ?? "speech"
+        let destination: URL? = output == "-" ? nil : URL(fileURLWithPath: output)
         do {
-            let audio: [UInt8]
-            if let input, let subtitleFormat = SubtitleFormat(pathExtension: (input as NSString).pathExtension) {
-                _ = subtitleFormat
+            if let input, let problem = FileChecks.textFileProblem(input) {
+                throw OutputError(path: input, reason: problem)
+            }
+            var audio: [UInt8] = []
+            if let input, SubtitleFormat(pathExtension: (input as NSString).pathExtension) != nil {
                 let cues = try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: input))
-                audio = try await maker.speak(cues, options: options)
+                if let destination {
+                    try await maker.speak(cues, options: options, to: destination)
+                } else {
+                    audio = try await maker.speak(cues, options: options)
+                }
             } else {
                 let source: String
                 if let text {
@@ -99,21 +112,40 @@ struct Speak: AsyncParsableCommand {
                     }
                     source = String(decoding: data, as: UTF8.self)
                 } else {
-                    source = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                    source = String(decoding: try Self.readStandardInput(), as: UTF8.self)
                 }
-                audio = try await maker.speak(source, options: options)
+                if let destination {
+                    try await maker.speak(source, options: options, to: destination)
+                } else {
+                    audio = try await maker.speak(source, options: options)
+                }
             }
-            if output == "-" {
+            if destination == nil {
                 FileHandle.standardOutput.write(Data(audio))
             } else {
-                try AtomicFile.write(Data(audio), to: URL(fileURLWithPath: output))
-                Console.error("\(label): wrote \(output) (\(audio.count) bytes)")
+                let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? nil
+                Console.error("\(label): wrote \(output)" + (size.map { " (\($0) bytes)" } ?? ""))
             }
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            Console.error("\(label): \(error)")
+            Console.error("\(label): \(FileChecks.describe(error))")
             throw ExitCode(ExitStatus.failure)
+        }
+    }
+}
+
+extension Speak {
+    /// Standard input, up to ``FileChecks/maxTextFileBytes`` (piping `/dev/zero` in must not exhaust memory).
+    static func readStandardInput() throws -> Data {
+        var data = Data()
+        while true {
+            let piece = FileHandle.standardInput.readData(ofLength: 1 << 20)
+            if piece.isEmpty { return data }
+            data += piece
+            if Int64(data.count) > FileChecks.maxTextFileBytes {
+                throw OutputError(path: "standard input", reason: "more than \(FileChecks.maxTextFileBytes) bytes of text")
+            }
         }
     }
 }

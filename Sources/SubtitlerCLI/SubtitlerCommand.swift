@@ -26,7 +26,13 @@ struct SubtitlerCommand: AsyncParsableCommand {
     )
 
     static func main() async {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments: [String]
+        do {
+            arguments = RawArguments.rewritingDashFiles(try RawArguments.decoded())
+        } catch {
+            Console.error("error: \(error)")
+            Foundation.exit(ExitStatus.usage)
+        }
         // Library log lines stay out of the way: errors are reported by the commands themselves, one line each.
         let verbose = arguments.contains("--verbose")
         // The service's commands log structured lines (with job ids); the others stay quiet.

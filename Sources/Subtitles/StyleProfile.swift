@@ -102,7 +102,7 @@ public struct StyleProfile: Sendable, Hashable, Codable {
     /// Below 16 fps (slide shows, test patterns) two frames would be a visible hole, so the gap stays at 125 ms.
     public var effectiveMinGap: Milliseconds {
         if let frameRate, frameRate.isFinite, frameRate > 0 {
-            return min(Milliseconds((2000 / frameRate).rounded()), 125)
+            return Milliseconds(min((2000 / frameRate).rounded(), 125))   // in Double: a tiny rate cannot overflow
         }
         return minGap
     }

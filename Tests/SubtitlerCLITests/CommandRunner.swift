@@ -32,18 +32,21 @@ struct CommandRunner {
 
     /// A copy of the binary that any user can run: the build folder may sit under a private home directory.
     static var publicBinary: URL {
-        get throws {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("subtitler-bin-\(getpid())")
-            let copy = directory.appendingPathComponent("subtitler")
-            if !FileManager.default.fileExists(atPath: copy.path) {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o755])
-                try FileManager.default.copyItem(at: try binary, to: copy)
-                chmod(copy.path, 0o755)
-                atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "subtitler-bin-\(getpid())") }
-            }
-            return copy
-        }
+        get throws { try publicBinaryCopy.get() }
+    }
+
+    /// Made once per test process (a `static let` is initialised exactly once, even when suites run in parallel:
+    /// two suites copying at the same time once left one of them a half-written binary).
+    private static let publicBinaryCopy: Result<URL, any Error> = Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("subtitler-bin-\(getpid())")
+        let copy = directory.appendingPathComponent("subtitler")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        try FileManager.default.copyItem(at: try binary, to: copy)
+        chmod(copy.path, 0o755)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "subtitler-bin-\(getpid())") }
+        return copy
     }
 
     /// A clean environment: no inherited OpenAI settings, a private cache.
@@ -58,13 +61,13 @@ struct CommandRunner {
     /// Runs the binary to completion on a thread of its own: waiting for a child process must not block
     /// Swift's cooperative threads, which the in-process stub servers need to answer it.
     static func run(_ arguments: [String], environment: [String: String], stdin: Data? = nil,
-                    unprivileged: Bool = false, program: String = "subtitler",
+                    unprivileged: Bool = false, program: String = "subtitler", currentDirectory: URL? = nil,
                     onStart: (@Sendable (Process) -> Void)? = nil) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 continuation.resume(with: Result {
                     try runBlocking(arguments, environment: environment, stdin: stdin, unprivileged: unprivileged,
-                                    program: program, onStart: onStart)
+                                    program: program, currentDirectory: currentDirectory, onStart: onStart)
                 })
             }
             thread.start()
@@ -72,15 +75,16 @@ struct CommandRunner {
     }
 
     private static func runBlocking(_ arguments: [String], environment: [String: String], stdin: Data?,
-                                    unprivileged: Bool, program: String,
+                                    unprivileged: Bool, program: String, currentDirectory: URL?,
                                     onStart: (@Sendable (Process) -> Void)?) throws -> Outcome {
         let process = Process()
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         if unprivileged && geteuid() == 0 {
             // Root reads every file; run as nobody so permissions apply (setpriv is in util-linux).
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", try publicBinary.path] + arguments
         } else {
-            process.executableURL = try executable(program)
+            process.executableURL = program.hasPrefix("/") ? URL(fileURLWithPath: program) : try executable(program)
             process.arguments = arguments
         }
         process.environment = environment

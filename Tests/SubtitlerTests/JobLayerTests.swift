@@ -177,12 +177,13 @@ struct OutputTransactionTests {
         defer { scratch.cleanup() }
         let fifo = scratch.path("out.srt")
         #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = Thread {
-            let handle = FileHandle(forReadingAtPath: fifo)
-            _ = handle?.readDataToEndOfFile()
-        }
-        reader.start()
+        // The reader is open before the write (a FIFO nobody reads is refused rather than waited on).
+        let readerFD = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(readerFD >= 0)
+        defer { close(readerFD) }
         try AtomicFile.write("cues", to: URL(fileURLWithPath: fifo))
+        var buffer = [UInt8](repeating: 0, count: 16)
+        #expect(read(readerFD, &buffer, 16) == 4)
         var info = stat()
         #expect(stat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
 

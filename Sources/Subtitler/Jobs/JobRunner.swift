@@ -202,7 +202,8 @@ public struct JobRunner: Sendable {
         }
         let targets = Self.outputURLs(for: job, language: subtitleReport.language)
         if job.overwrite == .keepNewer, preflight.outputLanguage == nil,
-           let newer = SkipRules.newerOutput(among: targets, comparedWith: input) {
+           let newer = SkipRules.newerOutput(among: targets.filter { OutputTargetKind(path: $0.path) != .stream },
+                                             comparedWith: input) {
             // The name was known only now: a newer file there was made by someone else. Keep it; the answer stays
             // in the resume cache, so --force costs nothing more.
             var outcome = skipped(SkipReason(
@@ -282,6 +283,7 @@ public struct JobRunner: Sendable {
     static func preflight(_ job: SubtitleJob, memory: LanguageMemory) throws(JobPreflightError) -> Preflight {
         let input = job.input
         if let problem = InputDiscovery.problem(withPath: input) { throw .failed("\(input): \(problem)") }
+        if let problem = job.options.problem { throw .failed("\(input): invalid options: \(problem)") }
         var info = stat()
         guard stat(input, &info) == 0 else {
             throw .failed("\(input): \(String(cString: strerror(errno)).lowercased())")
@@ -312,6 +314,10 @@ public struct JobRunner: Sendable {
         if language == nil, job.remembersLanguage, job.options.task == .transcribe {
             language = memory.language(of: input, options: job.options)
         }
+        if !job.isDryRun, language != nil, job.destination == .besideInput || job.isDirectoryDestination {
+            // The names are known: a target that is a directory (or the input) fails now, not after paying.
+            try checkTargets(outputURLs(for: job, language: language), of: job, input: info)
+        }
         if job.overwrite == .keepNewer, job.destination != .standardOutput, !job.isDryRun {
             let fixedName: Bool = if case .file = job.destination { true } else { false }
             if fixedName || language != nil {
@@ -328,6 +334,19 @@ public struct JobRunner: Sendable {
             try checkExistingSubtitles(job, knownLanguage: language)
         }
         return Preflight(outputLanguage: language)
+    }
+
+    /// Each target can be replaced or written through, and none is the input.
+    static func checkTargets(_ targets: [URL], of job: SubtitleJob, input: stat) throws(JobPreflightError) {
+        for target in targets {
+            var other = stat()
+            if stat(target.path, &other) == 0, other.st_dev == input.st_dev, other.st_ino == input.st_ino {
+                throw .failed("\(job.input): the output \(target.path) is the input file itself; choose another name")
+            }
+            if case .unusable(let why) = OutputTargetKind(path: target.path) {
+                throw .failed("\(job.input): cannot write \(target.path): \(why)")
+            }
+        }
     }
 
     /// The outputs can be written and are not the input (checked before anything is sent).

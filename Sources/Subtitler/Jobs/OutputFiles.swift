@@ -161,7 +161,14 @@ public struct OutputTransaction: Sendable {
                 let keep = TemporaryFile.url(for: target, extraExtension: "old")
                 // A hard link keeps the old file under a second name without a moment where the target is missing;
                 // where links are not supported, the old file is moved aside instead.
-                if link(target.path, keep.path) == 0 || rename(target.path, keep.path) == 0 { backup = keep }
+                if link(target.path, keep.path) == 0 || rename(target.path, keep.path) == 0 {
+                    backup = keep
+                } else {
+                    // Without a copy of the old file a failure later could not restore it: replace nothing.
+                    failure = OutputError(path: target.path, reason: "cannot keep the old file while replacing it: "
+                                          + String(cString: strerror(errno)))
+                    break
+                }
             }
             if rename(item.temporary!.path, target.path) != 0 {
                 failure = OutputError(path: target.path, errno: errno)
@@ -180,13 +187,28 @@ public struct OutputTransaction: Sendable {
         for (_, backup) in placed { if let backup { unlink(backup.path) } }
         for item in staged {
             guard let data = item.streamData else { continue }
-            let fd = open(item.target.path, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw OutputError(path: item.target.path, errno: errno) }
-            let code = Self.writeAll(data, to: fd)
-            close(fd)
-            if code != 0 { throw OutputError(path: item.target.path, errno: code) }
+            try Self.writeThrough(data, to: item.target)
         }
         staged = []
+    }
+
+    /// Writes `data` into a FIFO or character device without replacing it. The open does not wait: a FIFO that no
+    /// process reads fails at once instead of blocking forever.
+    static func writeThrough(_ data: Data, to target: URL) throws(OutputError) {
+        let fd = open(target.path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENXIO {
+                throw OutputError(path: target.path, reason: "no process is reading from this FIFO")
+            }
+            throw OutputError(path: target.path, errno: code)
+        }
+        defer { close(fd) }
+        // Blocking writes from here on: a reader that is slower than us must not make the write fail.
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+        let code = writeAll(data, to: fd)
+        if code != 0 { throw OutputError(path: target.path, errno: code) }
     }
 
     /// Removes every staged temporary file; the targets are untouched.
@@ -196,7 +218,7 @@ public struct OutputTransaction: Sendable {
     }
 
     /// Writes all of `data`; returns 0 or the `errno` of the failure.
-    private static func writeAll(_ data: Data, to fd: Int32) -> Int32 {
+    static func writeAll(_ data: Data, to fd: Int32) -> Int32 {
         data.withUnsafeBytes { buffer -> Int32 in
             var offset = 0
             while offset < buffer.count {

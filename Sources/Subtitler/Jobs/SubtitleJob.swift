@@ -56,6 +56,12 @@ public struct SubtitleJob: Sendable {
         self.embedsSubtitles = embedsSubtitles
     }
 
+    /// Whether the outputs go to a directory named by ``OutputDestination/directory(_:)``.
+    var isDirectoryDestination: Bool {
+        if case .directory = destination { return true }
+        return false
+    }
+
     /// The language the subtitles will be in, when it is known before anything is sent: English for translations,
     /// else the requested language.
     public var knownOutputLanguage: String? {
