@@ -46,31 +46,67 @@ public enum TextSanitising {
 }
 
 extension ChunkTranscript {
+    /// The most characters of text an answer may hold for `audioDuration` of audio: 1,000 plus 60 a second, three
+    /// times the fastest speech (Whisper itself stops at 448 tokens per 30 s window). More is not speech: a broken or
+    /// hostile server could otherwise make the merge and the shaping work through megabytes.
+    static func textBudget(forAudio audioDuration: Milliseconds) -> Int {
+        1_000 + Int(min(max(audioDuration, 0), 86_400_000) / 1_000) * 60
+    }
+
+    /// The most segments or words an answer may hold for `audioDuration` of audio: 100 plus one per 50 ms.
+    static func itemBudget(forAudio audioDuration: Milliseconds) -> Int {
+        100 + Int(min(max(audioDuration, 0), 86_400_000) / 50)
+    }
+
     /// The answer as the merge may use it: control characters removed from every text (segments, words, speakers,
     /// the full text), segments and words that start at or after the end of the audio that was sent dropped (a
-    /// server's times past the end are not times in the media), and, when a timed request came back with text but no
-    /// segments, one segment over the whole upload so the text is not lost (the speech detector then tightens it).
+    /// server's times past the end are not times in the media), text, segments and words bounded by the audio's
+    /// length (``textBudget(forAudio:)``, ``itemBudget(forAudio:)``), and, when a timed request came back with text
+    /// but no segments, one segment over the whole upload so the text is not lost (the speech detector then
+    /// tightens it).
     /// - Parameter audioDuration: the length of the audio this answer is for, milliseconds.
     func sanitized(audioDuration: Milliseconds) -> ChunkTranscript {
         var copy = self
-        copy.text = TextSanitising.cueText(text)
-        copy.language = language.map(TextSanitising.cueText)
-        copy.segments = segments.compactMap { segment -> TranscriptSegment? in
-            guard segment.start < audioDuration else { return nil }
+        let textBudget = Self.textBudget(forAudio: audioDuration)
+        let itemBudget = Self.itemBudget(forAudio: audioDuration)
+        copy.text = TextSanitising.cueText(Self.truncated(text, to: textBudget))
+        copy.language = language.map { TextSanitising.cueText(Self.truncated($0, to: 64)) }
+        var textLeft = textBudget
+        var wordsLeft = itemBudget
+        copy.segments = []
+        for segment in segments.prefix(itemBudget) where segment.start < audioDuration && textLeft > 0 {
             var clean = segment
-            clean.text = TextSanitising.cueText(segment.text)
-            clean.speaker = segment.speaker.map(TextSanitising.cueText)
-            clean.words = segment.words.compactMap { word in
-                guard word.start < audioDuration else { return nil }
-                return TranscriptWord(text: TextSanitising.cueText(word.text), start: word.start, end: word.end)
+            clean.text = TextSanitising.cueText(Self.truncated(segment.text, to: textLeft))
+            textLeft -= clean.text.utf8.count
+            clean.speaker = segment.speaker.map { TextSanitising.cueText(Self.truncated($0, to: 64)) }
+            clean.words = []
+            for word in segment.words where word.start < audioDuration && wordsLeft > 0 {
+                wordsLeft -= 1
+                clean.words.append(TranscriptWord(text: TextSanitising.cueText(Self.truncated(word.text, to: 200)),
+                                                  start: word.start, end: word.end))
             }
-            return clean
+            copy.segments.append(clean)
         }
         if copy.segments.isEmpty, !segments.contains(where: { $0.start < audioDuration }), isUntimed {
             let text = copy.text.trimmingCharacters(in: .whitespacesAndNewlines)
             copy.segments = [TranscriptSegment(start: 0, end: max(1, audioDuration), text: text)]
         }
         return copy
+    }
+
+    /// `text` cut to at most `budget` bytes of UTF-8, at the last space before the limit when there is one.
+    static func truncated(_ text: String, to budget: Int) -> String {
+        guard text.utf8.count > budget else { return text }
+        guard budget > 0 else { return "" }
+        var head = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in text.unicodeScalars {
+            bytes += UTF8.width(scalar)
+            if bytes > budget { break }
+            head.append(scalar)
+        }
+        if let space = head.lastIndex(of: " "), space > head.startIndex { return String(head[..<space]) }
+        return String(head)
     }
 
     /// Text came back without a single segment (a server that ignores `verbose_json`'s timing).

@@ -56,6 +56,9 @@ struct APIOptions: ParsableArguments {
     @Flag(help: "Neither read nor write the resume cache.")
     var noCache = false
 
+    @Flag(help: "Upload the whole audio. By default stretches without speech longer than 2 s (Silero VAD) are left out of the upload, and every time is put back on the media timeline.")
+    var sendAll = false
+
     @Option(help: "API base URL (default: OPENAI_BASE_URL, else https://api.openai.com/v1).")
     var baseURL: String?
 
@@ -81,6 +84,7 @@ struct APIOptions: ParsableArguments {
         options.concurrency = concurrency
         options.style = style.profile
         options.usesCache = !noCache
+        options.sendsOnlySpeech = !sendAll
         options.targetChunkDuration = chunkSeconds.map { Int64($0) * 1000 }
         options.requestTimeout = RequestTimeoutPolicy(fixed: timeout.map { .seconds($0) })
         return options

@@ -92,9 +92,7 @@ public actor JobScheduler: Service {
         if let label = request.naming?.label, !label.isEmpty, let problem = SidecarNaming.problem(withLabel: label) {
             throw JobRequestError(problem)
         }
-        if request.task == .translate, request.language != nil, request.language != "en" {
-            // The language of a translation is always English; the audio language is detected.
-        }
+        if let problem = request.dub?.problem { throw JobRequestError(problem) }
     }
 
     // MARK: - Running
@@ -155,6 +153,10 @@ public actor JobScheduler: Service {
         let progress = ProgressRecorder(store: store, id: job.id)
         var outcome = await runner.run(subtitleJob) { event in progress.handle(event) }
         if outcome.report.status == .done { outcome = await afterWrite(job, outcome) }
+        if outcome.report.status == .done, let dub = job.request.dub {
+            outcome = await ServiceDub.run(dub, job: subtitleJob, outcome: outcome, subtitler: runner.subtitler,
+                                           logger: jobLogger)
+        }
         if let document = ReviewRoutes.document(for: job, outcome: outcome), let data = try? JSONEncoder().encode(document) {
             try? await BlockingWork.runEvenIfCancelled("store") { try store.storeReview(id: job.id, document: data) }
         }

@@ -34,7 +34,19 @@ enum OpenAPIDocument {
               "language": { "type": "string", "description": "ISO 639-1 code of the speech; detected when absent." },
               "formats": { "type": "array", "minItems": 1, "items": { "type": "string", "enum": ["srt", "vtt"] } },
               "naming": { "$ref": "#/components/schemas/Naming" },
-              "embed": { "type": "boolean", "description": "Also mux the subtitles into the media file." }
+              "embed": { "type": "boolean", "description": "Also mux the subtitles into the media file." },
+              "dub": { "$ref": "#/components/schemas/Dub" }
+            }
+          },
+          "Dub": {
+            "type": "object", "additionalProperties": false,
+            "description": "Add an English dub track (eng, 'English (dub)') to the media file once the subtitles are written.",
+            "properties": {
+              "voice": { "type": "string", "minLength": 1 },
+              "model": { "type": "string", "minLength": 1 },
+              "instructions": { "type": "string", "maxLength": 4096 },
+              "duck": { "type": "number", "minimum": 0, "maximum": 60, "description": "Mix over the original lowered by this many dB." },
+              "default": { "type": "boolean" }
             }
           },
           "Progress": {

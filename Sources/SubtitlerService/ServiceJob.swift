@@ -59,16 +59,19 @@ public struct JobRequest: Sendable, Codable, Hashable {
     public var naming: NamingRequest?
     /// Mux the subtitles into the media file as well.
     public var embed: Bool?
+    /// Add an English dub track to the media file once the subtitles are written.
+    public var dub: DubRequest?
 
     /// Creates a request.
     public init(path: String, task: SubtitleTask? = nil, language: String? = nil, formats: [SubtitleFormat]? = nil,
-                naming: NamingRequest? = nil, embed: Bool? = nil) {
+                naming: NamingRequest? = nil, embed: Bool? = nil, dub: DubRequest? = nil) {
         self.path = path
         self.task = task
         self.language = language
         self.formats = formats
         self.naming = naming
         self.embed = embed
+        self.dub = dub
     }
 }
 

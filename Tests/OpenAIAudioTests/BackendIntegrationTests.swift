@@ -9,7 +9,7 @@ import Testing
 /// Enabled when `SUBTITLER_TEST_WHISPER_URL` / `SUBTITLER_TEST_SPEECH_URL` is set or
 /// `SUBTITLER_REQUIRE_BACKEND=1` (then an unreachable server fails the test). Start the backend with
 /// `scripts/local-backend start`.
-@Suite(.serialized, .timeLimit(.minutes(3)))
+@Suite(.serialized, .timeLimit(.minutes(30)), .backendTurn)
 struct BackendIntegrationTests {
     private static func whisperClient() throws -> OpenAIAudioClient {
         let url = try #require(LocalBackend.whisperURL)

@@ -28,7 +28,7 @@ struct AdversarialCLITests {
         // A FIFO with a reader gets the subtitles; it stays a FIFO.
         let fifo = scratch.path("live.srt")
         #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = FIFOReader(path: fifo)
+        let reader = FIFOCollector(path: fifo)
         let written = try await CommandRunner.run(["transcribe", Samples.url("clip-de.mkv").path, "-o", fifo, "--force"],
                                                   environment: env)
         let text = String(decoding: reader.finish(), as: UTF8.self)

@@ -317,7 +317,7 @@ struct CLITests {
 }
 
 /// The binary end to end against the real local backend.
-@Suite(.enabled(if: LocalBackend.isConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized)
+@Suite(.enabled(if: LocalBackend.isConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized, .backendTurn)
 struct CLIBackendTests {
     func environment(_ scratch: TemporaryDirectory) throws -> [String: String] {
         let whisper = try #require(LocalBackend.whisperURL, "SUBTITLER_TEST_WHISPER_URL is not set")

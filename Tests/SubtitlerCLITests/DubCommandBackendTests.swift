@@ -6,7 +6,7 @@ import TestSupport
 /// `subtitler dub` end to end against the real local backend: Whisper translates the German sample, Piper speaks.
 @Suite(.enabled(if: (LocalBackend.whisperURL != nil && LocalBackend.speechURL != nil) || LocalBackend.isRequired,
                 "set SUBTITLER_TEST_WHISPER_URL and SUBTITLER_TEST_SPEECH_URL, or run scripts/test"),
-       .serialized)
+       .serialized, .backendTurn)
 struct DubCommandBackendTests {
     func environment(_ scratch: TemporaryDirectory) throws -> [String: String] {
         let whisper = try #require(LocalBackend.whisperURL, "SUBTITLER_TEST_WHISPER_URL is not set")

@@ -9,7 +9,7 @@ import TestSupport
 
 /// Bazarr's exact calls, from Python `requests`, against the real service and the real local backend; the answer is
 /// parsed with pysrt in strict mode, as Bazarr does.
-@Suite(.enabled(if: LocalBackend.isWhisperConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized)
+@Suite(.enabled(if: LocalBackend.isWhisperConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized, .backendTurn)
 struct BazarrTests {
     static func client(_ arguments: [String]) async throws -> [String: Any] {
         let python = try #require(Program.testPython, "the test clients' venv is missing: run scripts/setup")

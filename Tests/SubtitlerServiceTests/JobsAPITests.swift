@@ -48,7 +48,7 @@ struct ServiceClient {
     }
 }
 
-@Suite(.enabled(if: LocalBackend.isWhisperConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized)
+@Suite(.enabled(if: LocalBackend.isWhisperConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized, .backendTurn)
 struct JobsAPITests {
     @Test func createPollAndGetTheSameFilesAsTheCLI() async throws {
         let scratch = try TemporaryDirectory()

@@ -15,11 +15,16 @@ import TestSupport
 struct ServiceRestartTests {
     static let verbose = #"{"task":"transcribe","language":"english","duration":9.0,"text":"Tone.","segments":[{"id":0,"seek":0,"start":0.5,"end":2.5,"text":" Tone.","avg_logprob":-0.2,"compression_ratio":1.1,"no_speech_prob":0.01}]}"#
 
-    /// A minute of a tone that sounds 8 s of every 10, at `frequency` (different files, different audio).
+    /// A minute of speech (the English sample, looped) that sounds 8 s of every 10, over a quiet tone at
+    /// `frequency` (different files, different audio). Speech, so the speech detector finds it and it is sent.
     static func toneTalk(_ path: String, frequency: Int, seconds: Int = 60) throws {
         _ = try FFmpegCLI.run([
-            "-y", "-f", "lavfi", "-i", "sine=frequency=\(frequency):sample_rate=16000:duration=\(seconds)",
-            "-af", "volume='if(lt(mod(t,10),8),0.5,0)':eval=frame", "-ac", "1", path,
+            "-y", "-stream_loop", "-1", "-i", Samples.url("talk-en.mp4").path,
+            "-f", "lavfi", "-i", "sine=frequency=\(frequency):sample_rate=16000:duration=\(seconds)",
+            "-filter_complex",
+            "[0:a]aresample=16000,aformat=channel_layouts=mono[s];[1:a]volume=0.02[t];"
+                + "[s][t]amix=inputs=2:duration=shortest:normalize=0,volume='if(lt(mod(t,10),8),1,0)':eval=frame",
+            "-t", "\(seconds)", "-ac", "1", path,
         ])
     }
 

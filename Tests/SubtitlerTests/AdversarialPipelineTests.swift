@@ -48,7 +48,7 @@ struct AdversarialPipelineTests {
         let server = try await StubHTTPServer.start([.json(200, StubPipelineTests.verboseBody)])
         defer { Task { try? await server.shutdown() } }
         for (name, change) in Self.invalidOptions {
-            var options = SubtitleOptions()
+            var options = StubPipelineTests.toneOptions()
             change(&options)
             let problem = try #require(options.problem, "\(name)")
             #expect(problem.lowercased().contains(name.lowercased().prefix(5)), "\(name): \(problem)")
@@ -101,7 +101,7 @@ struct AdversarialPipelineTests {
         let body = #"{"language":"english","duration":9.0,"text":"x","segments":[{"id":0,"start":0.5,"end":2.5,"text":" Bell\u0007 and escape \u001b[2J\u001b]0;title\u0007 here\u0000.","words":[]},{"id":1,"start":3.0,"end":5.0,"text":"C1\u009b31m and\ttab\r\nbreak."}]}"#
         let server = try await StubHTTPServer.start([.json(200, body)])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = StubPipelineTests.toneOptions()
         options.language = "en"
         let result = try await subtitler(server).makeSubtitles(for: input, options: options)
         let text = result.cues.map(\.text).joined(separator: " ")
@@ -129,7 +129,7 @@ struct AdversarialPipelineTests {
         let body = #"{"language":"english","duration":12.0,"text":"x","segments":[{"id":0,"start":0.5,"end":2.5,"text":"Inside."},{"id":1,"start":11.0,"end":99999.0,"text":"Across the end."},{"id":2,"start":500.0,"end":501.0,"text":"Past the end."},{"id":3,"start":1e300,"end":1e308,"text":"Far past."}]}"#
         let server = try await StubHTTPServer.start([.json(200, body)])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = StubPipelineTests.toneOptions()
         options.language = "en"
         let result = try await subtitler(server).makeSubtitles(for: input, options: options)
         let end = result.report.audioDuration
@@ -159,7 +159,7 @@ struct AdversarialPipelineTests {
         let input = try StubPipelineTests.makeToneTalk(in: scratch, seconds: 12)
         let server = try await StubHTTPServer.start([.json(200, #"{"language":"english","text":"Tone number one. Tone number two.","segments":[]}"#)])
         defer { Task { try? await server.shutdown() } }
-        var options = SubtitleOptions()
+        var options = StubPipelineTests.toneOptions()
         options.language = "en"
         let result = try await subtitler(server).makeSubtitles(for: input, options: options)
         #expect(result.cues.map(\.text).joined(separator: " ").contains("Tone number two."))
@@ -295,7 +295,8 @@ struct AdversarialPipelineTests {
         defer { Task { try? await server.shutdown() } }
         let fifo = scratch.path("live.srt")
         #expect(mkfifo(fifo, 0o600) == 0)
-        var job = SubtitleJob(input: input)       // no language: the FIFO is "newer" than the input, and not a file
+        var job = SubtitleJob(input: input, options: StubPipelineTests.toneOptions())   // no language: the FIFO is
+        // "newer" than the input, and not a file
         job.destination = .file(fifo)
         job.remembersLanguage = false
         let runner = JobRunner(subtitler: subtitler(server),
@@ -342,47 +343,5 @@ struct AdversarialPipelineTests {
         defer { chmod(scratch.url.path, 0o755) }
         #expect(throws: OutputError.self) { try transaction.commit() }
         #expect(try String(contentsOfFile: scratch.path("a.srt"), encoding: .utf8) == "old")
-    }
-}
-
-/// Reads a FIFO on a thread of its own until the writer closes it. The FIFO is opened for reading before the
-/// writer starts (without blocking), so a writer that refuses FIFOs nobody reads sees a reader.
-final class FIFOCollector: @unchecked Sendable {
-    private let fd: Int32
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var data: [UInt8] = []
-
-    init(path: String) {
-        fd = open(path, O_RDONLY | O_NONBLOCK)
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
-        Thread { [self] in
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            var sawData = false
-            while true {
-                let n = read(fd, &buffer, buffer.count)
-                if n > 0 {
-                    sawData = true
-                    lock.withLock { data += buffer[..<n] }
-                } else if n == 0 && sawData {
-                    break   // the writer closed
-                } else if n == 0 {
-                    // No writer yet: wait for one without spinning.
-                    var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                    _ = Glibc.poll(&poll, 1, 100)
-                } else if errno != EINTR {
-                    break
-                }
-            }
-            done.signal()
-        }.start()
-    }
-
-    /// Waits for the writer to finish and returns what it wrote.
-    func finish() -> [UInt8] {
-        done.wait()
-        close(fd)
-        return lock.withLock { data }
     }
 }

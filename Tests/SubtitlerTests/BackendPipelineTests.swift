@@ -8,7 +8,7 @@ import TestSupport
 
 /// The whole pipeline against the real local backend (faster-whisper-server with the base model).
 /// Fails, not skips, when SUBTITLER_REQUIRE_BACKEND=1 and the backend is unreachable.
-@Suite(.enabled(if: LocalBackend.isConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized)
+@Suite(.enabled(if: LocalBackend.isConfigured, "set SUBTITLER_TEST_WHISPER_URL or run scripts/test"), .serialized, .backendTurn)
 struct BackendPipelineTests {
     func makeSubtitler(cache: URL) throws -> Subtitler {
         let url = try #require(LocalBackend.whisperURL, "SUBTITLER_TEST_WHISPER_URL is not set")

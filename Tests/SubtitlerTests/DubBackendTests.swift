@@ -8,7 +8,7 @@ import TestSupport
 
 /// The dubber against the real speech server (Piper), with cues too tight for its speech: the tempo change does the
 /// fitting (Piper ignores `speed`), on real speech, and the placement rules hold.
-@Suite(.enabled(if: LocalBackend.isSpeechConfigured, "set SUBTITLER_TEST_SPEECH_URL or run scripts/test"), .serialized)
+@Suite(.enabled(if: LocalBackend.isSpeechConfigured, "set SUBTITLER_TEST_SPEECH_URL or run scripts/test"), .serialized, .backendTurn)
 struct DubBackendTests {
     @Test func tightCuesAreSpedUpWithinTheLimitAndNeverOverlap() async throws {
         let speechURL = try #require(LocalBackend.speechURL, "SUBTITLER_TEST_SPEECH_URL is not set")

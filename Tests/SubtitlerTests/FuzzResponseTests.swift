@@ -9,7 +9,7 @@ import TestSupport
 /// through the response decoder and the pipeline's merge, guard and shaping, as the job would run them. Nothing may
 /// crash, and every cue that comes out is on the timeline, well formed and free of control characters.
 ///
-/// Seeds and iteration counts are fixed, so CI runs the same inputs every time (about a second per body);
+/// Seeds and iteration counts are fixed, so CI runs the same inputs every time (300 iterations of three bodies, about a second in a debug build);
 /// `SUBTITLER_FUZZ_ITERATIONS` and `SUBTITLER_FUZZ_SEED` run longer or different campaigns locally.
 @Suite struct FuzzResponseTests {
     static let verbose = #"""
@@ -68,6 +68,26 @@ import TestSupport
         }
         #expect(decoded > iterations, "most mutated bodies should still decode: \(decoded) of \(iterations * 3)")
         #expect(cueCount > 0)
+    }
+
+    @Test func anAnswerFarLongerThanSpeechIsBoundedByTheAudio() {
+        let huge = String(repeating: "word ", count: 400_000)   // 2 MB of text for 20 s of audio
+        let many = Array(repeating: TranscriptSegment(start: 1_000, end: 2_000, text: "again"), count: 100_000)
+        let transcript = ChunkTranscript(language: "en", text: huge,
+                                         segments: [TranscriptSegment(start: 0, end: 20_000, text: huge)] + many)
+        let clean = transcript.sanitized(audioDuration: 20_000)
+        let budget = ChunkTranscript.textBudget(forAudio: 20_000)
+        #expect(budget == 2_200)
+        #expect(clean.text.utf8.count <= budget)
+        #expect(clean.segments.count <= ChunkTranscript.itemBudget(forAudio: 20_000))
+        #expect(clean.segments.map(\.text.utf8.count).reduce(0, +) <= budget)
+        // Cut at a word boundary, never inside a word or a character.
+        #expect(clean.segments[0].text.hasSuffix("word") && clean.segments[0].text.utf8.count > 2_000)
+        #expect(ChunkTranscript.truncated("añb ñ", to: 2) == "a")
+        #expect(ChunkTranscript.truncated("ñññ", to: 5) == "ññ")
+        // An ordinary answer is untouched.
+        let plain = ChunkTranscript(language: "en", text: "Hello there.", segments: [TranscriptSegment(start: 0, end: 900, text: "Hello there.")])
+        #expect(plain.sanitized(audioDuration: 20_000).segments == plain.segments)
     }
 
     /// The decoder the client uses, then the conversion the pipeline applies to every answer.
@@ -137,7 +157,12 @@ import TestSupport
         case let string as String:
             switch Int.random(in: 0..<6, using: &random) {
             case 0: return string + "\u{1B}[2J\u{07}\u{0}\u{9B}"
-            case 1: return String(repeating: string.isEmpty ? "x" : string, count: Int.random(in: 2...400, using: &random))
+            case 1:
+                // Longer, but not past 64 KB: repeated mutations would otherwise multiply into megabytes, which
+                // only measure the JSON coder (anAnswerFarLongerThanSpeechIsBoundedByTheAudio covers huge answers).
+                let unit = string.isEmpty ? "x" : string
+                let most = max(2, 65_536 / unit.utf8.count)
+                return String(repeating: unit, count: min(Int.random(in: 2...400, using: &random), most))
             case 2: return ""
             case 3: return 42
             case 4: return String(string.reversed())

@@ -11,7 +11,7 @@ import TestSupport
 /// per cue and per problem, clicks and keys seek, and a screenshot is written (`.build/review/review-sample.png`).
 @Suite(.enabled(if: LocalBackend.isWhisperConfigured && BrowserDriver.isEnabled,
                 "needs the local backend (SUBTITLER_TEST_WHISPER_URL or scripts/test) and Debian's chromium"),
-       .serialized)
+       .serialized, .backendTurn)
 struct ReviewSampleTests {
     /// Runs the pipeline on the sample so every kind of mark is real: 15 s chunks (chunk cuts), a reading speed
     /// of 12 characters per second (style violations), and two sentences of the talk declared phantom
