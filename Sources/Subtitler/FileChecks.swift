@@ -8,9 +8,14 @@ public enum FileChecks {
 
     /// Why `path` cannot be read whole, or nil: it must exist, be a regular file (a FIFO would block, a device such
     /// as `/dev/zero` would never end) of at most `maxBytes`, and be readable.
-    public static func textFileProblem(_ path: String, maxBytes: Int64 = maxTextFileBytes) -> String? {
+    /// - Parameter allowsPipes: also accept a FIFO or pipe (`lint <(command)`, `/dev/stdin`), for a reader that
+    ///   streams in bounded memory and stops on a signal.
+    public static func textFileProblem(_ path: String, maxBytes: Int64 = maxTextFileBytes, allowsPipes: Bool = false)
+        -> String?
+    {
         var info = stat()
         guard stat(path, &info) == 0 else { return String(cString: strerror(errno)).lowercased() }
+        if allowsPipes && info.st_mode & S_IFMT == S_IFIFO { return nil }
         guard info.st_mode & S_IFMT == S_IFREG else {
             return "not a regular file (\(InputDiscovery.kindName(info.st_mode)))"
         }

@@ -50,8 +50,9 @@ struct Lint: AsyncParsableCommand {
             var warningCount = 0
             var error: String?
             do {
-                // Not a FIFO or a device: those would block or never end. Any size: lint streams.
-                if let problem = FileChecks.textFileProblem(input, maxBytes: .max) {
+                // Not a device (`/dev/zero` never ends) or a directory. Any size, and pipes too: lint streams, in
+                // bounded memory, and one signal stops it.
+                if let problem = FileChecks.textFileProblem(input, maxBytes: .max, allowsPipes: true) {
                     throw ReadProblem(description: problem)
                 }
                 var stream = try SubtitleParser(strict: strict).stream(contentsOf: URL(fileURLWithPath: input))

@@ -282,7 +282,8 @@ struct AdversarialCLITests {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let long = scratch.path("long.flac")
-        _ = try FFmpegCLI.run(["-y", "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=900", long])
+        // An hour: long enough to be stopped half-way even on a busy machine.
+        _ = try FFmpegCLI.run(["-y", "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=3600", long])
         try FileManager.default.createDirectory(atPath: scratch.path("out"), withIntermediateDirectories: true)
         let output = scratch.path("out/audio.ogg")
         let env = Adversarial.environment(nil, scratch)
@@ -306,7 +307,8 @@ struct AdversarialCLITests {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let long = scratch.path("long.flac")
-        _ = try FFmpegCLI.run(["-y", "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=900", long])
+        // An hour: long enough to be stopped half-way even on a busy machine.
+        _ = try FFmpegCLI.run(["-y", "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=3600", long])
         try FileManager.default.createDirectory(atPath: scratch.path("out"), withIntermediateDirectories: true)
         let watch = DirectoryWatch(scratch.path("out"))
         let result = try await CommandRunner.run(["extract", long, "-o", scratch.path("out/audio.ogg")],

@@ -42,7 +42,7 @@ struct LintCommandTests {
 
     /// The file is a FIFO that this test writes: lint has provably started when its first output arrives, and the
     /// file does not end until the test closes it. One SIGTERM must stop lint before it reports the whole file.
-    @Test func oneSignalStopsALongLint() async throws {
+    @Test(.timeLimit(.minutes(5))) func oneSignalStopsALongLint() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let fifo = scratch.path("endless.srt")
