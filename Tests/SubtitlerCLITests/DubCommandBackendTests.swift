@@ -36,9 +36,9 @@ struct DubCommandBackendTests {
         #expect(translation["task"] as? String == "translate")
 
         // The new track as ffprobe sees it: English, titled, a dub, not default; the originals unchanged.
-        let probe = try DubCheck.ffprobe(output, ["-show_streams", "-show_format"])
+        let probe = try TrackMeasurements.ffprobe(output, ["-show_streams", "-show_format"])
         let streams = try #require(probe["streams"] as? [[String: Any]])
-        let before = try #require(try DubCheck.ffprobe(input, ["-show_streams"])["streams"] as? [[String: Any]])
+        let before = try #require(try TrackMeasurements.ffprobe(input, ["-show_streams"])["streams"] as? [[String: Any]])
         #expect(streams.count == before.count + 1)
         for (old, new) in zip(before, streams) {
             #expect(old["codec_name"] as? String == new["codec_name"] as? String)
@@ -54,19 +54,19 @@ struct DubCommandBackendTests {
         #expect(disposition["default"] == 0)
 
         // The original audio and video are copied bit for bit.
-        #expect(try DubCheck.packetHash(input, "a:0") == DubCheck.packetHash(output, "a:0"))
-        #expect(try DubCheck.packetHash(input, "v:0") == DubCheck.packetHash(output, "v:0"))
+        #expect(try TrackMeasurements.packetHash(input, "a:0") == TrackMeasurements.packetHash(output, "a:0"))
+        #expect(try TrackMeasurements.packetHash(input, "v:0") == TrackMeasurements.packetHash(output, "v:0"))
 
         // The dub is as long as the media, within one Opus frame (20 ms).
         let media = try MediaProbe.probe(input)
         let mediaDuration = try #require(media.duration)
-        let dubSamples = try DubCheck.track(output, index: dubIndex)
+        let dubSamples = try TrackMeasurements.track(output, index: dubIndex)
         let dubDuration = Int64(dubSamples.count) * 1000 / 48_000
         #expect(abs(dubDuration - mediaDuration) <= 20, "dub \(dubDuration) ms, media \(mediaDuration) ms")
 
         // Speech energy starts within 100 ms of each cue's start (its actual start, which is the planned one for
         // every cue that fitted), and utterances never overlap.
-        let energies = DubCheck.energies(dubSamples)
+        let energies = TrackMeasurements.energies(dubSamples)
         var previousEnd: Int64 = 0
         for cue in cues {
             guard let start = (cue["actualStart"] as? Int).map(Int64.init),
@@ -74,7 +74,7 @@ struct DubCommandBackendTests {
             let planned = Int64(try #require(cue["plannedStart"] as? Int))
             if cue["status"] as? String == "fitted", previousEnd <= planned { #expect(start == planned) }
             #expect(start >= previousEnd)
-            let onset = try #require(DubCheck.onset(in: energies, from: max(previousEnd, start - 100)),
+            let onset = try #require(TrackMeasurements.onset(in: energies, from: max(previousEnd, start - 100)),
                                      "no speech after \(start) ms")
             #expect(abs(onset - start) <= 100, "cue \(cue["number"] ?? 0): speech at \(onset) ms, cue at \(start) ms")
             previousEnd = end
@@ -88,8 +88,8 @@ struct DubCommandBackendTests {
         #expect(speech["requests"] as? Int == 0)
         #expect((speech["cacheHits"] as? Int ?? 0) >= cues.count)
         #expect((duckReport["translation"] as? [String: Any])?["requests"] as? Int == 0)
-        let mixed = DubCheck.energies(try DubCheck.track(ducked, index: try #require(duckReport["dubTrack"] as? Int)))
-        let original = DubCheck.energies(try DubCheck.track(input, index: try #require(media.audioStreams.first).index))
+        let mixed = TrackMeasurements.energies(try TrackMeasurements.track(ducked, index: try #require(duckReport["dubTrack"] as? Int)))
+        let original = TrackMeasurements.energies(try TrackMeasurements.track(input, index: try #require(media.audioStreams.first).index))
         let duckCues = duckReport["cues"] as? [[String: Any]] ?? []
         let spoken: [ClosedRange<Int>] = duckCues.compactMap { cue -> ClosedRange<Int>? in
             guard let start = cue["actualStart"] as? Int, let end = cue["actualEnd"] as? Int else { return nil }
@@ -99,7 +99,7 @@ struct DubCommandBackendTests {
             frame < mixed.count && original[frame] > -45 && !spoken.contains { range in range.contains(frame) }
         }
         #expect(quiet.count >= 25, "only \(quiet.count) frames of original speech outside the dub")
-        let lowered = DubCheck.meanLevel(mixed, frames: quiet) - DubCheck.meanLevel(original, frames: quiet)
+        let lowered = TrackMeasurements.meanLevel(mixed, frames: quiet) - TrackMeasurements.meanLevel(original, frames: quiet)
         #expect(abs(lowered + 12) <= 1, "the original is \(-lowered) dB down over \(quiet.count) frames")
     }
 }

@@ -3,62 +3,6 @@ import MediaAudio
 import Testing
 import TestSupport
 
-/// Helpers for the `subtitler dub` tests: measurements on the written files.
-enum DubCheck {
-    /// Decoded samples (mono, 48 kHz) of stream `index`.
-    static func track(_ path: String, index: Int) throws -> [Int16] {
-        try AudioReader(path: path, track: .index(index), sampleRate: 48_000, blockSize: 48_000).readAll()
-    }
-
-    /// 20 ms frame energies in dBFS.
-    static func energies(_ samples: [Int16]) -> [Float] {
-        var meter = EnergyMeter(sampleRate: 48_000)
-        meter.append(samples)
-        meter.finish()
-        return meter.energies
-    }
-
-    /// The first rising edge through `threshold` at or after `from` ms, in milliseconds.
-    static func onset(in energies: [Float], from: Int64, threshold: Float = -40) -> Int64? {
-        let first = max(1, Int(from / 20))
-        guard first < energies.count else { return nil }
-        return energies.indices[first...].first { energies[$0] > threshold && energies[$0 - 1] <= threshold }
-            .map { Int64($0) * 20 }
-    }
-
-    /// The mean power of `frames`, in dB.
-    static func meanLevel(_ energies: [Float], frames: [Int]) -> Double {
-        10 * log10(frames.reduce(0.0) { $0 + pow(10, Double(energies[$1]) / 10) } / Double(max(1, frames.count)))
-    }
-
-    /// `ffprobe -of json ARGS PATH`.
-    static func ffprobe(_ path: String, _ arguments: [String]) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffprobe", "-v", "error", "-of", "json"] + arguments + [path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-    }
-
-    /// The MD5 of a stream's packets, by `ffmpeg -map 0:SPEC -c copy -f md5 -`.
-    static func packetHash(_ path: String, _ specifier: String) throws -> String {
-        String(decoding: try FFmpegCLI.run(["-i", path, "-map", "0:\(specifier)", "-c", "copy", "-f", "md5", "-"]),
-               as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// A speech answer: 0.2 s of silence, `seconds` of a 1 kHz tone, 0.2 s of silence (WAV, 24 kHz).
-    static func speechWAV(seconds: Double) throws -> [UInt8] {
-        let silence = [Int16](repeating: 0, count: 4_800)
-        let tone = (0..<Int(seconds * 24_000)).map { Int16(10_000 * sin(2 * Double.pi * 1_000 * Double($0) / 24_000)) }
-        return try AudioEncoder.encode(silence + tone + silence, sampleRate: 24_000, as: .wav).data
-    }
-}
-
 /// `subtitler dub` without the backend: usage, bad input, the report, interruption.
 @Suite(.serialized)
 struct DubCommandTests {
@@ -95,7 +39,7 @@ struct DubCommandTests {
     @Test func badInputsAreOneLineExitOneAndWriteNothing() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let server = try await StubHTTPServer.start([.bytes(200, [try DubCheck.speechWAV(seconds: 0.5)], contentType: "audio/wav")])
+        let server = try await StubHTTPServer.start([.bytes(200, [TrackMeasurements.toneWAV(seconds: 0.5)], contentType: "audio/wav")])
         defer { Task { try? await server.shutdown() } }
         let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
         FileManager.default.createFile(atPath: scratch.path("notes.mkv"), contents: Data("not a video".utf8))
@@ -124,8 +68,8 @@ struct DubCommandTests {
     @Test func reportListsEveryCueAsTextAndJSON() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let long = try DubCheck.speechWAV(seconds: 3.0)
-        let short = try DubCheck.speechWAV(seconds: 0.6)
+        let long = TrackMeasurements.toneWAV(seconds: 3.0)
+        let short = TrackMeasurements.toneWAV(seconds: 0.6)
         let server = try await StubHTTPServer.start { _, request in
             let body = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]) ?? [:]
             return .bytes(200, [body["input"] as? String == "A long line." ? long : short], contentType: "audio/wav")
@@ -173,7 +117,7 @@ struct DubCommandTests {
         #expect((report["warnings"] as? [String] ?? []).contains { $0.contains("speed") })
 
         // --default makes the dub the default audio track: the original loses the flag.
-        let probe = try DubCheck.ffprobe(output, ["-show_streams"])
+        let probe = try TrackMeasurements.ffprobe(output, ["-show_streams"])
         let audio = (probe["streams"] as? [[String: Any]] ?? []).filter { $0["codec_type"] as? String == "audio" }
         #expect(audio.count == 2)
         #expect(audio.map { ($0["disposition"] as? [String: Int])?["default"] } == [0, 1])
@@ -182,7 +126,7 @@ struct DubCommandTests {
     @Test func ctrlCWritesNothingAndExits130() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let answer = try DubCheck.speechWAV(seconds: 0.5)
+        let answer = TrackMeasurements.toneWAV(seconds: 0.5)
         let server = try await StubHTTPServer.start { index, _ in
             index == 0 ? .bytes(200, [answer], contentType: "audio/wav")
                 : StubHTTPServer.Response(status: 200, headers: [("content-type", "audio/wav")], chunks: [answer],

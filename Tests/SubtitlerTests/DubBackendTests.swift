@@ -42,15 +42,15 @@ struct DubBackendTests {
 
         // In order, never overlapping; fitted cues start where planned unless pushed by an overrun.
         var previousEnd: Int64 = 0
-        let dub = try DubFixtures.decodedTrack(directory.path("out.mkv"), index: try #require(report.dubTrack))
-        let energies = DubFixtures.energies(dub)
+        let dub = try TrackMeasurements.track(directory.path("out.mkv"), index: try #require(report.dubTrack))
+        let energies = TrackMeasurements.energies(dub)
         for cue in report.cues {
             let start = try #require(cue.actualStart)
             let end = try #require(cue.actualEnd)
             #expect(start >= previousEnd)
             if previousEnd <= cue.plannedStart { #expect(start == cue.plannedStart) }
             if cue.status == .fitted { #expect(end <= cue.slotEnd + 20) }
-            let onset = try #require(DubFixtures.onset(in: energies, from: max(previousEnd, start - 100)))
+            let onset = try #require(TrackMeasurements.onset(in: energies, from: max(previousEnd, start - 100)))
             #expect(abs(onset - start) <= 100, "cue \(cue.number): speech at \(onset) ms, placed at \(start) ms")
             previousEnd = end
         }

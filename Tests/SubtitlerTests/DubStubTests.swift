@@ -68,10 +68,10 @@ struct DubStubTests {
         }
 
         // The track: speech starts at each cue and stops before the next one.
-        let dub = try DubFixtures.decodedTrack(output, index: try #require(report.dubTrack))
-        let energies = DubFixtures.energies(dub)
+        let dub = try TrackMeasurements.track(output, index: try #require(report.dubTrack))
+        let energies = TrackMeasurements.energies(dub)
         for cue in cues {
-            let onset = try #require(DubFixtures.onset(in: energies, from: cue.start - 200))
+            let onset = try #require(TrackMeasurements.onset(in: energies, from: cue.start - 200))
             #expect(abs(onset - cue.start) <= 100, "speech for \(cue.lines) starts at \(onset) ms")
         }
         #expect(energies[(2_440 / 20)..<(2_480 / 20)].allSatisfy { $0 < -60 })
@@ -120,11 +120,11 @@ struct DubStubTests {
         #expect(abs(try #require(second.actualStart) - (firstEnd + 120)) <= 1)
         #expect(second.status == .fitted)
 
-        let energies = DubFixtures.energies(try DubFixtures.decodedTrack(output, index: try #require(report.dubTrack)))
+        let energies = TrackMeasurements.energies(try TrackMeasurements.track(output, index: try #require(report.dubTrack)))
         // Tone through the whole first utterance (1.02 ... 2.50 s), silence in the gap, then the second.
         #expect(energies[(1_100 / 20)..<(2_480 / 20)].allSatisfy { $0 > -30 })
         #expect(energies[(2_540 / 20)..<(2_640 / 20)].allSatisfy { $0 < -60 })
-        let onset = try #require(DubFixtures.onset(in: energies, from: 2_540))
+        let onset = try #require(TrackMeasurements.onset(in: energies, from: 2_540))
         #expect(abs(onset - (try #require(second.actualStart))) <= 100)
     }
 
@@ -151,8 +151,8 @@ struct DubStubTests {
         #expect(second.speech.bytesReceived == 0)
         #expect(second.cues.allSatisfy { $0.cached })
         #expect(second.cues.map(\.speed) == first.cues.map(\.speed))
-        #expect(try DubFixtures.packetHash(directory.path("first.mkv"), "a:1")
-                == DubFixtures.packetHash(directory.path("second.mkv"), "a:1"))
+        #expect(try TrackMeasurements.packetHash(directory.path("first.mkv"), "a:1")
+                == TrackMeasurements.packetHash(directory.path("second.mkv"), "a:1"))
 
         // Another voice is another answer; the key never holds the API key.
         var other = job(input, cues: cues, output: directory.path("third.mkv"))
@@ -187,23 +187,23 @@ struct DubStubTests {
 
         // Length: the decoded dub track is the media's length within one codec frame (20 ms Opus, 21.3 ms AAC).
         let dubIndex = try #require(report.dubTrack)
-        let dub = try DubFixtures.decodedTrack(output, index: dubIndex)
+        let dub = try TrackMeasurements.track(output, index: dubIndex)
         let frame: Int64 = report.encoding == .opus ? 20 : 22
         #expect(abs(Int64(dub.count) * 1000 / 48_000 - mediaDuration) <= frame, "dub \(dub.count) samples")
 
         // Ducking: where the dub is silent, the original tone at 12 dB lower.
-        let original = try DubFixtures.decodedTrack(input, index: try #require(info.audioStreams.first).index)
-        let dubEnergies = DubFixtures.energies(dub)
-        let originalEnergies = DubFixtures.energies(original)
+        let original = try TrackMeasurements.track(input, index: try #require(info.audioStreams.first).index)
+        let dubEnergies = TrackMeasurements.energies(dub)
+        let originalEnergies = TrackMeasurements.energies(original)
         let quiet = Array(5..<90) + Array(170..<280)   // 0.1-1.8 s and 3.4-5.6 s
-        let lowered = DubFixtures.meanLevel(dubEnergies, frames: quiet) - DubFixtures.meanLevel(originalEnergies, frames: quiet)
+        let lowered = TrackMeasurements.meanLevel(dubEnergies, frames: quiet) - TrackMeasurements.meanLevel(originalEnergies, frames: quiet)
         #expect(abs(lowered + 12) <= 1, "lowered by \(-lowered) dB")
         // Speech where the cue is.
-        #expect(DubFixtures.meanLevel(dubEnergies, frames: Array(105..<145)) > DubFixtures.meanLevel(dubEnergies, frames: quiet) + 6)
+        #expect(TrackMeasurements.meanLevel(dubEnergies, frames: Array(105..<145)) > TrackMeasurements.meanLevel(dubEnergies, frames: quiet) + 6)
 
         // The original streams are copied bit for bit.
-        #expect(try DubFixtures.packetHash(input, "a:0") == DubFixtures.packetHash(output, "a:0"))
-        #expect(try DubFixtures.packetHash(input, "v:0") == DubFixtures.packetHash(output, "v:0"))
+        #expect(try TrackMeasurements.packetHash(input, "a:0") == TrackMeasurements.packetHash(output, "a:0"))
+        #expect(try TrackMeasurements.packetHash(input, "v:0") == TrackMeasurements.packetHash(output, "v:0"))
         let added = try #require(result.media.streams.first { $0.index == dubIndex })
         #expect(added.kind == .audio)
         #expect(added.language == "eng")
@@ -214,7 +214,7 @@ struct DubStubTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let input = try DubFixtures.toneVideo(in: directory)
-        let audioHash = try DubFixtures.packetHash(input, "a:0")
+        let audioHash = try TrackMeasurements.packetHash(input, "a:0")
         let stub = SpeechStub(durations: [:])
         let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
         defer { Task { try? await server.shutdown() } }
@@ -229,11 +229,11 @@ struct DubStubTests {
         let info = try MediaProbe.probe(input)
         #expect(info.audioStreams.count == 2)
         #expect(info.streams.filter { $0.kind == .subtitle }.count == 1)
-        #expect(try DubFixtures.packetHash(input, "a:0") == audioHash)
+        #expect(try TrackMeasurements.packetHash(input, "a:0") == audioHash)
         let dubIndex = try #require(second.report.dubTrack)
         #expect(info.streams[dubIndex].isSubtitlerTrack)
         // The second dub replaced the first: speech at 3 s, none at 1 s.
-        let energies = DubFixtures.energies(try DubFixtures.decodedTrack(input, index: dubIndex))
+        let energies = TrackMeasurements.energies(try TrackMeasurements.track(input, index: dubIndex))
         #expect(energies[(1_100 / 20)..<(1_900 / 20)].allSatisfy { $0 < -60 })
         #expect(energies[(3_100 / 20)..<(3_900 / 20)].allSatisfy { $0 > -30 })
         #expect(try directory.files() == ["media.mkv"])
@@ -251,7 +251,7 @@ struct DubStubTests {
         let result = try await dubber(server, cache: nil).dub(job(input, cues: cues, output: output))
         #expect(result.report.originalTrack == nil)
         #expect(result.media.audioStreams.count == 1)
-        let dub = try DubFixtures.decodedTrack(output, index: try #require(result.report.dubTrack))
+        let dub = try TrackMeasurements.track(output, index: try #require(result.report.dubTrack))
         #expect(abs(Int64(dub.count) * 1000 / 48_000 - result.report.mediaDuration) <= 22)
 
         // Ducking needs an original.
