@@ -334,7 +334,8 @@ struct FaultInjectionTests {
         )
         try await Self.withServer([trickle]) { server in
             let error = try await #require(throws: OpenAIAudioError.self) {
-                try await Self.client(server, maxRetries: 0, requestTimeout: .milliseconds(300)).transcribeVerbose(
+                // 1.5 s: time for the upload even on a busy machine, well before the body's second part (3 s).
+                try await Self.client(server, maxRetries: 0, requestTimeout: .milliseconds(1_500)).transcribeVerbose(
                     Self.request
                 )
             }
