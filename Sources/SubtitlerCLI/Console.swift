@@ -32,10 +32,51 @@ enum ProgressMode: String, CaseIterable, ExpressibleByArgument {
     case auto, line, json, none
 }
 
+/// What every progress printer shares: the mode (`auto` resolved against the terminal), the input's printable
+/// name, and the writes of a live line or of one JSON object per event on stderr.
+struct ProgressOutput: Sendable {
+    /// `line`, `json` or `none`; never `auto`.
+    let mode: ProgressMode
+    /// The input's file name, with control characters made visible.
+    let name: String
+
+    init(mode: ProgressMode, input: String) {
+        switch mode {
+        case .auto: self.mode = Console.stderrIsTerminal ? .line : .none
+        default: self.mode = mode
+        }
+        name = TextSanitising.printable((input as NSString).lastPathComponent)
+    }
+
+    /// Replaces the live line with `text`.
+    func show(_ text: String) {
+        Console.write("\r\u{1B}[K" + text, to: .standardError)
+    }
+
+    /// One JSON object, with the input's name, on a line of its own.
+    func emit(_ fields: [String: Any]) {
+        var object = fields
+        object["input"] = name
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        Console.error(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Clears the live line.
+    func finish() {
+        if mode == .line { show("") }
+    }
+
+    /// `m:ss`, or `h:mm:ss` from an hour on.
+    static func clock(_ ms: Int64) -> String {
+        let s = ms / 1000
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
 /// Renders pipeline progress on stderr: a live line on a terminal, or one JSON object per event.
 final class ProgressRenderer: @unchecked Sendable {
-    private let mode: ProgressMode
-    private let name: String
+    private let output: ProgressOutput
+    private var name: String { output.name }
     private let lock = NSLock()
     private var total = 0
     private var done = 0
@@ -46,25 +87,19 @@ final class ProgressRenderer: @unchecked Sendable {
     private var lastLine = ContinuousClock.now - .seconds(1)
 
     init(mode: ProgressMode, input: String) {
-        switch mode {
-        case .auto: self.mode = Console.stderrIsTerminal ? .line : .none
-        default: self.mode = mode
-        }
-        name = TextSanitising.printable((input as NSString).lastPathComponent)
+        output = ProgressOutput(mode: mode, input: input)
     }
 
     func handle(_ event: ProgressEvent) {
-        switch mode {
+        switch output.mode {
         case .none, .auto: return
-        case .json: Console.error(json(for: event))
+        case .json: output.emit(fields(for: event))
         case .line: lock.withLock { update(event) }
         }
     }
 
     /// Clears the live line.
-    func finish() {
-        if mode == .line { Console.write("\r\u{1B}[K", to: .standardError) }
-    }
+    func finish() { output.finish() }
 
     private func update(_ event: ProgressEvent) {
         switch event {
@@ -91,16 +126,13 @@ final class ProgressRenderer: @unchecked Sendable {
             if remaining.isFinite && remaining < 1e9 { line += ", ETA \(clock(Int64(remaining * 1000)))" }
         }
         if retries > 0 { line += ", \(retries) retr\(retries == 1 ? "y" : "ies")" }
-        Console.write("\r\u{1B}[K" + line, to: .standardError)
+        output.show(line)
     }
 
-    private func clock(_ ms: Int64) -> String {
-        let s = ms / 1000
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
+    private func clock(_ ms: Int64) -> String { ProgressOutput.clock(ms) }
 
-    private func json(for event: ProgressEvent) -> String {
-        var object: [String: Any] = ["input": name]
+    private func fields(for event: ProgressEvent) -> [String: Any] {
+        var object: [String: Any] = [:]
         switch event {
         case .started(let path, let duration, let estimated):
             object["event"] = "started"; object["path"] = path; object["estimatedChunks"] = estimated
@@ -121,7 +153,6 @@ final class ProgressRenderer: @unchecked Sendable {
         case .chunkFailed(let index, let message):
             object["event"] = "chunkFailed"; object["chunk"] = index; object["message"] = message
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return object
     }
 }

@@ -257,8 +257,8 @@ enum DubReportText {
 
 /// Renders dub progress on stderr: a live line on a terminal, or one JSON object per event.
 final class DubProgressPrinter: @unchecked Sendable {
-    private let mode: ProgressMode
-    private let name: String
+    private let output: ProgressOutput
+    private var name: String { output.name }
     private let lock = NSLock()
     private var cueCount = 0
     private var speechReady = 0
@@ -266,25 +266,19 @@ final class DubProgressPrinter: @unchecked Sendable {
     private var duration: Milliseconds = 0
 
     init(mode: ProgressMode, input: String) {
-        switch mode {
-        case .auto: self.mode = Console.stderrIsTerminal ? .line : .none
-        default: self.mode = mode
-        }
-        name = (input as NSString).lastPathComponent
+        output = ProgressOutput(mode: mode, input: input)
     }
 
     func handle(_ event: DubEvent) {
-        switch mode {
+        switch output.mode {
         case .none, .auto: return
-        case .json: Console.error(json(for: event))
+        case .json: output.emit(fields(for: event))
         case .line: lock.withLock { update(event) }
         }
     }
 
     /// Clears the live line.
-    func finish() {
-        if mode == .line { Console.write("\r\u{1B}[K", to: .standardError) }
-    }
+    func finish() { output.finish() }
 
     private func update(_ event: DubEvent) {
         var line: String
@@ -308,16 +302,13 @@ final class DubProgressPrinter: @unchecked Sendable {
         case .muxing:
             line = "\(name): muxing"
         }
-        Console.write("\r\u{1B}[K" + line, to: .standardError)
+        output.show(line)
     }
 
-    private func clock(_ ms: Milliseconds) -> String {
-        let s = ms / 1000
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
+    private func clock(_ ms: Milliseconds) -> String { ProgressOutput.clock(ms) }
 
-    private func json(for event: DubEvent) -> String {
-        var object: [String: Any] = ["input": name]
+    private func fields(for event: DubEvent) -> [String: Any] {
+        var object: [String: Any] = [:]
         switch event {
         case .started(let path, let length):
             object["event"] = "started"; object["path"] = path; object["durationMs"] = length
@@ -334,7 +325,6 @@ final class DubProgressPrinter: @unchecked Sendable {
         case .muxing(let output):
             object["event"] = "muxing"; object["output"] = output
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return object
     }
 }
