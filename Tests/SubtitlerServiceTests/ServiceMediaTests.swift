@@ -10,11 +10,8 @@ import TestSupport
        .serialized, .backendTurn)
 struct ServiceMediaTests {
     /// ffprobe's streams of a file, as JSON objects.
-    static func streams(_ path: String) async throws -> [[String: Any]] {
-        let probe = try await Program.run("/usr/bin/env", ["ffprobe", "-v", "error", "-of", "json", "-show_streams", path])
-        #expect(probe.status == 0, "\(probe.stderr)")
-        let object = try JSONSerialization.jsonObject(with: probe.stdout) as? [String: Any]
-        return try #require(object?["streams"] as? [[String: Any]])
+    static func streams(_ path: String) throws -> [[String: Any]] {
+        try #require(try TrackMeasurements.ffprobe(path, ["-show_streams"])["streams"] as? [[String: Any]])
     }
 
     @Test func aTranslateJobEmbedsItsSubtitlesAndAddsAnEnglishDubTrackInPlace() async throws {
@@ -25,7 +22,7 @@ struct ServiceMediaTests {
         try FileManager.default.createDirectory(atPath: scratch.path("media"), withIntermediateDirectories: true)
         let media = scratch.path("media/clip.mkv")
         try FileManager.default.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: media)
-        let before = try await Self.streams(media)
+        let before = try Self.streams(media)
         let environment = ServiceProcess.environment(
             ["OPENAI_BASE_URL": whisper, "SUBTITLER_SPEECH_BASE_URL": speech], scratch: scratch)
         let service = try ServiceProcess.start(["--root", scratch.path("media")], environment: environment)
@@ -48,7 +45,7 @@ struct ServiceMediaTests {
         #expect(outputs.contains(media), "\(outputs)")
 
         // Every original stream is kept, in order; an English subtitle track and an English dub track are added.
-        let after = try await Self.streams(media)
+        let after = try Self.streams(media)
         #expect(after.count == before.count + 2, "\(after.map { $0["codec_type"] ?? "" })")
         for (old, new) in zip(before, after) {
             #expect(old["codec_name"] as? String == new["codec_name"] as? String)
