@@ -101,23 +101,55 @@ enum Interruption {
         guard handlingSignals else { return await body() }
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
-        let task = Task { await body() }
         let flag = InterruptFlag()
+        let running = TaskSlot()
         var sources: [any DispatchSourceSignal] = []
+        let registered = DispatchGroup()
         for number in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 // The first signal cancels cleanly; a second one stops at once.
                 if flag.isSet { _exit(ExitStatus.interrupted) }
                 flag.set()
-                task.cancel()
+                running.cancel()
             }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.resume()
             sources.append(source)
         }
+        // The signals are ignored from here until the sources are registered: start the command only then, so a
+        // Ctrl-C in its first moments is never lost.
+        await withCheckedContinuation { continuation in registered.notify(queue: .global()) { continuation.resume() } }
+        let task = Task { await body() }
+        running.set(task)
         let status = await task.value
         sources.forEach { $0.cancel() }
         return flag.isSet ? ExitStatus.interrupted : status
+    }
+}
+
+/// The running command's task, for a signal handler that may fire before it exists: a cancel that comes first is
+/// applied when the task is set.
+final class TaskSlot: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<Int32, Never>?
+    private var cancelled = false
+
+    func set(_ task: Task<Int32, Never>) {
+        let cancelNow = lock.withLock { () -> Bool in
+            self.task = task
+            return cancelled
+        }
+        if cancelNow { task.cancel() }
+    }
+
+    func cancel() {
+        let current = lock.withLock { () -> Task<Int32, Never>? in
+            cancelled = true
+            return task
+        }
+        current?.cancel()
     }
 }
 
