@@ -302,9 +302,10 @@ struct FaultInjectionTests {
     }
 
     @Test func slowResponseIsRetriedWhenAskedTo() async throws {
-        let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .seconds(3))
+        let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .seconds(5))
         try await Self.withServer([slow]) { server in
-            let client = Self.client(server, maxRetries: 1, requestTimeout: .milliseconds(200), retriesTimedOutRequests: true)
+            // 1.5 s: time for each upload to arrive whole even on a busy machine, well before the answer (5 s).
+            let client = Self.client(server, maxRetries: 1, requestTimeout: .milliseconds(1_500), retriesTimedOutRequests: true)
             let error = try await #require(throws: OpenAIAudioError.self) {
                 try await client.transcribeVerbose(Self.request)
             }
