@@ -88,9 +88,13 @@ struct ReviewSampleTests {
         let dark = BrowserDriver.outputDirectory.appendingPathComponent("review-sample-dark.png")
         let armSeek = """
             window.seeked = new Promise((resolve) => {
+              // The target is read when the seek starts: by 'seeked' a playing video may have moved on, as far as
+              // a busy machine lets it.
               const video = document.getElementById('video');
-              video.addEventListener('seeked', () => resolve({seekedAt: video.currentTime, paused: video.paused}),
-                                     {once: true});
+              video.addEventListener('seeking', () => {
+                const target = video.currentTime;
+                video.addEventListener('seeked', () => resolve({seekedAt: target, paused: video.paused}), {once: true});
+              }, {once: true});
             }), true
             """
         let report = try await BrowserDriver.run(page: page, steps: [
