@@ -109,7 +109,12 @@ struct StubPipelineTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let input = try Self.makeToneTalk(in: directory)
-        let server = try await StubHTTPServer.start { _, _ in .json(200, Self.verboseBody, delay: .milliseconds(400)) }
+        // The first three requests are answered; later ones are held until the first run is stopped, so no answer
+        // can land in the cache between the third chunk's event and the cancellation taking effect.
+        let holding = HoldFlag()
+        let server = try await StubHTTPServer.start { index, _ in
+            .json(200, Self.verboseBody, delay: index >= 3 && holding.isHolding ? .seconds(120) : .milliseconds(400))
+        }
         defer { Task { try? await server.shutdown() } }
         let cache = directory.url.appendingPathComponent("cache")
         var options = Self.toneOptions()
@@ -129,6 +134,7 @@ struct StubPipelineTests {
         for await _ in threeDone { break }
         first.cancel()
         await #expect(throws: SubtitlerError.self) { try await first.value }
+        holding.release()
 
         let second = try await subtitler.makeSubtitles(for: input, options: options)
         let total = second.report.chunks.count
@@ -413,6 +419,14 @@ struct StubPipelineTests {
 }
 
 /// Chunk indexes seen by a progress callback.
+/// Whether the stub still holds its later answers.
+final class HoldFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var holding = true
+    var isHolding: Bool { lock.withLock { holding } }
+    func release() { lock.withLock { holding = false } }
+}
+
 final class IndexLog: @unchecked Sendable {
     private let lock = NSLock()
     private var seen: Set<Int> = []
