@@ -11,9 +11,14 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "subtitler", targets: ["SubtitlerCLI"]),
+        // The pipeline, and each feature over it, as a library product of its own.
         .library(name: "Subtitler", targets: ["Subtitler"]),
+        .library(name: "SubtitlerJobs", targets: ["SubtitlerJobs"]),
+        .library(name: "SubtitlerDub", targets: ["SubtitlerDub"]),
+        .library(name: "SubtitlerReview", targets: ["SubtitlerReview"]),
         // Every module that appears in the library's public signatures is a product of its own.
         .library(name: "MediaAudio", targets: ["MediaAudio"]),
+        .library(name: "SpeechDetection", targets: ["SpeechDetection"]),
         .library(name: "OpenAIAudio", targets: ["OpenAIAudio"]),
         .library(name: "Subtitles", targets: ["Subtitles"]),
     ],
@@ -29,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
+        // MARK: C libraries
         // FFmpeg 5.1+ through pkg-config; the shim re-exports macros Swift cannot import.
         .systemLibrary(
             name: "CFFmpeg",
@@ -37,12 +43,24 @@ let package = Package(
         ),
         // OpenBLAS (the single-threaded build) through pkg-config, for the speech detector's matrix products.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-serial-dev"])]),
-        // Media layer: probe, track selection, decode + resample, in-memory encoders. FFmpeg pointers stay here.
-        // Speech detection (Silero VAD) loads its converted weights from Resources/.
+
+        // MARK: Foundation of the house (no product): blocking-work pools, atomic output and its one
+        // temporary-name scheme, app directories, bundled-resource lookup. Shared through `package` access.
         .target(
-            name: "MediaAudio", dependencies: ["CFFmpeg", "COpenBLAS"], resources: [.copy("Resources")],
+            name: "SubtitlerSupport",
+            dependencies: [.product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Pipeline stages, bottom up (see docs/architecture.md)
+        // decode + resample, probe, mux, DSP: FFmpeg pointers stay here.
+        .target(
+            name: "MediaAudio", dependencies: ["CFFmpeg", "SubtitlerSupport"], swiftSettings: swiftSettings),
+        // Silero VAD in Swift (OpenBLAS, no FFmpeg); its converted weights in Resources/.
+        .target(
+            name: "SpeechDetection", dependencies: ["COpenBLAS", "SubtitlerSupport"], resources: [.copy("Resources")],
             swiftSettings: swiftSettings),
-        // OpenAI audio API client: transcriptions, translations, speech.
+        // The OpenAI (or compatible) API client: transcriptions, translations, speech.
         .target(
             name: "OpenAIAudio",
             dependencies: [
@@ -53,24 +71,50 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Subtitle engine: cues, guard, shaping, SRT/WebVTT writers and parsers, lint. Pure Swift.
-        .target(name: "Subtitles", resources: [.copy("Resources")], swiftSettings: swiftSettings),
-        // The pipeline library other Swift programs import.
+        // Subtitles: the model and formats (Model/, Formats/, Lint/) and the cue-building engine (Building/:
+        // merge, guard, align, shape). Pure Swift.
+        .target(
+            name: "Subtitles", dependencies: ["SubtitlerSupport"], resources: [.copy("Resources")],
+            swiftSettings: swiftSettings),
+        // The pipeline: `import Subtitler` means making subtitles.
         .target(
             name: "Subtitler",
             dependencies: [
-                "MediaAudio", "OpenAIAudio", "Subtitles",
+                "SubtitlerSupport", "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
+
+        // MARK: Features over the pipeline
+        // Dubbing: cues spoken through /audio/speech, fitted and placed in one track.
+        .target(
+            name: "SubtitlerDub",
+            dependencies: ["SubtitlerSupport", "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles"],
+            swiftSettings: swiftSettings
+        ),
+        // The review page: one self-contained HTML file of a video, its cues and the pipeline's report.
+        .target(
+            name: "SubtitlerReview",
+            dependencies: ["SubtitlerSupport", "Subtitler", "MediaAudio", "SpeechDetection", "Subtitles"],
+            swiftSettings: swiftSettings
+        ),
+        // The job layer every front end calls: inputs, naming and skip rules, pipeline, outputs (sidecars, mux).
+        .target(
+            name: "SubtitlerJobs",
+            dependencies: ["SubtitlerSupport", "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Front ends
         // The service: Bazarr's provider API, the jobs API, hooks, watch folders, a restart-safe job store.
         .target(
             name: "SubtitlerService",
             dependencies: [
-                "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles",
+                "SubtitlerSupport", "Subtitler", "SubtitlerJobs", "SubtitlerDub", "SubtitlerReview", "MediaAudio",
+                "OpenAIAudio", "Subtitles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -86,23 +130,30 @@ let package = Package(
         .executableTarget(
             name: "SubtitlerCLI",
             dependencies: [
-                "Subtitler", "SubtitlerService", "MediaAudio", "OpenAIAudio", "Subtitles",
+                "SubtitlerSupport", "Subtitler", "SubtitlerJobs", "SubtitlerDub", "SubtitlerReview", "SubtitlerService",
+                "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         // The README's library example, built with everything else so it cannot rot (a test runs it).
-        .executableTarget(name: "subtitler-example", dependencies: ["Subtitler"], path: "Examples/library-example"),
+        .executableTarget(
+            name: "subtitler-example", dependencies: ["Subtitler", "SubtitlerJobs", "OpenAIAudio", "Subtitles"],
+            path: "Examples/library-example"),
+
+        // MARK: Tests
         // Test-only: an in-process HTTP server on 127.0.0.1 for faults a real server cannot produce on demand,
-        // and helpers that find the local backend and the samples.
+        // helpers that find the local backend and the samples, and media fixtures shared by the test targets.
         .target(
             name: "TestSupport",
             dependencies: [
-                "MediaAudio",
+                "Subtitler", "MediaAudio", "SpeechDetection", "OpenAIAudio",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -110,7 +161,13 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "SubtitlerSupportTests", dependencies: ["SubtitlerSupport", "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "MediaAudioTests", dependencies: ["MediaAudio", "CFFmpeg", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SpeechDetectionTests", dependencies: ["SpeechDetection", "MediaAudio", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "OpenAIAudioTests",
             dependencies: [
@@ -125,13 +182,39 @@ let package = Package(
         ),
         .testTarget(
             name: "SubtitlerTests",
-            dependencies: ["Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles", "TestSupport"],
+            dependencies: [
+                "Subtitler", "SubtitlerSupport", "SubtitlerJobs", "SubtitlerReview", "MediaAudio", "SpeechDetection", "OpenAIAudio",
+                "Subtitles", "TestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SubtitlerDubTests",
+            dependencies: [
+                "SubtitlerDub", "Subtitler", "SubtitlerSupport", "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles", "TestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SubtitlerReviewTests",
+            dependencies: [
+                "SubtitlerReview", "SubtitlerJobs", "Subtitler", "SubtitlerSupport", "MediaAudio", "SpeechDetection", "OpenAIAudio",
+                "Subtitles", "TestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SubtitlerJobsTests",
+            dependencies: [
+                "SubtitlerJobs", "Subtitler", "SubtitlerSupport", "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles", "TestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SubtitlerServiceTests",
             dependencies: [
-                "SubtitlerService", "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles", "TestSupport",
+                "SubtitlerService", "SubtitlerJobs", "SubtitlerDub", "SubtitlerReview", "Subtitler", "SubtitlerSupport",
+                "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -141,7 +224,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SubtitlerCLITests",
-            dependencies: ["SubtitlerCLI", "Subtitler", "Subtitles", "MediaAudio", "TestSupport"],
+            dependencies: [
+                "SubtitlerCLI", "Subtitler", "SubtitlerJobs", "SubtitlerDub", "SubtitlerSupport", "Subtitles", "MediaAudio",
+                "SpeechDetection", "OpenAIAudio", "TestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,4 +1,6 @@
+import OpenAIAudio
 import Subtitler
+import SubtitlerJobs
 
 // Reads OPENAI_API_KEY (and OPENAI_BASE_URL for another server) like the official SDKs.
 let client = OpenAIAudioClient(configuration: .fromEnvironment())

@@ -4,6 +4,7 @@ import MediaAudio
 import OpenAIAudio
 import Subtitler
 import Subtitles
+import SubtitlerJobs
 
 /// Makes the API client from the environment and flags, or explains what is missing.
 enum ClientFactory {

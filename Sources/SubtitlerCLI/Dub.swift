@@ -4,6 +4,7 @@ import MediaAudio
 import OpenAIAudio
 import Subtitler
 import Subtitles
+import SubtitlerDub
 
 extension DubFitTarget: ExpressibleByArgument {}
 

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import Subtitler
 import SubtitlerService
+import SubtitlerJobs
 
 /// `subtitler hook`: Sonarr's and Radarr's Custom Script connection.
 struct Hook: AsyncParsableCommand {

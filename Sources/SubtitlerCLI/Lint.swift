@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Subtitler
 import Subtitles
+import SubtitlerSupport
 
 /// `subtitler lint`: style violations and format problems in subtitle files.
 struct Lint: AsyncParsableCommand {

@@ -3,6 +3,8 @@ import Foundation
 import MediaAudio
 import Subtitler
 import Subtitles
+import SubtitlerJobs
+import SubtitlerSupport
 
 /// `subtitler mux`: subtitle files into the video (soft subtitles, stream copy).
 struct Mux: AsyncParsableCommand {

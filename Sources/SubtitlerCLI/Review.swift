@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Subtitler
+import SubtitlerJobs
+import SubtitlerReview
+import SubtitlerSupport
 
 /// `subtitler review`: a page to check subtitles against the audio.
 struct Review: AsyncParsableCommand {
@@ -49,7 +52,7 @@ struct Review: AsyncParsableCommand {
         }
         do {
             let document = try await ReviewBuilder.document(
-                video: video, subtitles: sidecars, report: jobReport, style: style.profile,
+                video: video, subtitles: sidecars, report: jobReport.map(SubtitleReport.init), style: style.profile,
                 pageDirectory: page.deletingLastPathComponent())
             try await BlockingWork.run("write") { try ReviewPage.write(document, to: page) }
             Console.error("\(video): wrote \(page.path) (\(document.cues.count) cues, \(document.violations.count) violations, \(document.dropped.count) dropped)")

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Subtitler
 import SubtitlerService
+import SubtitlerJobs
 
 /// The settings `serve` and `watch` share: roots, concurrency, path mapping, notifications, job defaults.
 struct ServiceOptions: ParsableArguments {

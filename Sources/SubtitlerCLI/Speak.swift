@@ -3,6 +3,7 @@ import Foundation
 import OpenAIAudio
 import Subtitler
 import Subtitles
+import SubtitlerSupport
 
 /// `subtitler speak`: text or a subtitle file to audio.
 struct Speak: AsyncParsableCommand {

@@ -4,6 +4,7 @@ import MediaAudio
 import OpenAIAudio
 import Subtitler
 import Subtitles
+import SubtitlerJobs
 
 /// Which subtitle files to write.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

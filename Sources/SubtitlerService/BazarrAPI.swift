@@ -6,6 +6,7 @@ import MediaAudio
 import OpenAIAudio
 import Subtitler
 import Subtitles
+import SubtitlerJobs
 
 /// Bazarr's "Whisper" provider API, as whisper-asr-webservice defines it: `GET /status`, `POST /asr`,
 /// `POST /detect-language`. The answer to `/asr` is what `subtitler transcribe` would write: merged, guarded and

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Subtitler
+import SubtitlerJobs
+import SubtitlerSupport
 
 /// Decides which files in watched folders are ready: new or changed media whose size and modification time have
 /// stayed the same for the settle time (it may still be copying), each version taken once.

@@ -3,6 +3,9 @@ import Logging
 import ServiceLifecycle
 import Subtitler
 import Subtitles
+import OpenAIAudio
+import SubtitlerJobs
+import SubtitlerSupport
 
 /// Runs the stored jobs, a few at a time, through the library's job runner; keeps the store up to date; cancels on
 /// request; and on shutdown leaves running jobs queued, so the next start picks them up and the resume cache saves

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import Subtitler
+import SubtitlerJobs
+import SubtitlerSupport
 
 /// The service's jobs in SQLite (through GRDB, WAL mode), so the queue survives a restart or a `kill -9`.
 ///

@@ -2,6 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 import Subtitler
+import OpenAIAudio
+import SubtitlerJobs
+import SubtitlerSupport
 
 /// Everything the routes share.
 struct ServiceEnvironment: Sendable {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOCore
 import Subtitler
+import SubtitlerSupport
 
 /// Streams a `multipart/form-data` body to disk: the file part goes to a private temporary file as it arrives (never
 /// held whole in memory), with a size cap; small text fields are kept. Memory stays at about one network buffer plus

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Subtitler
+import SubtitlerJobs
 
 /// Tells other programs that subtitles were written: a completion webhook in subgen's JSON shape, and optionally a
 /// Jellyfin or Plex library refresh for the video's folder. Every call has a short timeout; a failure is logged,

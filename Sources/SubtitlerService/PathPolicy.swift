@@ -1,5 +1,6 @@
 import Foundation
 import Subtitler
+import SubtitlerJobs
 
 /// Which files the service may touch: only those under the roots it was given, after path mapping.
 ///

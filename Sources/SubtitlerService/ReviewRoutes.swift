@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
 import Subtitler
+import SubtitlerJobs
+import SubtitlerReview
+import SubtitlerSupport
 
 /// The review page of a finished job (`GET /v1/jobs/{id}/review`) and its media, streamed from the job's root with
 /// byte ranges so the page's player can seek (`GET /v1/jobs/{id}/media`).

@@ -1,5 +1,7 @@
 import Foundation
 import Subtitler
+import SubtitlerJobs
+import SubtitlerSupport
 
 /// How `subtitler serve` runs.
 public struct ServiceConfiguration: Sendable {

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import Subtitler
 import Subtitles
+import SubtitlerDub
+import SubtitlerJobs
 
 /// An English dub track as the jobs API takes it: once the job's subtitles are written, the English cues are spoken
 /// through `/audio/speech`, fitted, and muxed into the media file as an extra audio track (`eng`, "English (dub)"),

@@ -1,6 +1,7 @@
 import Foundation
 import Subtitler
 import Subtitles
+import SubtitlerJobs
 
 /// A job as the service stores it and the jobs API shows it.
 public struct ServiceJob: Sendable, Codable, Hashable {

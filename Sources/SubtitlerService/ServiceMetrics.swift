@@ -1,6 +1,7 @@
 import Foundation
 import Prometheus
 import Subtitler
+import SubtitlerJobs
 
 /// The service's figures in Prometheus's text format (`GET /metrics`): jobs by state, audio done, API requests,
 /// retries, bytes sent, and how long jobs waited for a slot.

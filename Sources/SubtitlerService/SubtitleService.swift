@@ -5,6 +5,7 @@ import NIOCore
 import ServiceLifecycle
 import Subtitler
 import UnixSignals
+import SubtitlerJobs
 
 /// `subtitler serve` and `subtitler watch`: the job store, the scheduler, watch folders and (for `serve`) the HTTP
 /// API, run as one service group that stops gracefully on SIGTERM or SIGINT.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MediaAudio
 
 /// Source files for the muxing tests, generated once per run with the ffmpeg CLI (see `Fixture`).

@@ -2,6 +2,7 @@ import Foundation
 import Subtitler
 import Testing
 import TestSupport
+import SubtitlerReview
 
 /// `subtitler review`: the page for a video and its sidecars, with what a `--json` report adds.
 @Suite(.serialized)

@@ -7,6 +7,7 @@ import Subtitler
 import Testing
 import TestSupport
 @testable import SubtitlerService
+import SubtitlerJobs
 
 struct MultipartTests {
     static func permissions(_ path: String) throws -> Int {

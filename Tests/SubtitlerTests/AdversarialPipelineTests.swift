@@ -5,6 +5,8 @@ import Subtitles
 import Testing
 import TestSupport
 @testable import Subtitler
+import SubtitlerJobs
+import SubtitlerSupport
 
 /// Issue 12 in the library: numbers that size anything are range-checked, hostile server text and times never
 /// reach the cues, and nothing is lost or left behind.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Subtitler
 import Subtitles
+import SubtitlerSupport
 
 struct ResponseCacheTests {
     func temporaryDirectory() -> URL {

@@ -5,6 +5,8 @@ import Subtitles
 import Testing
 import TestSupport
 @testable import Subtitler
+import SpeechDetection
+import SubtitlerReview
 
 /// The pipeline with the speech detector, on generated programmes of known speech, music, noise and silence. The
 /// in-process stub answers like faster-whisper-server (segments whose start is glued to the previous end), at times

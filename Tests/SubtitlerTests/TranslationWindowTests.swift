@@ -4,6 +4,7 @@ import Subtitles
 import Testing
 import TestSupport
 @testable import Subtitler
+import MediaAudio
 
 /// Translations that stay in English: short speech windows, every segment checked, the foreign ones re-requested
 /// in a shorter window, and those still foreign reported instead of written.

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import MediaAudio
+import OpenAIAudio
+import Subtitles
+import SubtitlerSupport
+
+extension Subtitler {
+    func makeRequest(audio: [UInt8], index: Int, language: String?, options: SubtitleOptions) -> TranscriptionRequest {
+        let encoding = options.uploadEncoding
+        let file = AudioUpload(data: audio, filename: String(format: "chunk-%04d.", index + 1) + encoding.fileExtension,
+                               contentType: encoding.contentType)
+        var request = TranscriptionRequest(file: file, model: options.model)
+        request.prompt = options.prompt
+        request.temperature = options.temperature
+        switch options.strategy {
+        case .timestamped:
+            request.responseFormat = .verboseJSON
+            request.timestampGranularities = options.task == .translate ? [] : [.segment, .word]
+            request.language = options.task == .translate ? nil : language
+        case .textOnly:
+            request.responseFormat = .json
+            request.language = language
+        case .diarized:
+            request.responseFormat = .diarizedJSON
+            request.chunkingStrategy = .auto
+            request.language = language
+            request.prompt = nil   // not supported by the diarize model
+        }
+        return request
+    }
+
+    /// Sends one chunk (or answers it from the cache). Never throws: failures come back in the outcome.
+    func send(_ chunk: EncodedChunk, language: String?, options: SubtitleOptions,
+              counters: RequestCounters, progress: @escaping @Sendable (ProgressEvent) -> Void) async -> ChunkOutcome {
+        let index = chunk.summary.index
+        if Task.isCancelled {
+            return ChunkOutcome(index: index, cached: false, result: .failure(
+                OpenAIAudioError(endpoint: "audio/transcriptions", message: "the request was cancelled", kind: .cancelled)))
+        }
+        let request = makeRequest(audio: chunk.audio, index: index, language: language, options: options)
+        let parameters = cacheParameters(request, options: options)
+        var keys: [String] = []
+        var candidates = [parameters]
+        if options.language == nil && language != nil {
+            // An earlier run may have sent this chunk before the language was known (its first chunk failed).
+            var undetected = request
+            undetected.language = nil
+            candidates.append(cacheParameters(undetected, options: options))
+        }
+        let cache = options.usesCache ? self.cache : nil
+        let keyParameters = candidates
+        let lookup = try? await BlockingWork.run("hash") { () -> ([String], ChunkTranscript?) in
+            let keys = keyParameters.map { ResponseCache.key(audio: chunk.audio, parameters: $0) }
+            for candidate in keys {
+                if let stored: ChunkTranscript = cache?.value(forKey: candidate) { return (keys, stored) }
+            }
+            return (keys, nil)
+        }
+        if let lookup {
+            keys = lookup.0
+            if let stored = lookup.1 { return ChunkOutcome(index: index, cached: true, result: .success(stored)) }
+        }
+        let key = keys.first ?? ResponseCache.key(audio: chunk.audio, parameters: parameters)
+        let timeout = options.requestTimeout.timeout(forAudio: chunk.summary.audioSent)
+        progress(.chunkSent(index: index))
+        counters.addRequest(bytes: chunk.summary.requestBytes)
+        let onRetry: @Sendable (RetryEvent) -> Void = { event in
+            counters.addRetry(bytes: chunk.summary.requestBytes)
+            progress(.chunkRetried(index: index, attempt: event.attempt, delay: event.delay, reason: event.reason))
+        }
+        do {
+            var transcript: ChunkTranscript
+            switch (options.task, options.strategy) {
+            case (.translate, _):
+                let translation = TranslationRequest(file: request.file, model: options.model, prompt: options.prompt,
+                                                     responseFormat: .verboseJSON, temperature: options.temperature)
+                transcript = ChunkTranscript(try await backend.translateVerbose(translation, timeout: timeout, onRetry: onRetry))
+                transcript = try await keepingEnglish(transcript, chunk: chunk, options: options, counters: counters)
+            case (.transcribe, .textOnly):
+                let text = try await backend.transcribeText(request, timeout: timeout, onRetry: onRetry)
+                transcript = ChunkTranscript(language: language, text: text, segments: [])
+            case (.transcribe, _):
+                transcript = ChunkTranscript(try await backend.transcribeVerbose(request, timeout: timeout, onRetry: onRetry))
+            }
+            if let cache {
+                let stored = transcript
+                do {
+                    try await BlockingWork.run("cache") { try cache.store(stored, forKey: key) }
+                } catch {
+                    logger.warning("cannot write the resume cache: \(error)")
+                }
+            }
+            return ChunkOutcome(index: index, cached: false, result: .success(transcript))
+        } catch {
+            return ChunkOutcome(index: index, cached: false, result: .failure(error))
+        }
+    }
+
+    func cacheParameters(_ request: TranscriptionRequest, options: SubtitleOptions) -> [String: String] {
+        var parameters = [
+            "server": backend.cacheIdentity,
+            "endpoint": options.task == .translate ? "translations" : "transcriptions",
+            "model": options.model,
+            "language": request.language ?? "",
+            "prompt": options.prompt ?? "",
+            "format": request.responseFormat?.rawValue ?? "",
+            "granularities": request.timestampGranularities.map(\.rawValue).joined(separator: ","),
+            "temperature": options.temperature.map { String($0) } ?? "",
+            "encoding": options.uploadEncoding.rawValue,
+        ]
+        // Translations are checked for English and re-requested: an answer stored before the check is not reused.
+        if options.task == .translate { parameters["checks"] = "english" }
+        return parameters
+    }
+}

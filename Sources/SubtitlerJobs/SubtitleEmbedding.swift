@@ -1,0 +1,45 @@
+import Foundation
+import MediaAudio
+import Subtitles
+import SubtitlerSupport
+
+/// Subtitles muxed into the media file itself (soft subtitles, no re-encode): the track's language, title and
+/// dispositions follow the sidecar naming.
+public enum SubtitleEmbedding {
+    /// The track to add for `cues` in `language`, marked like the sidecar (`.sdh` → hearing impaired, `.forced`,
+    /// `.default`).
+    public static func track(for cues: [Cue], language: String?, naming: SidecarNaming) -> TrackAddition {
+        let entry = language.flatMap { LanguageCodes.entry(for: $0 == "jw" ? "jv" : $0) }
+        var dispositions: Set<Disposition> = []
+        if naming.isSDH { dispositions.insert(.hearingImpaired) }
+        if naming.isForced { dispositions.insert(.forced) }
+        if naming.isDefault { dispositions.insert(.default) }
+        return .subtitles(
+            cues.map { TimedText(start: $0.start, end: $0.end, lines: $0.lines) },
+            language: entry?.iso639_2B ?? "und", title: title(language: entry?.name, naming: naming),
+            dispositions: dispositions)
+    }
+
+    /// `English`, `English (SDH)`, `English (forced)`; `Subtitles` when the language is unknown.
+    public static func title(language: String?, naming: SidecarNaming) -> String {
+        var title = language ?? "Subtitles"
+        if naming.isSDH { title += " (SDH)" }
+        if naming.isForced { title += " (forced)" }
+        return title
+    }
+
+    /// Writes a copy of `input` with `tracks` added (earlier tracks this tool wrote with the same language and flags
+    /// are replaced) into a temporary file next to it, with the input's permissions; returns that file.
+    /// - Throws: ``MediaError`` naming the file and the cause; nothing is left behind.
+    static func muxedCopy(of input: String, adding tracks: [TrackAddition]) throws(MediaError) -> URL {
+        let target = URL(fileURLWithPath: input)
+        let temporary = TemporaryFile.url(for: target, extraExtension: target.pathExtension)
+        _ = try MediaMuxer.mux(input, adding: tracks, to: .file(temporary.path), replacing: .matchingAdditions)
+        var info = stat()
+        if stat(input, &info) == 0 {
+            chmod(temporary.path, info.st_mode & 0o7777)
+            if geteuid() == 0 { _ = chown(temporary.path, info.st_uid, info.st_gid) }
+        }
+        return temporary
+    }
+}

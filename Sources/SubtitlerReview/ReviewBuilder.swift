@@ -1,0 +1,101 @@
+import Foundation
+import MediaAudio
+import Subtitles
+import SpeechDetection
+import Subtitler
+import SubtitlerSupport
+
+/// Builds review pages for media and subtitle files on disk: the job layer's sidecars for a video (or the files
+/// given), the style rules' verdicts on them, the audio's loudness and speech probability, and, when a job report is
+/// at hand (`--json` output), what the guard dropped, the chunk cuts, the model and the cost.
+public enum ReviewBuilder {
+    /// Why a page could not be made.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// One line naming the file and the cause.
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// The subtitle files the job layer writes for `video` that exist now, in name order: `<stem>.*.srt|vtt` in
+    /// `directory` (the video's folder by default), not forced ones first.
+    public static func sidecars(of video: String, in directory: String? = nil) -> [String] {
+        let folder = directory ?? (video as NSString).deletingLastPathComponent
+        let stem = ((video as NSString).lastPathComponent as NSString).deletingPathExtension
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        return names.filter { name in
+            name.hasPrefix(stem + ".") && SubtitleFormat(pathExtension: (name as NSString).pathExtension) != nil
+        }
+        .sorted { a, b in
+            let forcedA = a.contains(".forced."), forcedB = b.contains(".forced.")
+            return forcedA != forcedB ? !forcedA : a < b
+        }
+        .map { (folder as NSString).appendingPathComponent($0) }
+    }
+
+    /// The review document for `video` and its subtitle files (the first is the main track).
+    /// - Parameters:
+    ///   - video: the media file.
+    ///   - subtitles: subtitle files; the first one's cues are checked and drawn.
+    ///   - report: the pipeline's report for this video, if any (a job report's ``SubtitleReport``).
+    ///   - style: the style profile the cues are checked against.
+    ///   - pageDirectory: where the page will be written (the video is referenced relative to it).
+    /// - Throws: ``Failure`` for unreadable media or subtitles.
+    public static func document(
+        video: String, subtitles: [String], report: SubtitleReport? = nil, style: StyleProfile = .netflix,
+        pageDirectory: URL
+    ) async throws -> ReviewDocument {
+        guard let main = subtitles.first else {
+            throw Failure(message: "\(video): no subtitle files to review (make them with subtitler transcribe, or name them)")
+        }
+        var tracks: [ReviewDocument.Track] = []
+        var mainCues: [Cue] = []
+        for path in subtitles {
+            let cues: [Cue]
+            do {
+                cues = try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw Failure(message: "\(path): \(error)")
+            }
+            if path == main { mainCues = cues }
+            let name = (path as NSString).lastPathComponent
+            let tokens = name.split(separator: ".").map(String.init)
+            let language = tokens.dropFirst().dropLast().first { LanguageCodes.entry(for: $0) != nil }
+            tracks.append(ReviewDocument.Track(label: name, language: language, isDefault: path == main, cues: cues))
+        }
+        let activity: ReviewDocument.ActivityMap?
+        let duration: Milliseconds
+        do {
+            (activity, duration) = try await BlockingWork.run("review activity") { try Self.activity(of: video) }
+        } catch let error as MediaError {
+            throw Failure(message: error.description)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(message: "\(video): \(error)")
+        }
+        let media = ReviewDocument.Media(path: video, duration: report?.audioDuration ?? duration, pageDirectory: pageDirectory)
+        let violations = Linter(style: style).lint(mainCues)
+        return ReviewDocument(cues: mainCues, violations: violations, media: media,
+                              report: report, tracks: tracks, activity: activity,
+                              language: report?.language ?? tracks.first?.language)
+    }
+
+    /// Loudness and speech probability of the chosen track, decoded once at 16 kHz.
+    static func activity(of video: String) throws -> (ReviewDocument.ActivityMap?, Milliseconds) {
+        let reader = try AudioReader(path: video, sampleRate: 16_000, blockSize: 16_000)
+        var meter = EnergyMeter(sampleRate: 16_000)
+        let detector = (try? SileroVADModel.bundled()).map { VoiceActivityDetector(model: $0) }
+        var probabilities: [Float] = []
+        var samples: Int64 = 0
+        while let block = try reader.nextBlock() {
+            meter.append(block.samples)
+            samples = block.endSample
+            if let detector { probabilities += detector.append(block.samples).probabilities }
+        }
+        meter.finish()
+        if let detector { probabilities += detector.finish().probabilities }
+        let map = ReviewDocument.ActivityMap(energy: meter.energies,
+                                             speechProbabilities: detector == nil ? nil : probabilities)
+        return (map, samples * 1000 / 16_000)
+    }
+}

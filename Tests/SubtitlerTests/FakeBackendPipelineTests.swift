@@ -1,0 +1,125 @@
+import Foundation
+import MediaAudio
+import OpenAIAudio
+import Subtitles
+import Testing
+import TestSupport
+@testable import Subtitler
+
+/// The pipeline over its seams: samples in memory (no FFmpeg, no file) and a fake backend (no socket, no sleep).
+/// Waiting is done with gates the test opens, never with the wall clock.
+@Suite struct FakeBackendPipelineTests {
+    /// A subtitler over `backend`, without the resume cache.
+    func subtitler(_ backend: FakeTranscriptionBackend) -> Subtitler {
+        Subtitler(backend: backend, synthesizer: OpenAIAudioClient(configuration: OpenAIConfiguration()), cache: nil)
+    }
+
+    /// Energy-map options (a tone is not speech to Silero) that send everything, in chunks of about `chunk` ms.
+    func options(chunk: Milliseconds = 60_000, concurrency: Int = 4) -> SubtitleOptions {
+        var options = PipelineFixtures.toneOptions()
+        options.language = "en"
+        options.targetChunkDuration = chunk
+        options.concurrency = concurrency
+        return options
+    }
+
+    func segment(_ start: Double, _ end: Double, _ text: String) -> VerboseTranscription.Segment {
+        .init(start: start, end: end, text: text, avgLogprob: -0.2, compressionRatio: 1.1, noSpeechProb: 0.01)
+    }
+
+    @Test func cuesLandOnTheSourceTimelineChunkByChunk() async throws {
+        let samples = SamplesAudioSource.toneTalk(seconds: 180)
+        let backend = FakeTranscriptionBackend { call in
+            VerboseTranscription(language: "english", text: "Tone \(call.order).",
+                                 segments: [segment(0.5, 2.5, " Tone number \(call.filename).")])
+        }
+        let result = try await subtitler(backend).makeSubtitles(
+            from: { SamplesAudioSource(samples: samples) }, named: "tones", options: options())
+
+        let chunks = result.report.chunks
+        #expect(chunks.count == 3)
+        #expect(backend.calls.count == chunks.count)
+        // One cue per chunk, placed on the source timeline and aligned to the sound: the segment starts 0.5 s into
+        // the upload, and the cue starts at the first tone onset (every 10 s) at or after the chunk's start.
+        #expect(result.cues.count == chunks.count)
+        for (cue, chunk) in zip(result.cues, chunks) {
+            let onset = (chunk.start + 9_999) / 10_000 * 10_000
+            #expect(abs(cue.start - onset) <= 40)
+            #expect(cue.end > cue.start)
+        }
+        #expect(result.report.audioDuration == 180_000)
+    }
+
+    @Test func aFailedChunkFailsTheJobAndNamesTheChunk() async throws {
+        let samples = SamplesAudioSource.toneTalk(seconds: 180)
+        let backend = FakeTranscriptionBackend { call throws(OpenAIAudioError) in
+            if call.filename.hasPrefix("chunk-0002") { throw FakeTranscriptionBackend.serverError(503) }
+            return VerboseTranscription(text: "Tone.", segments: [segment(0.5, 2.5, " Tone.")])
+        }
+        do {
+            _ = try await subtitler(backend).makeSubtitles(
+                from: { SamplesAudioSource(samples: samples) }, named: "tones", options: options())
+            Issue.record("a failed chunk must fail the job")
+        } catch {
+            #expect(String(describing: error).contains("tones"))
+            #expect(String(describing: error).contains("chunk 2"))
+        }
+    }
+
+    @Test func withGapsAllowedAFailedChunkIsReportedAndTheRestKept() async throws {
+        let samples = SamplesAudioSource.toneTalk(seconds: 180)
+        let backend = FakeTranscriptionBackend { call throws(OpenAIAudioError) in
+            if call.filename.hasPrefix("chunk-0002") { throw FakeTranscriptionBackend.serverError(503) }
+            return VerboseTranscription(text: "Tone.", segments: [segment(0.5, 2.5, " Tone.")])
+        }
+        var options = options()
+        options.allowsGaps = true
+        let result = try await subtitler(backend).makeSubtitles(
+            from: { SamplesAudioSource(samples: samples) }, named: "tones", options: options)
+        #expect(result.report.gaps.map(\.index) == [1])
+        #expect(result.cues.count == result.report.chunks.count - 1)
+    }
+
+    @Test func requestsInFlightNeverExceedTheConcurrency() async throws {
+        let samples = SamplesAudioSource.toneTalk(seconds: 600)
+        let gate = Gate()
+        let backend = FakeTranscriptionBackend { _ in
+            await gate.wait()
+            return VerboseTranscription(text: "Tone.", segments: [segment(0.5, 2.5, " Tone.")])
+        }
+        let subtitler = subtitler(backend)
+        let options = options(chunk: 30_000, concurrency: 3)
+        let job = Task { try await subtitler.makeSubtitles(from: { SamplesAudioSource(samples: samples) }, named: "tones", options: options) }
+        // Three requests arrive and wait; no fourth is sent while they are held.
+        await gate.arrivals(3)
+        #expect(backend.calls.count == 3)
+        gate.open()
+        let result = try await job.value
+        #expect(result.report.chunks.count >= 15)
+        #expect(backend.calls.count == result.report.chunks.count)
+        #expect(backend.maxInFlight == 3)
+    }
+
+    @Test func everyRequestGetsATimeoutScaledToItsAudio() async throws {
+        let samples = SamplesAudioSource.toneTalk(seconds: 180)
+        let backend = FakeTranscriptionBackend(always: VerboseTranscription(text: "Tone.", segments: [segment(0.5, 2.5, " Tone.")]))
+        var options = options()
+        options.requestTimeout.base = .seconds(60)
+        options.requestTimeout.secondsPerAudioSecond = 3
+        options.requestTimeout.floor = .seconds(1)
+        let result = try await subtitler(backend).makeSubtitles(
+            from: { SamplesAudioSource(samples: samples) }, named: "tones", options: options)
+        for (call, chunk) in zip(backend.calls.sorted { $0.filename < $1.filename }, result.report.chunks) {
+            #expect(call.timeout == .seconds(60) + .milliseconds(chunk.audioSent * 3))
+        }
+    }
+
+    @Test func aSourceAtAnUnusableRateIsRefusedBeforeAnythingIsSent() async throws {
+        let backend = FakeTranscriptionBackend(always: VerboseTranscription(text: "x"))
+        await #expect(throws: SubtitlerError.self) {
+            try await subtitler(backend).makeSubtitles(
+                from: { SamplesAudioSource(samples: [0, 0, 0], sampleRate: 7_999) }, named: "odd", options: options())
+        }
+        #expect(backend.calls.isEmpty)
+    }
+}
