@@ -3,11 +3,14 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
+import SubtitlerSupport
 
 /// A temporary file next to the final destination: written in full, then renamed over it, or removed.
 ///
-/// The temporary name is `.<name>.subtitler-<random>.tmp` in the destination's directory, so the rename is atomic
-/// (same file system) and a crash leaves a recognisable leftover rather than a damaged destination.
+/// The temporary name is the house's one scheme, `.<name>.<pid>.<random>.tmp` in the destination's directory
+/// (``TemporaryFile``), so the rename is atomic (same file system) and a leftover of a killed run is recognised and
+/// removed by the next run that writes the same file.
 final class AtomicOutput {
     /// Where the file ends up.
     let finalPath: String
@@ -24,14 +27,14 @@ final class AtomicOutput {
         self.finalPath = finalPath
         let slash = finalPath.lastIndex(of: "/")
         let directory = slash.map { String(finalPath[..<$0]) } ?? "."
-        let name = slash.map { String(finalPath[finalPath.index(after: $0)...]) } ?? finalPath
-        let prefix = (directory.isEmpty ? "" : directory + "/") + "." + name + ".subtitler-"
+        let target = URL(fileURLWithPath: finalPath)
+        TemporaryFile.removeLeftovers(for: target)
         var existing = stat()
         let replacing = stat(finalPath, &existing) == 0
         let mode: mode_t = replacing ? existing.st_mode & 0o7777 : 0o666
         var attempt = 0
         while true {
-            let candidate = prefix + String(UInt64.random(in: 0...UInt64.max), radix: 36) + ".tmp"
+            let candidate = TemporaryFile.url(for: target).path
             let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             if fd >= 0 {
                 // open() applied the umask; an in-place replacement keeps the original's bits exactly.
