@@ -123,3 +123,50 @@ import TestSupport
         #expect(backend.calls.isEmpty)
     }
 }
+
+/// Translation answers whose times lie outside their own upload (issue: a segment after the chunk's end crashed
+/// the process in the English check, and under `serve` took the service down).
+@Suite struct TranslationAnswerBoundsTests {
+    static let german = " Das ist ein deutscher Satz, der leider nicht ins Englische übersetzt worden ist."
+
+    func translate(segments: [VerboseTranscription.Segment]) async throws -> (SubtitleResult, FakeTranscriptionBackend) {
+        let backend = FakeTranscriptionBackend { call in
+            // The first answer is the chunk's; a re-request of a window gets English.
+            call.order == 0
+                ? VerboseTranscription(language: "english", text: "x", segments: segments)
+                : VerboseTranscription(language: "english", text: "This is an English sentence.",
+                                       segments: [.init(start: 0.1, end: 1.5, text: " This is an English sentence.")])
+        }
+        let subtitler = Subtitler(backend: backend, synthesizer: OpenAIAudioClient(configuration: OpenAIConfiguration()), cache: nil)
+        var options = PipelineFixtures.toneOptions()
+        options.task = .translate
+        options.language = "de"
+        let samples = SamplesAudioSource.toneTalk(seconds: 20)   // one request window
+        let result = try await subtitler.makeSubtitles(
+            from: { SamplesAudioSource(samples: samples) }, named: "clip", options: options)
+        return (result, backend)
+    }
+
+    /// Segments wholly after the upload cannot be re-requested; times before its start or reversed are clamped
+    /// into it and re-requested there. Either way nothing German is written and nothing traps.
+    @Test(arguments: [(500.0, 505.0, false), (21.0, 60.0, false), (-30.0, -20.0, true), (19.0, 5.0, true)])
+    func aNonEnglishSegmentOutsideItsUploadNeverCrashes(start: Double, end: Double, reRequested: Bool) async throws {
+        let (result, backend) = try await translate(segments: [
+            .init(start: 0.5, end: 2.5, text: " Tone number one is English."),
+            .init(start: start, end: end, text: Self.german),
+        ])
+        #expect(!result.cues.contains { $0.text.contains("deutscher") })
+        #expect(result.cues.contains { $0.text.contains("Tone number one") })
+        #expect(backend.calls.count == (reRequested ? 2 : 1))
+    }
+
+    @Test func aNonEnglishSegmentInsideItsUploadIsTranslatedAgain() async throws {
+        let (result, backend) = try await translate(segments: [
+            .init(start: 0.5, end: 2.5, text: " Tone number one is English."),
+            .init(start: 10.5, end: 14.0, text: Self.german),
+        ])
+        #expect(backend.calls.count == 2)
+        #expect(result.cues.contains { $0.text.contains("This is an English sentence") })
+        #expect(!result.cues.contains { $0.text.contains("deutscher") })
+    }
+}

@@ -42,9 +42,17 @@ extension Subtitler {
         var rejected: [TranscriptSegment] = transcript.rejected ?? []
         var resent: Milliseconds = transcript.rerequestedAudio ?? 0
         for (number, group) in groups.enumerated() {
-            let lower = max(0, segments[group.lowerBound].start - Self.rerequestMargin)
+            // Times come from the server: a segment may claim to start after the upload's end (or end before it
+            // starts). Only a window inside the upload can be re-requested; anything else is rejected as it is.
+            let lower = min(max(0, segments[group.lowerBound].start - Self.rerequestMargin), uploadDuration)
             let upper = min(uploadDuration, max(segments[group.upperBound].end + Self.rerequestMargin, lower + 1_000))
-            let window = Array(samples[Int(lower * rate / 1000)..<Int(min(Int64(samples.count), upper * rate / 1000))])
+            let first = Int(lower * rate / 1000)
+            let last = Int(min(Int64(samples.count), upper * rate / 1000))
+            guard first < last else {
+                rejected += segments[group]
+                continue
+            }
+            let window = Array(samples[first..<last])
             let english = segments[..<group.lowerBound].filter { TextLanguage.englishVerdict(for: $0.text) == .english }
             let prompt = options.prompt ?? english.suffix(2).map(\.text).joined(separator: " ")
             let encoded: [UInt8]
