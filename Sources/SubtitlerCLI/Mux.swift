@@ -27,7 +27,7 @@ struct Mux: AsyncParsableCommand {
     @Argument(help: "Subtitle files (.srt, .vtt).")
     var subtitles: [String]
 
-    @Option(name: .customShort("o"), help: ArgumentHelp("The file to write (its extension chooses the container).", valueName: "file"))
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The file to write (its extension chooses the container).", valueName: "file"))
     var output: String?
 
     @Flag(help: "Replace the video itself, atomically.")

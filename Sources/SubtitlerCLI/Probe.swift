@@ -90,7 +90,7 @@ struct Extract: AsyncParsableCommand {
     @Argument(help: "The media file.")
     var input: String
 
-    @Option(name: .customShort("o"), help: ArgumentHelp("The audio file to write.", valueName: "file"))
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The audio file to write.", valueName: "file"))
     var output: String
 
     @Option(help: "Sample rate of the output.")

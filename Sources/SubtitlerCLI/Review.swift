@@ -24,7 +24,7 @@ struct Review: AsyncParsableCommand {
     @Argument(help: "Subtitle files (.srt, .vtt); the first is checked and drawn. Default: VIDEO's sidecars.")
     var subtitles: [String] = []
 
-    @Option(name: .customShort("o"), help: ArgumentHelp("The page to write.", valueName: "file"))
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The page to write.", valueName: "file"))
     var output: String?
 
     @Option(help: ArgumentHelp("A `--json` summary of the run that made the subtitles.", valueName: "file"))

@@ -22,7 +22,7 @@ struct Speak: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A text file, or a subtitle file (.srt/.vtt) whose cues are spoken at their times.", valueName: "file"))
     var input: String?
 
-    @Option(name: .customShort("o"), help: ArgumentHelp("The audio file to write ('-' for stdout).", valueName: "file"))
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The audio file to write ('-' for stdout).", valueName: "file"))
     var output: String
 
     @Option(help: "Voice name (alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer, verse, ...).")

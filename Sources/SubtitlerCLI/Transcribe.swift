@@ -137,7 +137,7 @@ struct JobOptions: ParsableArguments {
 
     @OptionGroup var naming: NamingOptions
 
-    @Option(name: .customLong("output"), help: ArgumentHelp("Directory for the subtitle files (default: next to each input).", valueName: "dir"))
+    @Option(name: .customLong("output"), help: ArgumentHelp("Directory for the subtitle files (default: next to each input). -o names one file, as in every command.", valueName: "dir"))
     var outputDirectory: String?
 
     @Option(name: .customShort("o"), help: ArgumentHelp("Output file for a single input; '-' writes to stdout.", valueName: "file"))

@@ -29,6 +29,28 @@ struct CLITests {
         #expect(badLanguage.status == 2)
     }
 
+    /// One rule for output flags: `-o` and `--output` name the one file a command writes, and every help says so.
+    @Test func everySingleOutputCommandTakesDashOAndDashDashOutput() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        for command in ["mux", "review", "dub", "extract", "speak"] {
+            let help = try await CommandRunner.run([command, "--help"], environment: env)
+            #expect(help.status == 0, "\(command)")
+            #expect(help.stdout.contains("-o, --output <file>"), "\(command): \(help.stdout)")
+        }
+        // Both spellings are the option (an unknown flag would be refused as unknown, not as missing its value).
+        let video = scratch.path("v.mkv")
+        #expect(FileManager.default.createFile(atPath: video, contents: Data("not media".utf8)))
+        for flag in ["-o", "--output"] {
+            let mux = try await CommandRunner.run(["mux", video, scratch.path("v.en.srt"), flag], environment: env)
+            #expect(mux.status == 2, "\(flag): \(mux.stderr)")
+            #expect(mux.stderr.contains("Missing value"), "\(flag): \(mux.stderr)")
+        }
+        let transcribe = try await CommandRunner.run(["transcribe", "--help"], environment: env)
+        #expect(transcribe.stdout.contains("-o names one file"))
+    }
+
     @Test func noKeyAndNoBaseURLExplainsWhatToSet() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
