@@ -1,5 +1,6 @@
 import Foundation
 import MediaAudio
+import Subtitler
 import Subtitles
 
 /// How subtitle files are named next to (or for) their video, so Plex, Jellyfin, Emby and Kodi all recognise them:
@@ -58,7 +59,7 @@ public struct SidecarNaming: Sendable, Hashable, Codable {
     }
 
     /// Tokens media servers read as flags after the language.
-    static let flagTokens: Set<String> = ["sdh", "cc", "forced", "default", "foreign"]
+    static let flagTokens = SidecarName.flagTokens
 
     /// The language token for `language` (any ISO 639 form, a Whisper code or an English name); `und` when unknown.
     public func languageToken(for language: String?) -> String {
@@ -82,13 +83,7 @@ public struct SidecarNaming: Sendable, Hashable, Codable {
     ///   - language: the subtitles' language; nil gives `und`.
     ///   - format: SRT or WebVTT.
     public func fileName(stem: String, language: String?, format: SubtitleFormat) -> String {
-        var tokens = [stem]
-        if let label, !label.isEmpty { tokens.append(label) }
-        tokens.append(languageToken(for: language))
-        if isSDH { tokens.append("sdh") }
-        if isForced { tokens.append("forced") }
-        if isDefault { tokens.append("default") }
-        tokens.append(format.fileExtension)
-        return tokens.joined(separator: ".")
+        SidecarName(stem: stem, label: label, language: languageToken(for: language), isSDH: isSDH, isForced: isForced,
+                    isDefault: isDefault, fileExtension: format.fileExtension).fileName
     }
 }

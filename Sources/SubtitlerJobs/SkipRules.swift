@@ -1,11 +1,12 @@
 import Foundation
 import MediaAudio
+import Subtitler
 import Subtitles
 
 /// When an input needs no work: its outputs are up to date, or subtitles in the target language already exist.
 public enum SkipRules {
     /// Subtitle file extensions that count as an existing sidecar.
-    public static let sidecarExtensions: Set<String> = ["srt", "vtt", "ass", "ssa"]
+    public static let sidecarExtensions: Set<String> = SidecarName.subtitleExtensions
 
     /// Codecs of text subtitle streams (bitmap subtitles such as PGS or VobSub do not count as coverage: players
     /// cannot restyle them and many users replace them).
@@ -22,18 +23,12 @@ public enum SkipRules {
     ///   - language: the target language, any ISO 639 form or an English name.
     ///   - directories: where to look (the video's folder and the output folder).
     public static func coveringSidecar(stem: String, language: String, in directories: [URL]) -> String? {
-        let prefix = stem + "."
         for directory in Set(directories.map(\.standardizedFileURL)).sorted(by: { $0.path < $1.path }) {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { continue }
-            for name in names.sorted() where name.hasPrefix(prefix) && name.count > prefix.count {
-                let ext = (name as NSString).pathExtension.lowercased()
-                guard sidecarExtensions.contains(ext) else { continue }
-                let middle = name.dropFirst(prefix.count).dropLast(ext.count + 1)
-                let tokens = middle.split(separator: ".").map { String($0).lowercased() }
-                if tokens.contains("forced") || tokens.contains("foreign") { continue }
-                if tokens.contains(where: { LanguageCodes.matches($0, language) }) {
-                    return directory.appendingPathComponent(name).path
-                }
+            for name in names.sorted() {
+                guard let sidecar = SidecarName(parsing: name, stem: stem), !sidecar.isForced,
+                      sidecar.isIn(language: language) else { continue }
+                return directory.appendingPathComponent(name).path
             }
         }
         return nil

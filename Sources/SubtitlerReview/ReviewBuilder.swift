@@ -17,19 +17,15 @@ public enum ReviewBuilder {
     }
 
     /// The subtitle files the job layer writes for `video` that exist now, in name order: `<stem>.*.srt|vtt` in
-    /// `directory` (the video's folder by default), not forced ones first.
+    /// `directory` (the video's folder by default), not forced (or `foreign`) ones first.
     public static func sidecars(of video: String, in directory: String? = nil) -> [String] {
         let folder = directory ?? (video as NSString).deletingLastPathComponent
         let stem = ((video as NSString).lastPathComponent as NSString).deletingPathExtension
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
-        return names.filter { name in
-            name.hasPrefix(stem + ".") && SubtitleFormat(pathExtension: (name as NSString).pathExtension) != nil
-        }
-        .sorted { a, b in
-            let forcedA = a.contains(".forced."), forcedB = b.contains(".forced.")
-            return forcedA != forcedB ? !forcedA : a < b
-        }
-        .map { (folder as NSString).appendingPathComponent($0) }
+        let readable = Set(SubtitleFormat.allCases.map(\.fileExtension))
+        return names.compactMap { name in SidecarName(parsing: name, stem: stem, extensions: readable).map { (name, $0) } }
+            .sorted { a, b in a.1.isForced != b.1.isForced ? !a.1.isForced : a.0 < b.0 }
+            .map { (folder as NSString).appendingPathComponent($0.0) }
     }
 
     /// The review document for `video` and its subtitle files (the first is the main track).

@@ -1,0 +1,90 @@
+import Foundation
+import MediaAudio
+import Subtitles
+
+/// A subtitle file's name beside its video, written and read the same way everywhere (the job layer's naming and
+/// skip rules, the review page): `<stem>[.<label>].<lang>[.sdh][.forced][.default].<ext>`.
+///
+/// Reading accepts what media servers and other tools write too: any case, flags in any order, `cc` for `sdh`,
+/// `foreign` for `forced`, and languages in any ISO 639 form or as English names.
+public struct SidecarName: Sendable, Hashable {
+    /// Subtitle file extensions a sidecar may have.
+    public static let subtitleExtensions: Set<String> = ["srt", "vtt", "ass", "ssa"]
+    /// Tokens media servers read as flags after the language, never as a language or a title.
+    public static let flagTokens: Set<String> = ["sdh", "cc", "forced", "default", "foreign"]
+
+    /// The video's file name without its extension.
+    public var stem: String
+    /// An extra token before the language, if any.
+    public var label: String?
+    /// The language as written (`en`, `eng`, `English`), if any.
+    public var language: String?
+    /// `.sdh` (or `.cc`): for the deaf and hard of hearing.
+    public var isSDH: Bool
+    /// `.forced` (or `.foreign`): only the foreign-language parts.
+    public var isForced: Bool
+    /// `.default`: the track players pick first.
+    public var isDefault: Bool
+    /// The extension, lower-cased (`srt`, `vtt`).
+    public var fileExtension: String
+
+    /// A name from its parts.
+    public init(
+        stem: String, label: String? = nil, language: String?, isSDH: Bool = false, isForced: Bool = false,
+        isDefault: Bool = false, fileExtension: String
+    ) {
+        self.stem = stem
+        self.label = label
+        self.language = language
+        self.isSDH = isSDH
+        self.isForced = isForced
+        self.isDefault = isDefault
+        self.fileExtension = fileExtension
+    }
+
+    /// Reads `fileName` as a sidecar of the video whose file name without extension is `stem`; nil when it is not
+    /// one (another stem, or not a subtitle extension). `Film.srt` is a sidecar without a language.
+    public init?(parsing fileName: String, stem: String, extensions: Set<String> = SidecarName.subtitleExtensions) {
+        let prefix = stem + "."
+        guard fileName.hasPrefix(prefix), fileName.count > prefix.count else { return nil }
+        let ext = (fileName as NSString).pathExtension.lowercased()
+        guard extensions.contains(ext) else { return nil }
+        let middle = fileName.dropFirst(prefix.count).dropLast(ext.count + 1)
+        self.init(stem: stem, language: nil, fileExtension: ext)
+        var others: [String] = []
+        for token in middle.split(separator: ".").map(String.init) {
+            switch token.lowercased() {
+            case "sdh", "cc": isSDH = true
+            case "forced", "foreign": isForced = true
+            case "default": isDefault = true
+            default: others.append(token)
+            }
+        }
+        // The language is the last other token that names one; what stands before it is the label.
+        if let index = others.lastIndex(where: { LanguageCodes.entry(for: $0.lowercased()) != nil }) {
+            language = others[index]
+            others.remove(at: index)
+        } else if let last = others.popLast() {
+            language = last
+        }
+        label = others.isEmpty ? nil : others.joined(separator: ".")
+    }
+
+    /// The file name: `<stem>[.<label>][.<lang>][.sdh][.forced][.default].<ext>`.
+    public var fileName: String {
+        var tokens = [stem]
+        if let label, !label.isEmpty { tokens.append(label) }
+        if let language { tokens.append(language) }
+        if isSDH { tokens.append("sdh") }
+        if isForced { tokens.append("forced") }
+        if isDefault { tokens.append("default") }
+        tokens.append(fileExtension)
+        return tokens.joined(separator: ".")
+    }
+
+    /// Whether the name says it is in `language` (any ISO 639 form or an English name, any case).
+    public func isIn(language other: String) -> Bool {
+        guard let language else { return false }
+        return LanguageCodes.matches(language.lowercased(), other)
+    }
+}
