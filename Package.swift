@@ -152,7 +152,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Subtitler", "MediaAudio", "SpeechDetection", "OpenAIAudio",
+                "Subtitler", "Subtitles", "MediaAudio", "SpeechDetection", "OpenAIAudio",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

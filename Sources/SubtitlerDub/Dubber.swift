@@ -100,7 +100,7 @@ public struct Dubber: Sendable {
             dispositions: job.options.isDefault ? [.dub, .default] : [.dub])]
         if job.options.embedsSubtitles {
             let texts = cues.sorted { $0.start < $1.start }
-                .map { TimedText(start: $0.start, end: $0.end, lines: $0.lines) }
+                .map(TimedText.init)
             additions.append(.subtitles(texts, language: "eng", title: "English"))
         }
         let destination: MuxDestination = job.destination == .replacingInput ? .replacingSource : .file(setup.outputPath)

@@ -1,5 +1,6 @@
 import Foundation
 import MediaAudio
+import Subtitler
 import Subtitles
 import SubtitlerSupport
 
@@ -15,7 +16,7 @@ public enum SubtitleEmbedding {
         if naming.isForced { dispositions.insert(.forced) }
         if naming.isDefault { dispositions.insert(.default) }
         return .subtitles(
-            cues.map { TimedText(start: $0.start, end: $0.end, lines: $0.lines) },
+            cues.map(TimedText.init),
             language: entry?.iso639_2B ?? "und", title: title(language: entry?.name, naming: naming),
             dispositions: dispositions)
     }

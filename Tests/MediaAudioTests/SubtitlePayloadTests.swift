@@ -1,5 +1,6 @@
 @testable import MediaAudio
 import Testing
+import TestSupport
 
 /// The packet bytes of each text subtitle codec, and the marker conventions.
 @Suite struct SubtitlePayloadTests {

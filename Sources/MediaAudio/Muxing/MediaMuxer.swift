@@ -21,7 +21,7 @@ import Darwin
 /// Synchronous and blocking; run it off Swift's cooperative pool.
 ///
 /// ```swift
-/// let cues = [TimedText(start: 1_000, end: 3_500, lines: ["Hello."])]
+/// let cues = [TimedText(start: 1_000, end: 3_500, text: "Fish & chips", webVTTText: "Fish &amp; chips")]
 /// let result = try MediaMuxer.mux(
 ///     "film.mkv",
 ///     adding: [.subtitles(cues, language: "eng", title: "English"),

@@ -1,21 +1,31 @@
-/// One subtitle event as plain text on the media's presentation timeline.
+/// One subtitle event on the media's presentation timeline, its text already rendered by the caller in the two
+/// syntaxes the containers' text codecs carry. The muxer knows containers, not subtitle formats: it writes the text
+/// as given (framing it as the codec needs, a length prefix for `mov_text`) and never escapes or re-models it.
 ///
 /// `start` and `end` are milliseconds where 0 is what a player shows as 00:00:00 (the container's `start_time`, the
-/// same clock as `MediaInfo.startTime`). `lines` are plain text without markup; the muxer escapes what the target
-/// format needs (`&`, `<`, `>` in WebVTT) and leaves everything else as given.
+/// same clock as `MediaInfo.startTime`). Lines are separated by `\n`; blank lines are left out.
 public struct TimedText: Sendable, Hashable, Codable {
     /// Start in milliseconds on the presentation timeline.
     public var start: Int64
     /// End in milliseconds on the presentation timeline (after `start`).
     public var end: Int64
-    /// The text, one element per displayed line.
-    public var lines: [String]
+    /// Plain text, for SubRip (Matroska) and `mov_text` (MP4, M4V, MOV).
+    public var text: String
+    /// WebVTT cue text (markup characters escaped), for WebM.
+    public var webVTTText: String
 
-    /// Creates an event.
-    public init(start: Int64, end: Int64, lines: [String]) {
+    /// Creates an event from its text in both syntaxes.
+    public init(start: Int64, end: Int64, text: String, webVTTText: String) {
         self.start = start
         self.end = end
-        self.lines = lines
+        self.text = text
+        self.webVTTText = webVTTText
+    }
+
+    /// The text for a codec (`subrip`, `webvtt`, `mov_text`), one element per non-blank line.
+    func lines(forCodec codec: String) -> [String] {
+        (codec == "webvtt" ? webVTTText : text).split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init).filter { !$0.trimmingSpaces.isEmpty }
     }
 }
 

@@ -1,6 +1,7 @@
 import CFFmpeg
 
-/// Turns plain-text cues into the packets of a text subtitle codec, and makes that codec's stream parameters.
+/// Turns cues (their text rendered by the caller) into the packets of a text subtitle codec, and makes that codec's
+/// stream parameters.
 ///
 /// The packets are written directly rather than through FFmpeg's subtitle encoders: those take ASS events, whose
 /// override syntax (`{\...}`, `\N`) would change text that happens to contain it. The encoders are still opened
@@ -32,7 +33,7 @@ struct SubtitlePayload {
                     .invalidArgument, path: path, operation: "mux subtitles",
                     message: "cue \(number + 1) has invalid times \(cue.start)...\(cue.end) ms")
             }
-            let lines = cue.lines.filter { !$0.trimmingSpaces.isEmpty }
+            let lines = cue.lines(forCodec: codecName)
             if lines.isEmpty {
                 empty += 1
             } else {
@@ -70,8 +71,6 @@ struct SubtitlePayload {
     func payload(_ lines: [String], cue: Int, path: String) throws(MediaError) -> [UInt8] {
         let text = lines.joined(separator: "\n")
         switch codecName {
-        case "webvtt":
-            return Array(Self.escapeWebVTT(text).utf8)
         case "mov_text":
             let utf8 = Array(text.utf8)
             guard utf8.count <= Int(UInt16.max) else {
@@ -83,21 +82,6 @@ struct SubtitlePayload {
         default:
             return Array(text.utf8)
         }
-    }
-
-    /// WebVTT cue text: `&`, `<` and `>` as character references.
-    static func escapeWebVTT(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 
     /// A minimal ASS header: one default style (white 16 pt Arial, bottom centre), as players expect.
