@@ -42,6 +42,9 @@ public struct OpenAIConfiguration: Sendable {
     /// the first. Size ``requestTimeout`` to the work instead (``OpenAIAudioClient/withRequestTimeout(_:)``).
     /// Connection failures, including connect timeouts, are always retried.
     public var retriesTimedOutRequests: Bool
+    /// The clock that times each attempt's ``requestTimeout`` (the continuous clock; a test gives one it advances by
+    /// hand). With any other clock the HTTP client's own deadline is off, so the clock alone decides.
+    public var clock: any Clock<Duration> = ContinuousClock()
 
     /// Creates a configuration.
     ///

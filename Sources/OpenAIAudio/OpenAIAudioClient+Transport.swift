@@ -124,10 +124,10 @@ extension OpenAIAudioClient {
 
     /// One attempt: sends the request and reads the whole response within the request timeout.
     func attemptBuffered(_ prepared: PreparedRequest) async -> Result<BufferedResponse, OpenAIAudioError> {
-        let deadline = ContinuousClock.now + configuration.requestTimeout
+        let deadline = AttemptDeadline(after: configuration.requestTimeout, on: configuration.clock)
         let request = makeHTTPRequest(prepared)
         let httpClient = self.httpClient
-        let nioDeadline = NIODeadline.now() + TimeAmount(configuration.requestTimeout)
+        let nioDeadline = backstopDeadline()
         do {
             let response = try await withDeadline(deadline) {
                 let response = try await httpClient.execute(request, deadline: nioDeadline)
@@ -179,8 +179,8 @@ extension OpenAIAudioClient {
         while true {
             attempt += 1
             let request = makeHTTPRequest(prepared)
-            let deadline = ContinuousClock.now + configuration.requestTimeout
-            let nioDeadline = NIODeadline.now() + TimeAmount(configuration.requestTimeout)
+            let deadline = AttemptDeadline(after: configuration.requestTimeout, on: configuration.clock)
+            let nioDeadline = backstopDeadline()
             let response: HTTPClientResponse
             do {
                 response = try await withDeadline(deadline) {
@@ -212,7 +212,7 @@ extension OpenAIAudioClient {
                 metadata: metadata(prepared, attempt: attempt, status: status, requestID: requestID)
             )
             onHead(BufferedResponse(status: status, headers: response.headers, body: []))
-            let bodyDeadline = ContinuousClock.now + configuration.requestTimeout
+            let bodyDeadline = AttemptDeadline(after: configuration.requestTimeout, on: configuration.clock)
             do {
                 try await withDeadline(bodyDeadline) {
                     for try await buffer in response.body {
@@ -282,16 +282,36 @@ final class StreamState<Event: Sendable>: @unchecked Sendable {
     }
 }
 
+/// The end of an attempt on the configuration's clock.
+struct AttemptDeadline: Sendable {
+    /// Sleeps on the clock until the deadline.
+    let sleep: @Sendable () async throws -> Void
+
+    init<C: Clock>(after timeout: Duration, on clock: C) where C.Duration == Duration {
+        let end = clock.now.advanced(by: timeout)
+        sleep = { try await clock.sleep(until: end, tolerance: nil) }
+    }
+}
+
+extension OpenAIAudioClient {
+    /// The HTTP client's deadline: the request timeout on the continuous clock, a backstop behind the attempt's own
+    /// deadline; off under any other clock (a test's), which then decides alone.
+    func backstopDeadline() -> NIODeadline {
+        configuration.clock is ContinuousClock
+            ? NIODeadline.now() + TimeAmount(configuration.requestTimeout) : .distantFuture
+    }
+}
+
 /// Runs `operation` and throws ``AttemptTimedOut`` if it has not finished by `deadline`; the operation is
 /// cancelled either way once the first result is in.
 func withDeadline<T: Sendable>(
-    _ deadline: ContinuousClock.Instant,
+    _ deadline: AttemptDeadline,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask(operation: operation)
         group.addTask {
-            try await Task.sleep(until: deadline, clock: .continuous)
+            try await deadline.sleep()
             throw AttemptTimedOut()
         }
         defer { group.cancelAll() }

@@ -28,7 +28,8 @@ struct FaultInjectionTests {
         requestTimeout: Duration = .seconds(30),
         sleeper: SleepRecorder? = nil,
         apiKey: String? = apiKey,
-        retriesTimedOutRequests: Bool = false
+        retriesTimedOutRequests: Bool = false,
+        clock: ManualClock? = nil
     ) -> OpenAIAudioClient {
         var configuration = OpenAIConfiguration(
             baseURL: server.baseURL,
@@ -39,6 +40,7 @@ struct FaultInjectionTests {
             maxRetries: maxRetries
         )
         configuration.retriesTimedOutRequests = retriesTimedOutRequests
+        if let clock { configuration.clock = clock }
         if let sleeper {
             configuration.backoff.sleep = { try await sleeper.sleep($0) }
         } else {
@@ -285,15 +287,28 @@ struct FaultInjectionTests {
         }
     }
 
+    /// A response the server holds until the test opens `gate` (at the end, so the server can stop).
+    static func held(_ gate: Gate) -> StubHTTPServer.Response {
+        var response = StubHTTPServer.Response.json(200, verbose)
+        response.hold = gate
+        return response
+    }
+
+    // The timeout tests run on a manual clock: each waits until the attempt's deadline is armed and the upload has
+    // arrived, then moves time past the deadline. No answer is ever raced against the wall clock.
+
     @Test func slowResponseTimesOutAndIsNotRetriedOnTopOfABusyServer() async throws {
         // The server may still be working on the first attempt: a retry would make it do the work twice.
-        let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .seconds(5))
-        try await Self.withServer([slow]) { server in
-            let error = try await #require(throws: OpenAIAudioError.self) {
-                try await Self.client(server, maxRetries: 2, requestTimeout: .seconds(1)).transcribeVerbose(
-                    Self.request
-                )
-            }
+        let gate = Gate()
+        let clock = ManualClock()
+        try await Self.withServer([Self.held(gate)]) { server in
+            defer { gate.open() }
+            let client = Self.client(server, maxRetries: 2, requestTimeout: .seconds(1), clock: clock)
+            let call = Task { try await client.transcribeVerbose(Self.request) }
+            await clock.sleeps(1)
+            await server.waitForRequests(1)
+            clock.advance(by: .seconds(1))
+            let error = try await #require(throws: OpenAIAudioError.self) { try await call.value }
             #expect(error.kind == .timeout)
             #expect(error.attempts == 1)
             #expect(server.requestCount == 1)
@@ -302,13 +317,19 @@ struct FaultInjectionTests {
     }
 
     @Test func slowResponseIsRetriedWhenAskedTo() async throws {
-        let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .seconds(5))
-        try await Self.withServer([slow]) { server in
-            // 1.5 s: time for each upload to arrive whole even on a busy machine, well before the answer (5 s).
-            let client = Self.client(server, maxRetries: 1, requestTimeout: .milliseconds(1_500), retriesTimedOutRequests: true)
-            let error = try await #require(throws: OpenAIAudioError.self) {
-                try await client.transcribeVerbose(Self.request)
+        let gate = Gate()
+        let clock = ManualClock()
+        try await Self.withServer([Self.held(gate)]) { server in
+            defer { gate.open() }
+            let client = Self.client(server, maxRetries: 1, requestTimeout: .milliseconds(1_500),
+                                     retriesTimedOutRequests: true, clock: clock)
+            let call = Task { try await client.transcribeVerbose(Self.request) }
+            for attempt in 1...2 {
+                await clock.sleeps(attempt)
+                await server.waitForRequests(attempt)
+                clock.advance(by: .milliseconds(1_500))
             }
+            let error = try await #require(throws: OpenAIAudioError.self) { try await call.value }
             #expect(error.kind == .timeout)
             #expect(error.attempts == 2)
             #expect(server.requestCount == 2)
@@ -316,30 +337,39 @@ struct FaultInjectionTests {
     }
 
     @Test func aSlowAnswerWithinALongerTimeoutArrivesInOneAttempt() async throws {
-        let slow = StubHTTPServer.Response.json(200, Self.verbose, delay: .milliseconds(600))
-        try await Self.withServer([slow]) { server in
-            let client = Self.client(server, maxRetries: 2, requestTimeout: .milliseconds(100))
+        let gate = Gate()
+        let clock = ManualClock()
+        try await Self.withServer([Self.held(gate)]) { server in
+            let client = Self.client(server, maxRetries: 2, requestTimeout: .milliseconds(100), clock: clock)
                 .withRequestTimeout(.seconds(20))
-            let result = try await client.transcribeVerbose(Self.request)
+            let call = Task { try await client.transcribeVerbose(Self.request) }
+            await clock.sleeps(1)
+            await server.waitForRequests(1)
+            clock.advance(by: .seconds(19))   // far past the old 100 ms, short of the new 20 s
+            gate.open()
+            let result = try await call.value
             #expect(result.text == "ok")
             #expect(server.requestCount == 1)
         }
     }
 
     @Test func slowBodyAfterTheHeadTimesOut() async throws {
-        let trickle = StubHTTPServer.Response(
+        let gate = Gate()
+        let clock = ManualClock()
+        var trickle = StubHTTPServer.Response(
             status: 200,
             headers: [("content-type", "application/json")],
-            chunks: [Array(Self.verbose.utf8.prefix(5)), Array(Self.verbose.utf8.dropFirst(5))],
-            chunkDelay: .seconds(3)
+            chunks: [Array(Self.verbose.utf8.prefix(5)), Array(Self.verbose.utf8.dropFirst(5))]
         )
+        trickle.holdBetweenChunks = gate
         try await Self.withServer([trickle]) { server in
-            let error = try await #require(throws: OpenAIAudioError.self) {
-                // 1.5 s: time for the upload even on a busy machine, well before the body's second part (3 s).
-                try await Self.client(server, maxRetries: 0, requestTimeout: .milliseconds(1_500)).transcribeVerbose(
-                    Self.request
-                )
-            }
+            defer { gate.open() }
+            let client = Self.client(server, maxRetries: 0, requestTimeout: .milliseconds(1_500), clock: clock)
+            let call = Task { try await client.transcribeVerbose(Self.request) }
+            await clock.sleeps(1)
+            await server.waitForRequests(1)
+            clock.advance(by: .milliseconds(1_500))
+            let error = try await #require(throws: OpenAIAudioError.self) { try await call.value }
             #expect(error.kind == .timeout)
             #expect(server.requestCount == 1)
         }

@@ -59,6 +59,11 @@ public final class StubHTTPServer: Sendable {
         public var chunkDelay: Duration
         /// What happens to the connection.
         public var behavior: Behavior
+        /// When set, the answer waits for this gate to open (instead of, or after, ``delay``): a test holds it as
+        /// long as it needs and opens it at the end, so nothing waits on the wall clock.
+        public var hold: Gate?
+        /// When set, the body's later chunks wait for this gate (after ``chunkDelay``).
+        public var holdBetweenChunks: Gate?
 
         /// Creates a response.
         public init(
@@ -275,6 +280,7 @@ public final class StubHTTPServer: Sendable {
         to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     ) async throws -> Bool {
         if response.delay > .zero { try await Task.sleep(for: response.delay) }
+        if let hold = response.hold { await hold.wait() }
         if case .closeWithoutResponse = response.behavior { return false }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         let total = response.chunks.reduce(0) { $0 + $1.count }
@@ -297,6 +303,7 @@ public final class StubHTTPServer: Sendable {
         }
         for (index, chunk) in response.chunks.enumerated() {
             if index > 0, response.chunkDelay > .zero { try await Task.sleep(for: response.chunkDelay) }
+            if index > 0, let hold = response.holdBetweenChunks { await hold.wait() }
             if !chunk.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk)))) }
         }
         try await outbound.write(.end(nil))
