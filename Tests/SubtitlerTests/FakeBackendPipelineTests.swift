@@ -170,3 +170,36 @@ import TestSupport
         #expect(!result.cues.contains { $0.text.contains("deutscher") })
     }
 }
+
+/// The speech map over its seam: a scripted speech model decides where speech is, with no weights.
+@Suite struct ScriptedSpeechPipelineTests {
+    @Test func onlyWhatTheModelCallsSpeechIsSentAndCuesOverTheRestAreDropped() async throws {
+        // Five minutes of tone; the model hears speech only at 60–90 s and 200–230 s.
+        let rate: Int64 = 16_000
+        let speech = [60 * rate..<90 * rate, 200 * rate..<230 * rate]
+        let samples = SamplesAudioSource.toneTalk(seconds: 300, on: 10, off: 0)
+        let backend = FakeTranscriptionBackend { call in
+            // Every upload claims a segment at its start and one 45 s in (over what was left out, if anything).
+            VerboseTranscription(language: "english", text: "x", segments: [
+                .init(start: 1.0, end: 3.0, text: " Spoken words here.", avgLogprob: -0.2, noSpeechProb: 0.01),
+            ])
+        }
+        let subtitler = Subtitler(backend: backend, synthesizer: OpenAIAudioClient(configuration: OpenAIConfiguration()), cache: nil)
+        var options = SubtitleOptions()
+        options.language = "en"
+        options.speechModel = { ScriptedSpeechModel(speech: speech) }
+        let result = try await subtitler.makeSubtitles(
+            from: { SamplesAudioSource(samples: samples) }, named: "scripted", options: options)
+
+        #expect(result.report.speechDetector == .silero)
+        #expect(result.report.speechDuration >= 59_000 && result.report.speechDuration <= 61_000)
+        // Speech plus the padding around it, never the other four minutes.
+        #expect(result.report.audioSent >= 60_000)
+        #expect(result.report.audioSent <= 64_000)
+        #expect(!result.cues.isEmpty)
+        for cue in result.cues {
+            let inSpeech = speech.contains { $0.lowerBound / 16 <= cue.start && cue.end <= $0.upperBound / 16 }
+            #expect(inSpeech, "cue at \(cue.start)–\(cue.end) ms lies outside the speech")
+        }
+    }
+}

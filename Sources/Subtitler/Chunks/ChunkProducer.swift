@@ -61,7 +61,7 @@ final class ChunkProducer {
         self.name = name
         let rate = reader.sampleRate
         meter = EnergyMeter(sampleRate: rate)
-        speech = SpeechMapRecorder(detection: options.speechDetection, sampleRate: rate)
+        speech = SpeechMapRecorder(detection: options.speechDetection, sampleRate: rate, model: options.speechModel)
         if let reason = speech.fallbackReason { warnings.append(reason) }
         let framesPerSecond = Int64(rate / meter.frameLength)
         let target = Int(options.effectiveTargetChunkDuration * framesPerSecond / 1000)

@@ -1,6 +1,7 @@
 import Foundation
 import MediaAudio
 import OpenAIAudio
+import SpeechDetection
 import Subtitles
 
 /// What to ask the API for.
@@ -81,6 +82,9 @@ public struct SubtitleOptions: Sendable {
     public var requestTimeout = RequestTimeoutPolicy()
     /// The speech detector; Silero VAD unless it cannot run.
     public var speechDetection: SpeechDetection = .silero
+    /// Makes the speech probability model behind ``SpeechDetection/silero``: Silero VAD with its bundled weights
+    /// when nil (the default). The seam a test fills with a model that says where speech is.
+    public var speechModel: (@Sendable () throws -> any SpeechProbabilityModel)?
     /// Leave long stretches without speech out of the uploaded audio (`--send-all` turns this off). Times that come
     /// back are mapped onto the media timeline sample-exactly.
     public var sendsOnlySpeech = true

@@ -20,7 +20,7 @@ final class SpeechMapRecorder {
     /// Why the detector asked for could not run, if it could not.
     private(set) var fallbackReason: String?
 
-    private let vad: SileroVAD?
+    private let vad: (any SpeechProbabilityModel)?
     private var tracker = SpeechRegionTracker(options: regionOptions)
     private var delivered: [Range<Int64>] = []
     /// Speech probability per 512-sample frame, scaled to 0...255 (Silero only).
@@ -29,7 +29,8 @@ final class SpeechMapRecorder {
 
     /// Creates a recorder for a timeline at `sampleRate`, falling back to the energy map when Silero VAD is asked
     /// for but cannot run (another rate than 16 kHz, or no weights).
-    init(detection: SpeechDetection, sampleRate: Int) {
+    /// - Parameter model: makes the probability model; Silero VAD with its bundled weights when nil.
+    init(detection: SpeechDetection, sampleRate: Int, model: (@Sendable () throws -> any SpeechProbabilityModel)? = nil) {
         self.sampleRate = sampleRate
         guard detection == .silero else {
             self.detection = .energy
@@ -44,17 +45,25 @@ final class SpeechMapRecorder {
             return
         }
         do {
-            vad = SileroVAD(model: try SileroVADModel.bundled())
+            let made = try model?() ?? SileroVAD(model: try SileroVADModel.bundled())
+            guard made.frameLength == SileroVAD.frameLength else {
+                vad = nil
+                self.detection = .energy
+                fallbackReason = "the speech model's frames are \(made.frameLength) samples, not \(SileroVAD.frameLength): "
+                    + "speech was mapped from energy, so music and noise count as speech"
+                return
+            }
+            vad = made
             self.detection = .silero
         } catch {
             vad = nil
             self.detection = .energy
-            fallbackReason = "\(error.description); speech was mapped from energy, so music and noise count as speech"
+            fallbackReason = "\(error); speech was mapped from energy, so music and noise count as speech"
         }
     }
 
     /// Samples per probability frame (Silero VAD: 512, 32 ms at 16 kHz).
-    var frameLength: Int { SileroVAD.frameLength }
+    var frameLength: Int { vad?.frameLength ?? SileroVAD.frameLength }
 
     /// Adds the next samples of the timeline.
     func append(_ samples: ArraySlice<Int16>) {
@@ -83,7 +92,7 @@ final class SpeechMapRecorder {
     /// How far the map reaches: speech after this sample is not known yet.
     func knownUntil(decoded: Int64) -> Int64 {
         guard vad != nil, !isFinished else { return decoded }
-        return tracker.frameCount * Int64(SileroVAD.frameLength)
+        return tracker.frameCount * Int64(frameLength)
     }
 
     /// The speech regions known now, in time order: the final ones, then those still open as if the timeline ended
@@ -95,7 +104,7 @@ final class SpeechMapRecorder {
         guard vad != nil else { return Self.energyRegions(energies, frameLength: energyFrameLength) }
         if isFinished { return delivered }
         var copy = tracker
-        return delivered + copy.finish(sampleCount: copy.frameCount * Int64(SileroVAD.frameLength))
+        return delivered + copy.finish(sampleCount: copy.frameCount * Int64(frameLength))
             .map { $0.speechStart..<$0.speechEnd }
     }
 
