@@ -2,7 +2,7 @@ import Foundation
 import SubtitlerSupport
 
 /// The weights of Silero VAD v6 (the 16 kHz model, as faster-whisper ships it), loaded from the package's
-/// resource `silero-vad-v6.bin` (converted from the ONNX file by `scripts/convert-silero-vad`; MIT licence in
+/// resource `silero-vad-v6.bin` (converted from the ONNX file by `scripts/generate/convert-silero-vad.py`; MIT licence in
 /// `silero-vad-v6.LICENSE` beside it).
 ///
 /// An immutable value: load it once (``bundled()`` caches it for the process) and share it between any number of
@@ -45,7 +45,7 @@ public struct SileroVADModel: Sendable {
         try bundledResult.get()
     }
 
-    /// Loads a weight file written by `scripts/convert-silero-vad`.
+    /// Loads a weight file written by `scripts/generate/convert-silero-vad.py`.
     ///
     /// - Throws: ``SpeechModelError`` (`.unreadable`, `.malformed`).
     public init(contentsOf url: URL) throws(SpeechModelError) {
@@ -124,7 +124,7 @@ public struct SileroVADModel: Sendable {
     }
 }
 
-/// The resource layout `scripts/convert-silero-vad` writes (documented there): magic, tensor table, float32 data.
+/// The resource layout `scripts/generate/convert-silero-vad.py` writes (documented there): magic, tensor table, float32 data.
 enum WeightFile {
     static let magic: [UInt8] = Array("SLVADW01".utf8)
 

@@ -20,7 +20,7 @@ struct SileroVADParityTests {
     @Test("the committed weight resource is the conversion of faster-whisper's ONNX file")
     func resourceIsCurrent() throws {
         let python = try #require(VADReference.python, "SUBTITLER_REQUIRE_BACKEND=1 but no Python with faster-whisper")
-        let converter = VADReference.repository.appendingPathComponent("scripts/convert-silero-vad").path
+        let converter = VADReference.repository.appendingPathComponent("scripts/generate/convert-silero-vad.py").path
         let result = try Tool.run(python.path, [converter, "--check"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.hasSuffix("True\n"))

@@ -3,7 +3,7 @@ import MediaAudio
 import TestSupport
 @testable import SpeechDetection
 
-/// faster-whisper's VAD run by `scripts/vad-reference.py` with the backend venv's Python (onnxruntime, one thread):
+/// faster-whisper's VAD run by `Tests/Oracles/vad-reference.py` with the backend venv's Python (onnxruntime, one thread):
 /// the oracle for the Swift Silero VAD.
 ///
 /// The interpreter is `SUBTITLER_VAD_PYTHON`, else `<repo>/.venv-backend/bin/python` when faster-whisper is
@@ -11,7 +11,7 @@ import TestSupport
 /// missing; otherwise they are skipped.
 enum VADReference {
     static let repository = Samples.directory.deletingLastPathComponent()
-    static let script = repository.appendingPathComponent("scripts/vad-reference.py")
+    static let script = repository.appendingPathComponent("Tests/Oracles/vad-reference.py")
 
     /// The Python with faster-whisper, or nil.
     static var python: URL? {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Runs `scripts/browser/drive.py` (headless Chromium over the DevTools pipe) and decodes its report.
+/// Runs `Tests/Oracles/drive.py` (headless Chromium over the DevTools pipe) and decodes its report.
 ///
 /// Browser tests run when Chromium is installed, and must run (failing when it is missing) when
 /// `SUBTITLER_REQUIRE_BACKEND=1`. `SUBTITLER_CHROMIUM` names another browser binary.
@@ -11,7 +11,7 @@ enum BrowserDriver {
     static var repository: URL { Samples.directory.deletingLastPathComponent() }
 
     /// The driver script.
-    static var script: URL { repository.appendingPathComponent("scripts/browser/drive.py") }
+    static var script: URL { repository.appendingPathComponent("Tests/Oracles/drive.py") }
 
     /// Where the browser tests leave their pages and screenshots: `.build/review/` in the repository.
     static var outputDirectory: URL { repository.appendingPathComponent(".build/review", isDirectory: true) }

@@ -6,7 +6,7 @@ import TestSupport
 @testable import SubtitlerReview
 
 /// The review page in a real browser (headless Chromium from Debian's `chromium`, driven over the DevTools
-/// protocol by scripts/browser/drive.py). Runs when Chromium is installed; with SUBTITLER_REQUIRE_BACKEND=1
+/// protocol by Tests/Oracles/drive.py). Runs when Chromium is installed; with SUBTITLER_REQUIRE_BACKEND=1
 /// it must run, and fails when Chromium is missing.
 @Suite(.enabled(if: BrowserDriver.isEnabled, "install Debian's chromium (scripts/setup does) to run the page tests"),
        .serialized)

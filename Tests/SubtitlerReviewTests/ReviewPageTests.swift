@@ -90,7 +90,7 @@ struct ReviewPageTests {
         }
     }
 
-    /// Writes a page and its figures into `.build/review/` for the browser tests and `scripts/bench-review`.
+    /// Writes a page and its figures into `.build/review/` for the browser tests and `Benchmarks/run-review`.
     func keep(_ document: ReviewDocument, named name: String) throws -> Int {
         let clock = ContinuousClock()
         var page = ""
@@ -110,7 +110,7 @@ struct ReviewPageTests {
     }
 
     /// A three-hour film's page stays a few megabytes. Also leaves it in `.build/review/long-film.html` for
-    /// `scripts/bench-review`, with the time Swift took to render it beside it (not judged here).
+    /// `Benchmarks/run-review`, with the time Swift took to render it beside it (not judged here).
     @Test func aThreeHourFilmsPageStaysCompact() throws {
         var document = ReviewFixtures.longFilm()
         document.media.source = sampleFromBuildDirectory   // the page plays the (shorter) English sample

@@ -13,7 +13,7 @@ import TestSupport
 struct BazarrTests {
     static func client(_ arguments: [String]) async throws -> [String: Any] {
         let python = try #require(Program.testPython, "the test clients' venv is missing: run scripts/setup")
-        let script = Program.repository.appendingPathComponent("scripts/service-tests/bazarr_client.py").path
+        let script = Program.repository.appendingPathComponent("Tests/Oracles/bazarr_client.py").path
         let outcome = try await Program.run(python, [script] + arguments)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         return try #require(try JSONSerialization.jsonObject(with: outcome.stdout) as? [String: Any], "\(outcome.stderr)")

@@ -5,7 +5,7 @@ import Subtitles
 /// Our WebVTT parser against Chromium on the WebVTT file-parsing cases of web-platform-tests (vendored in
 /// Conformance/wpt with their licence) and the WebVTT test files of the Python subtitle libraries
 /// (Conformance/python-libs). The expected cue lists in Conformance/wpt-expected.json are what headless
-/// Chromium holds for each file (`scripts/wpt-chromium --update`); every difference fails unless the file is in
+/// Chromium holds for each file (`Tests/Oracles/wpt-chromium --update`); every difference fails unless the file is in
 /// ``knownDifferences``, the list documented in docs/subtitle-formats.md.
 struct WPTConformanceTests {
     /// Files where we differ from Chromium on purpose (see docs/subtitle-formats.md).
@@ -59,7 +59,7 @@ struct WPTConformanceTests {
             let want = try #require(expected[name], "no expectation for \(name)")
             let got = try WPTDescription.describe(bytes)
             if let dump = ProcessInfo.processInfo.environment["SUBTITLER_WPT_DUMP"] {
-                // For scripts/wpt-chromium --ours: our cues, to run the WPT assertions on.
+                // For Tests/Oracles/wpt-chromium --ours: our cues, to run the WPT assertions on.
                 let file = URL(fileURLWithPath: dump).appendingPathComponent(name.replacingOccurrences(of: "/", with: "__") + ".json")
                 try JSONSerialization.data(withJSONObject: got).write(to: file)
             }
@@ -149,7 +149,7 @@ enum WPTTestFile {
     }
 }
 
-/// Our parse of a file, in the shape scripts/wpt-chromium records from the DOM (`TextTrackCue`/`VTTCue`/`VTTRegion`
+/// Our parse of a file, in the shape Tests/Oracles/wpt-chromium records from the DOM (`TextTrackCue`/`VTTCue`/`VTTRegion`
 /// attributes), and the comparison with Chromium's record.
 enum WPTDescription {
     static func describe(_ bytes: [UInt8]) throws -> [String: Any] {

@@ -2,9 +2,9 @@
 """Converts the Silero VAD v6 ONNX model that ships in the faster-whisper wheel into the compact weight resource
 the Swift package loads (Sources/SpeechDetection/Resources/silero-vad-v6.bin), next to its MIT licence notice.
 
-    scripts/convert-silero-vad                 # reads .venv-backend/.../faster_whisper/assets/silero_vad_v6.onnx
-    scripts/convert-silero-vad MODEL.onnx      # another copy of the same model
-    scripts/convert-silero-vad --check         # converts to memory and compares with the committed resource
+    scripts/generate/convert-silero-vad.py              # reads .venv-backend/.../faster_whisper/assets/silero_vad_v6.onnx
+    scripts/generate/convert-silero-vad.py MODEL.onnx   # another copy of the same model
+    scripts/generate/convert-silero-vad.py --check      # converts to memory and compares with the committed resource
 
 Needs only the Python standard library: the ONNX protobuf is decoded by hand (wire format), so no `onnx` package.
 The script checks that the graph is the 16 kHz model the Swift inference implements (the operators, their
@@ -24,13 +24,13 @@ import os
 import struct
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RESOURCES = os.path.join(ROOT, "Sources", "SpeechDetection", "Resources")
 OUTPUT = os.path.join(RESOURCES, "silero-vad-v6.bin")
 LICENSE = os.path.join(RESOURCES, "silero-vad-v6.LICENSE")
 MAGIC = b"SLVADW01"
 
-LICENSE_TEXT = """Silero VAD v6 weights (16 kHz), converted by scripts/convert-silero-vad into silero-vad-v6.bin.
+LICENSE_TEXT = """Silero VAD v6 weights (16 kHz), converted by scripts/generate/convert-silero-vad.py into silero-vad-v6.bin.
 Source: faster_whisper/assets/silero_vad_v6.onnx from the faster-whisper {fw_version} wheel (PyPI),
 SHA-256 {sha}; the model itself comes from https://github.com/snakers4/silero-vad.
 Its licence follows.

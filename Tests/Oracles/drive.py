@@ -4,7 +4,7 @@
 Standard library only. Chromium (Debian's `chromium`) is started with `--remote-debugging-pipe`: the
 protocol runs over two pipes (no port, no network), and the browser dies with this script.
 
-    scripts/browser/drive.py PLAN.json        (or `-` to read the plan from standard input)
+    Tests/Oracles/drive.py PLAN.json        (or `-` to read the plan from standard input)
 
 A plan is a JSON object:
 

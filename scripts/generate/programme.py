@@ -1,28 +1,16 @@
-#!/usr/bin/env bash
-# make-programme: generates the speech-detection benchmark's programmes, deterministically, with their ground truth.
-#   bench-data/programme-en.mp4   about 9 minutes: talks spoken by Piper (en_US-joe-medium) between stretches of
-#                                 music (chords, an arpeggio), noise (pink, brown) and silence, opening with 23 s of
-#                                 music, over a quiet room tone; H.264 (5 fps black) + AAC
-#   bench-data/programme-en.json  the layout: every stretch (kind, start, end), every sentence (text, start, end) and
-#                                 every speech onset (a sentence's, or a clause's after a pause), seconds
-#   bench-data/programme-de.mp4   about 3.5 minutes of German (espeak-ng, deu) talks between music and noise
-#   bench-data/programme-de.json  the same for it
-# Needs scripts/setup (the backend venv with piper, numpy; ffmpeg; espeak-ng). Existing files are kept (delete them to
-# regenerate).
-set -euo pipefail
-. "$(dirname "$0")/lib.sh"
-DATA="${BENCH_DATA:-$ROOT/bench-data}"
-mkdir -p "$DATA"
-[ -x "$VENV/bin/python" ] || die "make-programme: $VENV is missing (run scripts/setup)"
-for tool in ffmpeg espeak-ng; do command -v "$tool" >/dev/null || die "make-programme: $tool is required"; done
+#!/usr/bin/env python3
+"""Generates one speech-detection programme for scripts/generate/make-programme: WORK/programme.wav (mono 16-bit,
+22.05 kHz) and its ground truth WORK/programme.json (stretches, sentences, speech onsets). Deterministic.
 
-for lang in en de; do
-  [ -s "$DATA/programme-$lang.mp4" ] && [ -s "$DATA/programme-$lang.json" ] && continue
-  say "== generating $DATA/programme-$lang.mp4"
-  work=$(mktemp -d)
-  "$VENV/bin/python" - "$lang" "$VOICE_DIR/en_US-joe-medium.onnx" "$work" <<'PY'
-import json, random, subprocess, sys, wave
+    programme.py en|de VOICE.onnx WORK      (the backend venv's Python: numpy, and piper for English)
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks", "tools"))
+import json, random, subprocess
 import numpy as np
+from wavfile import mono16
 
 lang, voice_path, work = sys.argv[1:4]
 RATE = 22050
@@ -184,19 +172,10 @@ for item in layout:
 mix = np.concatenate(pieces)
 mix += 0.0008 * noise_rng.standard_normal(len(mix)).astype(np.float32)   # room tone, about -62 dBFS
 pcm = (np.clip(mix, -1, 1) * 32767).astype(np.int16)
-with wave.open(f"{work}/programme.wav", "wb") as out:
-    out.setnchannels(1); out.setsampwidth(2); out.setframerate(RATE); out.writeframes(pcm.tobytes())
+with mono16(f"{work}/programme.wav", RATE) as out:
+    out.writeframes(pcm.tobytes())
 truth = {"language": lang, "duration": round(len(mix) / RATE, 3), "stretches": stretches, "sentences": sentences,
          "onsets": [round(x, 3) for x in sorted(onsets)]}
 json.dump(truth, open(f"{work}/programme.json", "w"), indent=1, ensure_ascii=False)
 speech = sum(s["end"] - s["start"] for s in stretches if s["kind"] == "speech")
 print(f"{lang}: {truth['duration']:.1f} s, {len(sentences)} sentences, speech stretches {speech:.1f} s", file=sys.stderr)
-PY
-  ffmpeg -v error -y -f lavfi -i "color=c=black:s=160x90:r=5" -i "$work/programme.wav" -shortest \
-    -c:v libx264 -crf 40 -pix_fmt yuv420p -c:a aac -b:a 96k -ar 48000 -metadata:s:a:0 language="$( [ "$lang" = en ] && echo eng || echo deu )" \
-    "$work/programme.mp4"
-  mv "$work/programme.json" "$DATA/programme-$lang.json"
-  mv "$work/programme.mp4" "$DATA/programme-$lang.mp4"
-  rm -rf "$work"
-done
-ls -l "$DATA"/programme-en.mp4 "$DATA"/programme-de.mp4 >&2

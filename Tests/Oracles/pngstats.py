@@ -1,6 +1,6 @@
 """Pixel statistics of a PNG, from the standard library alone: enough to tell a real screenshot from a blank one.
 
-    python3 scripts/browser/pngstats.py FILE.png     prints the statistics as JSON
+    python3 Tests/Oracles/pngstats.py FILE.png     prints the statistics as JSON
 """
 
 import json
