@@ -146,6 +146,11 @@ let package = Package(
             name: "subtitler-example", dependencies: ["Subtitler", "SubtitlerJobs", "OpenAIAudio", "Subtitles"],
             path: "Examples/library-example"),
 
+        // The speech detector's timing program, run by Benchmarks/run-vad (release, one core).
+        .executableTarget(
+            name: "vad-bench", dependencies: ["SpeechDetection"], path: "Benchmarks/vad",
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         // Test-only: an in-process HTTP server on 127.0.0.1 for faults a real server cannot produce on demand,
         // helpers that find the local backend and the samples, and media fixtures shared by the test targets.
