@@ -45,6 +45,11 @@ struct Mux: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let output, let input = OutputGuard.overwrittenInput(by: output, inputs: [video] + subtitles) {
+            let hint = input == video ? "use --in-place to replace the video" : "choose another name with -o"
+            Console.error("\(output): the output is the input \(input); \(hint)")
+            throw ExitCode(ExitStatus.failure)
+        }
         var tracks: [TrackAddition] = []
         for path in subtitles {
             let cues: [Cue]

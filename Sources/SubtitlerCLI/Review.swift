@@ -38,6 +38,10 @@ struct Review: AsyncParsableCommand {
     func run() async throws {
         let sidecars = subtitles.isEmpty ? ReviewBuilder.sidecars(of: video) : subtitles
         let page = URL(fileURLWithPath: output ?? Self.defaultPage(video: video, subtitles: sidecars))
+        if let input = OutputGuard.overwrittenInput(by: page.path, inputs: [video] + sidecars + (report.map { [$0] } ?? [])) {
+            Console.error("\(page.path): the page is the input \(input); choose another name with -o")
+            throw ExitCode(ExitStatus.failure)
+        }
         var jobReport: JobReport?
         if let report {
             do {

@@ -193,8 +193,7 @@ struct DubSetup: Sendable {
         }
         encoding = container.dubEncoding
         if job.destination != .replacingInput {
-            var other = stat()
-            if stat(outputPath, &other) == 0, other.st_dev == status.st_dev, other.st_ino == status.st_ino {
+            if OutputGuard.overwrittenInput(by: outputPath, inputs: [path]) != nil {
                 throw .invalidJob(path: path, reason: "the output \(outputPath) is the input itself; use --in-place")
             }
             let directory = URL(fileURLWithPath: outputPath).deletingLastPathComponent().path

@@ -18,10 +18,7 @@ package struct TemporaryOutput {
     ///   - input: the file the output is made from, which must not be replaced.
     ///   - extraExtension: the temporary file's extension, for encoders that pick their format from the name.
     package init(_ output: URL, input: String? = nil, extraExtension: String) throws(OutputError) {
-        var inputInfo = stat()
-        var outputInfo = stat()
-        if let input, stat(input, &inputInfo) == 0, stat(output.path, &outputInfo) == 0,
-           inputInfo.st_dev == outputInfo.st_dev, inputInfo.st_ino == outputInfo.st_ino {
+        if let input, OutputGuard.overwrittenInput(by: output.path, inputs: [input]) != nil {
             throw OutputError(path: output.path, reason: "it is the input file itself; choose another name")
         }
         let kind = OutputTargetKind(path: output.path)
