@@ -139,7 +139,7 @@ final class ReportPrinter: @unchecked Sendable {
             }
             if options.verbose {
                 for warning in report.warnings ?? [] { Console.error("  warning: \(warning)") }
-                for drop in dropped { Console.error("  dropped [\(drop.rule)] \(Timecode.srt(drop.start)): \(drop.text)") }
+                for drop in dropped { Console.error("  dropped [\(drop.rule.rawValue)] \(Timecode.srt(drop.start)): \(drop.text)") }
                 for violation in violations { Console.error("  cue \(violation.cueNumber): \(violation.message)") }
             }
         }

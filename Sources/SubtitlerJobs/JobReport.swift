@@ -58,8 +58,8 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var wallTimeMs: Int64?
     /// Estimated price in US dollars of what was sent (or, for a dry run, of what would be sent).
     public var estimatedCost: Double?
-    /// Cue timing precision: `word`, `segment` or `region`.
-    public var timing: String?
+    /// How precise cue timing is.
+    public var timing: CueTiming?
     /// Warnings: damaged packets, cuts without a pause and the like.
     public var warnings: [String]?
     /// The chunks the audio was cut into (for a dry run, the plan).
@@ -190,7 +190,7 @@ extension SubtitleReport {
     public init(_ report: JobReport) {
         self.init(
             input: report.input, language: report.language, task: report.task ?? .transcribe,
-            model: report.model ?? "", timing: report.timing ?? "segment", audioDuration: report.audioDurationMs ?? 0,
+            model: report.model ?? "", timing: report.timing ?? .segment, audioDuration: report.audioDurationMs ?? 0,
             chunks: report.plan ?? [], requests: report.requests ?? 0, cachedChunks: report.cachedChunks ?? 0,
             retries: report.retries ?? 0, bytesSent: report.bytesSent ?? 0, dropped: report.droppedSegments ?? [],
             violations: report.styleViolations ?? [], gaps: report.gaps ?? [], warnings: report.warnings ?? [],
