@@ -13,7 +13,7 @@ extension JobRunner {
     }
 
     enum JobPreflightError: Error {
-        case failed(String)
+        case failed(JobFailure)
         case skipped(SkipReason, [String])
     }
 
@@ -21,31 +21,31 @@ extension JobRunner {
     /// and are not the input, and no skip rule applies.
     static func preflight(_ job: SubtitleJob, memory: LanguageMemory) throws(JobPreflightError) -> Preflight {
         let input = job.input
-        if let problem = InputDiscovery.problem(withPath: input) { throw .failed("\(input): \(problem)") }
-        if let problem = job.options.problem { throw .failed("\(input): invalid options: \(problem)") }
+        if let problem = InputDiscovery.problem(withPath: input) { throw .failed(.at(input, .invalidPath, problem)) }
+        if let problem = job.options.problem { throw .failed(.at(input, .invalidOptions, "invalid options: \(problem)")) }
         var info = stat()
         guard stat(input, &info) == 0 else {
-            throw .failed("\(input): \(String(cString: strerror(errno)).lowercased())")
+            throw .failed(.at(input, .unreadableInput, String(cString: strerror(errno)).lowercased()))
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw .failed("\(input): not a regular file (\(InputDiscovery.kindName(info.st_mode)))")
+            throw .failed(.at(input, .notAFile, "not a regular file (\(InputDiscovery.kindName(info.st_mode)))"))
         }
         if let marker = InputDiscovery.skipMarker(above: input) {
             throw .skipped(SkipReason(kind: .excludedByMarker, message: "excluded by \(marker)", path: marker), [])
         }
         guard access(input, R_OK) == 0 else {
-            throw .failed("\(input): \(String(cString: strerror(errno)))")
+            throw .failed(.at(input, .unreadableInput, String(cString: strerror(errno))))
         }
         if !job.isDryRun { try checkOutputs(of: job, input: info) }
         if job.embedsSubtitles {
             do {
                 _ = try MuxContainer.required(for: input)
             } catch {
-                throw .failed("\(input): --embed: \(error.ffmpegMessage ?? "this kind of file cannot hold subtitle tracks")")
+                throw .failed(.cannotEmbed(input, error.ffmpegMessage ?? "this kind of file cannot hold subtitle tracks"))
             }
             let folder = URL(fileURLWithPath: PathResolution.realPath(input) ?? input).deletingLastPathComponent().path
             guard access(folder, W_OK | X_OK) == 0 else {
-                throw .failed("\(input): --embed: cannot write in \(folder): \(String(cString: strerror(errno)))")
+                throw .failed(.cannotEmbed(input, "cannot write in \(folder): \(String(cString: strerror(errno)))"))
             }
         }
 
@@ -64,7 +64,7 @@ extension JobRunner {
                 let writable = targets.allSatisfy { OutputTargetKind(path: $0.path) != .stream }
                 if writable, SkipRules.areUpToDate(targets, comparedWith: input) {
                     throw .skipped(SkipReason(
-                        kind: .upToDate, message: "up to date, skipped (use --force to redo)", path: targets.first?.path),
+                        kind: .upToDate, message: "up to date, skipped", path: targets.first?.path),
                         targets.map(\.path))
                 }
             }
@@ -80,10 +80,10 @@ extension JobRunner {
         for target in targets {
             var other = stat()
             if stat(target.path, &other) == 0, other.st_dev == input.st_dev, other.st_ino == input.st_ino {
-                throw .failed("\(job.input): the output \(target.path) is the input file itself; choose another name")
+                throw .failed(.at(job.input, .outputIsInput, "the output \(target.path) is the input file itself; choose another name"))
             }
             if case .unusable(let why) = OutputTargetKind(path: target.path) {
-                throw .failed("\(job.input): cannot write \(target.path): \(why)")
+                throw .failed(.at(job.input, .outputNotWritable, "cannot write \(target.path): \(why)"))
             }
         }
     }
@@ -98,13 +98,13 @@ extension JobRunner {
         func writableDirectory(_ directory: URL, what: String) throws(JobPreflightError) {
             var info = stat()
             guard stat(directory.path, &info) == 0 else {
-                throw .failed("\(path): \(what) \(directory.path) does not exist")
+                throw .failed(.at(path, .outputNotWritable, "\(what) \(directory.path) does not exist"))
             }
             guard info.st_mode & S_IFMT == S_IFDIR else {
-                throw .failed("\(path): \(what) \(directory.path) is not a directory")
+                throw .failed(.at(path, .outputNotWritable, "\(what) \(directory.path) is not a directory"))
             }
             guard access(directory.path, W_OK | X_OK) == 0 else {
-                throw .failed("\(path): cannot write in \(directory.path): \(String(cString: strerror(errno)))")
+                throw .failed(.at(path, .outputNotWritable, "cannot write in \(directory.path): \(String(cString: strerror(errno)))"))
             }
         }
         switch job.destination {
@@ -113,10 +113,10 @@ extension JobRunner {
         case .file(let file):
             for target in outputURLs(for: job, language: nil) {
                 if isInput(target.path) {
-                    throw .failed("\(path): the output \(target.path) is the input file itself; choose another name")
+                    throw .failed(.at(path, .outputIsInput, "the output \(target.path) is the input file itself; choose another name"))
                 }
                 switch OutputTargetKind(path: target.path) {
-                case .unusable(let why): throw .failed("\(path): cannot write \(target.path): \(why)")
+                case .unusable(let why): throw .failed(.at(path, .outputNotWritable, "cannot write \(target.path): \(why)"))
                 case .stream: continue
                 case .missing, .regularFile:
                     try writableDirectory(target.deletingLastPathComponent(), what: "the folder of -o \(file),")
@@ -126,7 +126,7 @@ extension JobRunner {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw .failed("\(path): cannot create the output folder \(directory): \(error.localizedDescription)")
+                throw .failed(.at(path, .outputNotWritable, "cannot create the output folder \(directory): \(error.localizedDescription)"))
             }
             try writableDirectory(URL(fileURLWithPath: directory), what: "the output folder")
         case .besideInput:

@@ -55,7 +55,7 @@ public struct JobRunner: Sendable {
         for file in discovery.files {
             if Task.isCancelled {
                 var report = JobReport(input: file, status: .cancelled)
-                report.error = "\(file): cancelled before it started"
+                report.failure = .at(file, .cancelled, "cancelled before it started")
                 reports.append(report)
                 break
             }
@@ -64,8 +64,10 @@ public struct JobRunner: Sendable {
             if let first = clashes[file] {
                 events(.started(input: file))
                 var report = JobReport(input: file, status: .failed)
-                report.error = "\(file): would write the same subtitle files as \(first) (same name, same folder); "
-                    + "use --output to keep them apart, or subtitle one of them at a time"
+                report.failure = JobFailure(
+                    .outputCollision, path: file,
+                    message: "\(file): would write the same subtitle files as \(first) (same name, same folder)",
+                    otherInput: first)
                 events(.finished(report))
                 reports.append(report)
                 continue
@@ -98,21 +100,21 @@ public struct JobRunner: Sendable {
     private func perform(_ job: SubtitleJob, events: @escaping @Sendable (JobEvent) -> Void) async -> JobOutcome {
         let input = job.input
         var report = JobReport(input: input, status: .failed)
-        func failed(_ message: String) -> JobOutcome {
+        func failed(_ failure: JobFailure) -> JobOutcome {
             report.status = .failed
-            report.error = message
+            report.failure = failure
             return JobOutcome(report: report)
         }
         func cancelled() -> JobOutcome {
             report.status = .cancelled
-            report.error = SubtitlerError.cancelled(path: input).description
+            report.failure = JobFailure(.cancelled, path: input, message: SubtitlerError.cancelled(path: input).description)
             return JobOutcome(report: report)
         }
         func skipped(_ reason: SkipReason, outputs: [String] = []) -> JobOutcome {
             report.status = .skipped
             report.skipReason = reason
             report.outputs = outputs
-            report.error = nil
+            report.failure = nil
             return JobOutcome(report: report)
         }
 
@@ -122,12 +124,12 @@ public struct JobRunner: Sendable {
             preflight = try await BlockingWork.run("preflight") { try Self.preflight(job, memory: languageMemory) }
         } catch let error as JobPreflightError {
             switch error {
-            case .failed(let message): return failed(message)
+            case .failed(let failure): return failed(failure)
             case .skipped(let reason, let outputs): return skipped(reason, outputs: outputs)
             }
         } catch {
             if error is CancellationError || Task.isCancelled { return cancelled() }
-            return failed("\(input): \(error)")
+            return failed(.at(input, .unknown, "\(error)"))
         }
         report.language = preflight.outputLanguage
         report.task = job.options.task
@@ -151,7 +153,7 @@ public struct JobRunner: Sendable {
                 report.speechDetector = plan.speechDetector
                 return JobOutcome(report: report)
             } catch {
-                return failed(error.description)
+                return failed(JobFailure(.pipeline, path: input, message: error.description))
             }
         }
 
@@ -168,10 +170,10 @@ public struct JobRunner: Sendable {
             report.bytesSent = counters.bytesSent
             if case .cancelled = error {
                 report.status = .cancelled
-                report.error = error.description
+                report.failure = JobFailure(.cancelled, path: input, message: error.description)
                 return JobOutcome(report: report)
             }
-            return failed(error.description)
+            return failed(JobFailure(.pipeline, path: input, message: error.description))
         }
         let subtitleReport = result.report
         report.fill(from: subtitleReport, cueCount: result.cues.count)
@@ -191,7 +193,7 @@ public struct JobRunner: Sendable {
             // in the resume cache, so --force costs nothing more.
             var outcome = skipped(SkipReason(
                 kind: .newerOutputExists,
-                message: "\(newer.path) is newer than the input and was kept; use --force to replace it",
+                message: "\(newer.path) is newer than the input and was kept",
                 path: newer.path))
             outcome.report.fill(from: subtitleReport, cueCount: result.cues.count)
             outcome.cues = result.cues
@@ -219,12 +221,12 @@ public struct JobRunner: Sendable {
                 }
             }
         } catch let error as OutputError {
-            return failed("\(input): \(error.description)")
+            return failed(.at(input, .writeFailed, error.description))
         } catch let error as MediaError {
-            return failed(error.description)
+            return failed(JobFailure(.writeFailed, path: input, message: error.description))
         } catch {
             if error is CancellationError || Task.isCancelled { return cancelled() }
-            return failed("\(input): \(error)")
+            return failed(.at(input, .writeFailed, "\(error)"))
         }
         report.status = .done
         report.outputs = targets.map(\.path) + (job.embedsSubtitles ? [input] : [])

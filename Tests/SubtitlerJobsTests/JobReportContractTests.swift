@@ -1,11 +1,13 @@
 import Foundation
 import Subtitles
 import Testing
+import TestSupport
 @testable import Subtitler
 @testable import SubtitlerJobs
 
 /// The JSON of a job report is a contract: `--json` prints it, the service stores and returns it. These are the
-/// bytes the reports encoded to before the report was typed; they must not change.
+/// bytes the reports encoded to before the report was typed; they must not change (a failed report gained one key,
+/// `failure`, beside its `error` text).
 struct JobReportContractTests {
     static func encoded(_ value: some Encodable, sorted: Bool) throws -> String {
         let encoder = JSONEncoder()
@@ -63,7 +65,8 @@ struct JobReportContractTests {
         report.requests = 3
         report.retries = 2
         report.bytesSent = 999
-        report.error = "/media/bad.mp4: 1 chunk failed, nothing written: boom"
+        report.failure = JobFailure(.pipeline, path: "/media/bad.mp4",
+                                    message: "/media/bad.mp4: 1 chunk failed, nothing written: boom")
         report.wallTimeMs = 50
         return report
     }
@@ -169,6 +172,11 @@ struct JobReportContractTests {
 {
   "bytesSent" : 999,
   "error" : "\/media\/bad.mp4: 1 chunk failed, nothing written: boom",
+  "failure" : {
+    "message" : "\/media\/bad.mp4: 1 chunk failed, nothing written: boom",
+    "path" : "\/media\/bad.mp4",
+    "reason" : "pipeline"
+  },
   "input" : "\/media\/bad.mp4",
   "language" : "de",
   "model" : "whisper-1",
@@ -240,5 +248,34 @@ struct JobReportContractTests {
         let decoded = try JSONDecoder().decode(BatchReport.self, from: Data(text.utf8))
         #expect(try Self.encoded(decoded, sorted: true) == text)
         #expect(text.hasPrefix("{\n  \"command\" : \"transcribe\",\n  \"done\" : 0,\n  \"failed\" : 1,"))
+    }
+}
+
+/// Failures as data: stable reason codes, messages without command-line flags, old stored reports still readable.
+struct JobFailureTests {
+    @Test func reasonCodesAreStable() throws {
+        #expect(JobFailure.Reason.allCases.map(\.rawValue) == [
+            "invalid-path", "unreadable-input", "not-a-file", "no-media-files", "invalid-options", "output-collision",
+            "output-is-input", "output-not-writable", "cannot-embed", "pipeline", "write-failed", "cancelled",
+            "follow-up-failed", "unknown",
+        ])
+        #expect(try TypedValuesTests.roundTrips(JobFailure.Reason.allCases))
+    }
+
+    @Test func aReportStoredWithOnlyItsErrorTextDecodes() throws {
+        let json = #"{"input":"/m/a.mkv","status":"failed","outputs":[],"error":"/m/a.mkv: boom"}"#
+        let report = try JSONDecoder().decode(JobReport.self, from: Data(json.utf8))
+        #expect(report.failure == JobFailure(.unknown, path: "/m/a.mkv", message: "/m/a.mkv: boom"))
+        #expect(report.error == "/m/a.mkv: boom")
+    }
+
+    @Test func discoveryReportsTypedReasonsWithoutFlags() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        try FileManager.default.createDirectory(atPath: scratch.path("empty"), withIntermediateDirectories: true)
+        let result = InputDiscovery.discover([scratch.path("empty"), "http://example.com/a.mp4"], recursive: false)
+        let reasons = result.reports.compactMap(\.failure?.reason)
+        #expect(reasons == [.noMediaFiles, .invalidPath])
+        #expect(result.reports.allSatisfy { !($0.error ?? "").contains("--") }, "\(result.reports.map(\.error))")
     }
 }
