@@ -104,9 +104,9 @@ final class ReportPrinter: @unchecked Sendable {
         let file = report.input
         switch report.status {
         case .failed, .cancelled:
-            Console.error(report.error ?? "\(file): failed")
+            Console.error(JobPhrasing.failureLine(report, recursive: options.recursive))
         case .skipped:
-            if !options.json { Console.error("\(file): \(report.skipReason?.message ?? "skipped")") }
+            if !options.json { Console.error("\(file): \(report.skipReason.map(JobPhrasing.skip) ?? "skipped")") }
         case .planned:
             guard !options.json else { return }
             let plan = report.plan ?? []
@@ -139,7 +139,7 @@ final class ReportPrinter: @unchecked Sendable {
             }
             if options.verbose {
                 for warning in report.warnings ?? [] { Console.error("  warning: \(warning)") }
-                for drop in dropped { Console.error("  dropped [\(drop.rule)] \(Timecode.srt(drop.start)): \(drop.text)") }
+                for drop in dropped { Console.error("  dropped [\(drop.rule.rawValue)] \(Timecode.srt(drop.start)): \(drop.text)") }
                 for violation in violations { Console.error("  cue \(violation.cueNumber): \(violation.message)") }
             }
         }

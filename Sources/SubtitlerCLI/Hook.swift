@@ -108,10 +108,10 @@ struct Hook: AsyncParsableCommand {
         let report = await runner.run(job).report
         switch report.status {
         case .done: Console.error("\(path): wrote \(report.outputs.joined(separator: ", "))")
-        case .skipped: Console.error("\(path): \(report.skipReason?.message ?? "skipped")")
+        case .skipped: Console.error("\(path): \(report.skipReason.map(JobPhrasing.skip) ?? "skipped")")
         case .cancelled: throw CancellationError()
         default:
-            Console.error(report.error ?? "\(path): failed")
+            Console.error(JobPhrasing.failureLine(report))
             throw ExitCode(ExitStatus.failure)
         }
     }

@@ -149,7 +149,7 @@ final class LintOutput {
         if json {
             write((violationCount == 0 ? "\n" : ",\n") + encoded(violation))
         } else {
-            write("\(file): cue \(violation.cueNumber): \(violation.rule): \(violation.message)\n")
+            write("\(file): cue \(violation.cueNumber): \(violation.rule.rawValue): \(violation.message)\n")
         }
         violationCount += 1
     }

@@ -34,14 +34,14 @@ public enum InputDiscovery {
         for input in inputs {
             if let problem = problem(withPath: input) {
                 var report = JobReport(input: input, status: .failed)
-                report.error = "\(input): \(problem)"
+                report.failure = .at(input, .invalidPath, problem)
                 result.reports.append(report)
                 continue
             }
             var info = stat()
             guard stat(input, &info) == 0 else {
                 var report = JobReport(input: input, status: .failed)
-                report.error = "\(input): \(String(cString: strerror(errno)).lowercased())"
+                report.failure = .at(input, .unreadableInput, String(cString: strerror(errno)).lowercased())
                 result.reports.append(report)
                 continue
             }
@@ -59,14 +59,13 @@ public enum InputDiscovery {
                 scan(input, recursive: recursive, into: &found, reports: &result.reports)
                 if found.isEmpty && !result.reports.contains(where: { $0.input.hasPrefix(input) }) {
                     var report = JobReport(input: input, status: .failed)
-                    report.error = "\(input): no media files in this directory"
-                        + (recursive ? "" : " (use --recursive for subdirectories)")
+                    report.failure = .at(input, .noMediaFiles, "no media files in this directory")
                     result.reports.append(report)
                 }
                 result.files += found
             default:
                 var report = JobReport(input: input, status: .failed)
-                report.error = "\(input): not a regular file (\(kindName(info.st_mode)))"
+                report.failure = .at(input, .notAFile, "not a regular file (\(kindName(info.st_mode)))")
                 result.reports.append(report)
             }
         }
@@ -117,7 +116,7 @@ public enum InputDiscovery {
             let path = (directory as NSString).appendingPathComponent(entry.name)
             if !entry.isValidUTF8 {
                 var report = JobReport(input: path, status: .failed)
-                report.error = "\(path): the file name is not valid UTF-8; rename it to subtitle it"
+                report.failure = .at(path, .invalidPath, "the file name is not valid UTF-8; rename it to subtitle it")
                 if looksLikeMedia(entry.name) { reports.append(report) }
                 continue
             }
@@ -139,7 +138,7 @@ public enum InputDiscovery {
                 found.append(path)
             } else {
                 var report = JobReport(input: path, status: .failed)
-                report.error = "\(path): not a regular file (\(kindName(info.st_mode))); skipped"
+                report.failure = .at(path, .notAFile, "not a regular file (\(kindName(info.st_mode))); skipped")
                 reports.append(report)
             }
         }

@@ -12,7 +12,7 @@ public struct JobReport: Sendable, Codable, Hashable {
         case skipped
         /// A dry run: planned and priced, nothing sent.
         case planned
-        /// The job failed (see ``JobReport/error``); nothing was written.
+        /// The job failed (see ``JobReport/failure``); nothing was written.
         case failed
         /// The job was cancelled; nothing was written, finished chunks stay in the resume cache.
         case cancelled
@@ -32,8 +32,8 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var task: SubtitleTask?
     /// The model the API was asked to use.
     public var model: String?
-    /// The error, as one line naming the input (never containing the API key).
-    public var error: String?
+    /// Why the job failed (or was cancelled), as data.
+    public var failure: JobFailure?
     /// How many cues were written.
     public var cues: Int?
     /// Chunks the audio was cut into.
@@ -58,8 +58,8 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var wallTimeMs: Int64?
     /// Estimated price in US dollars of what was sent (or, for a dry run, of what would be sent).
     public var estimatedCost: Double?
-    /// Cue timing precision: `word`, `segment` or `region`.
-    public var timing: String?
+    /// How precise cue timing is.
+    public var timing: CueTiming?
     /// Warnings: damaged packets, cuts without a pause and the like.
     public var warnings: [String]?
     /// The chunks the audio was cut into (for a dry run, the plan).
@@ -81,6 +81,86 @@ public struct JobReport: Sendable, Codable, Hashable {
 
     /// Whether the job wrote, planned or rightly skipped its outputs.
     public var succeeded: Bool { status == .done || status == .skipped || status == .planned }
+
+    /// The error, as one line naming the input (never containing the API key): ``failure``'s message.
+    public var error: String? { failure?.message }
+
+    // The JSON is a contract (`--json`, the service's stored and returned reports): flat keys, in this order, with
+    // `error` kept beside the typed `failure`.
+    private enum CodingKeys: String, CodingKey {
+        case input, status, outputs, skipReason, language, task, model, error, failure, cues, chunks, requests
+        case cachedChunks, bytesSent, retries, droppedSegments, gaps, styleViolations, audioDurationMs, wallTimeMs
+        case estimatedCost, timing, warnings, plan, audioSentMs, speechMs, speechShare, speechDetector
+    }
+
+    /// Decodes a report (one stored with only an `error` text gets a failure of reason `unknown`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        input = try container.decode(String.self, forKey: .input)
+        status = try container.decode(Status.self, forKey: .status)
+        outputs = try container.decodeIfPresent([String].self, forKey: .outputs) ?? []
+        skipReason = try container.decodeIfPresent(SkipReason.self, forKey: .skipReason)
+        language = try container.decodeIfPresent(String.self, forKey: .language)
+        task = try container.decodeIfPresent(SubtitleTask.self, forKey: .task)
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        failure = try container.decodeIfPresent(JobFailure.self, forKey: .failure)
+        if failure == nil, let message = try container.decodeIfPresent(String.self, forKey: .error) {
+            // A report stored before failures were typed: only the text.
+            failure = JobFailure(.unknown, path: input, message: message)
+        }
+        cues = try container.decodeIfPresent(Int.self, forKey: .cues)
+        chunks = try container.decodeIfPresent(Int.self, forKey: .chunks)
+        requests = try container.decodeIfPresent(Int.self, forKey: .requests)
+        cachedChunks = try container.decodeIfPresent(Int.self, forKey: .cachedChunks)
+        bytesSent = try container.decodeIfPresent(Int.self, forKey: .bytesSent)
+        retries = try container.decodeIfPresent(Int.self, forKey: .retries)
+        droppedSegments = try container.decodeIfPresent([DroppedSegment].self, forKey: .droppedSegments)
+        gaps = try container.decodeIfPresent([ChunkFailure].self, forKey: .gaps)
+        styleViolations = try container.decodeIfPresent([StyleViolation].self, forKey: .styleViolations)
+        audioDurationMs = try container.decodeIfPresent(Int64.self, forKey: .audioDurationMs)
+        wallTimeMs = try container.decodeIfPresent(Int64.self, forKey: .wallTimeMs)
+        estimatedCost = try container.decodeIfPresent(Double.self, forKey: .estimatedCost)
+        timing = try container.decodeIfPresent(CueTiming.self, forKey: .timing)
+        warnings = try container.decodeIfPresent([String].self, forKey: .warnings)
+        plan = try container.decodeIfPresent([ChunkSummary].self, forKey: .plan)
+        audioSentMs = try container.decodeIfPresent(Int64.self, forKey: .audioSentMs)
+        speechMs = try container.decodeIfPresent(Int64.self, forKey: .speechMs)
+        speechShare = try container.decodeIfPresent(Double.self, forKey: .speechShare)
+        speechDetector = try container.decodeIfPresent(SpeechDetection.self, forKey: .speechDetector)
+    }
+
+    /// Encodes the report with flat keys.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(input, forKey: .input)
+        try container.encode(status, forKey: .status)
+        try container.encode(outputs, forKey: .outputs)
+        try container.encodeIfPresent(skipReason, forKey: .skipReason)
+        try container.encodeIfPresent(language, forKey: .language)
+        try container.encodeIfPresent(task, forKey: .task)
+        try container.encodeIfPresent(model, forKey: .model)
+        try container.encodeIfPresent(failure?.message, forKey: .error)
+        try container.encodeIfPresent(failure, forKey: .failure)
+        try container.encodeIfPresent(cues, forKey: .cues)
+        try container.encodeIfPresent(chunks, forKey: .chunks)
+        try container.encodeIfPresent(requests, forKey: .requests)
+        try container.encodeIfPresent(cachedChunks, forKey: .cachedChunks)
+        try container.encodeIfPresent(bytesSent, forKey: .bytesSent)
+        try container.encodeIfPresent(retries, forKey: .retries)
+        try container.encodeIfPresent(droppedSegments, forKey: .droppedSegments)
+        try container.encodeIfPresent(gaps, forKey: .gaps)
+        try container.encodeIfPresent(styleViolations, forKey: .styleViolations)
+        try container.encodeIfPresent(audioDurationMs, forKey: .audioDurationMs)
+        try container.encodeIfPresent(wallTimeMs, forKey: .wallTimeMs)
+        try container.encodeIfPresent(estimatedCost, forKey: .estimatedCost)
+        try container.encodeIfPresent(timing, forKey: .timing)
+        try container.encodeIfPresent(warnings, forKey: .warnings)
+        try container.encodeIfPresent(plan, forKey: .plan)
+        try container.encodeIfPresent(audioSentMs, forKey: .audioSentMs)
+        try container.encodeIfPresent(speechMs, forKey: .speechMs)
+        try container.encodeIfPresent(speechShare, forKey: .speechShare)
+        try container.encodeIfPresent(speechDetector, forKey: .speechDetector)
+    }
 }
 
 /// Why a job was skipped.
@@ -190,7 +270,7 @@ extension SubtitleReport {
     public init(_ report: JobReport) {
         self.init(
             input: report.input, language: report.language, task: report.task ?? .transcribe,
-            model: report.model ?? "", timing: report.timing ?? "segment", audioDuration: report.audioDurationMs ?? 0,
+            model: report.model ?? "", timing: report.timing ?? .segment, audioDuration: report.audioDurationMs ?? 0,
             chunks: report.plan ?? [], requests: report.requests ?? 0, cachedChunks: report.cachedChunks ?? 0,
             retries: report.retries ?? 0, bytesSent: report.bytesSent ?? 0, dropped: report.droppedSegments ?? [],
             violations: report.styleViolations ?? [], gaps: report.gaps ?? [], warnings: report.warnings ?? [],

@@ -55,7 +55,7 @@ public struct JobRunner: Sendable {
         for file in discovery.files {
             if Task.isCancelled {
                 var report = JobReport(input: file, status: .cancelled)
-                report.error = "\(file): cancelled before it started"
+                report.failure = .at(file, .cancelled, "cancelled before it started")
                 reports.append(report)
                 break
             }
@@ -64,8 +64,10 @@ public struct JobRunner: Sendable {
             if let first = clashes[file] {
                 events(.started(input: file))
                 var report = JobReport(input: file, status: .failed)
-                report.error = "\(file): would write the same subtitle files as \(first) (same name, same folder); "
-                    + "use --output to keep them apart, or subtitle one of them at a time"
+                report.failure = JobFailure(
+                    .outputCollision, path: file,
+                    message: "\(file): would write the same subtitle files as \(first) (same name, same folder)",
+                    otherInput: first)
                 events(.finished(report))
                 reports.append(report)
                 continue
@@ -77,25 +79,6 @@ public struct JobRunner: Sendable {
         }
         return BatchReport(command: template.options.task.rawValue, inputs: reports,
                            wallTimeMs: Subtitler.milliseconds(clock.now - began))
-    }
-
-    /// For each file whose outputs would have the same names as an earlier file's, that earlier file.
-    package static func collisions(among files: [String], template: SubtitleJob) -> [String: String] {
-        guard template.destination != .standardOutput else { return [:] }
-        var owners: [String: String] = [:]
-        var clashes: [String: String] = [:]
-        for file in files {
-            var job = template
-            job.input = file
-            let key: String
-            if case .file(let path) = job.destination {
-                key = URL(fileURLWithPath: path).standardizedFileURL.path
-            } else {
-                key = outputDirectory(for: job).standardizedFileURL.appendingPathComponent(stem(of: file)).path
-            }
-            if let owner = owners[key] { clashes[file] = owner } else { owners[key] = file }
-        }
-        return clashes
     }
 
     // MARK: - One job
@@ -117,21 +100,21 @@ public struct JobRunner: Sendable {
     private func perform(_ job: SubtitleJob, events: @escaping @Sendable (JobEvent) -> Void) async -> JobOutcome {
         let input = job.input
         var report = JobReport(input: input, status: .failed)
-        func failed(_ message: String) -> JobOutcome {
+        func failed(_ failure: JobFailure) -> JobOutcome {
             report.status = .failed
-            report.error = message
+            report.failure = failure
             return JobOutcome(report: report)
         }
         func cancelled() -> JobOutcome {
             report.status = .cancelled
-            report.error = SubtitlerError.cancelled(path: input).description
+            report.failure = JobFailure(.cancelled, path: input, message: SubtitlerError.cancelled(path: input).description)
             return JobOutcome(report: report)
         }
         func skipped(_ reason: SkipReason, outputs: [String] = []) -> JobOutcome {
             report.status = .skipped
             report.skipReason = reason
             report.outputs = outputs
-            report.error = nil
+            report.failure = nil
             return JobOutcome(report: report)
         }
 
@@ -141,12 +124,12 @@ public struct JobRunner: Sendable {
             preflight = try await BlockingWork.run("preflight") { try Self.preflight(job, memory: languageMemory) }
         } catch let error as JobPreflightError {
             switch error {
-            case .failed(let message): return failed(message)
+            case .failed(let failure): return failed(failure)
             case .skipped(let reason, let outputs): return skipped(reason, outputs: outputs)
             }
         } catch {
             if error is CancellationError || Task.isCancelled { return cancelled() }
-            return failed("\(input): \(error)")
+            return failed(.at(input, .unknown, "\(error)"))
         }
         report.language = preflight.outputLanguage
         report.task = job.options.task
@@ -170,7 +153,7 @@ public struct JobRunner: Sendable {
                 report.speechDetector = plan.speechDetector
                 return JobOutcome(report: report)
             } catch {
-                return failed(error.description)
+                return failed(JobFailure(.pipeline, path: input, message: error.description))
             }
         }
 
@@ -187,10 +170,10 @@ public struct JobRunner: Sendable {
             report.bytesSent = counters.bytesSent
             if case .cancelled = error {
                 report.status = .cancelled
-                report.error = error.description
+                report.failure = JobFailure(.cancelled, path: input, message: error.description)
                 return JobOutcome(report: report)
             }
-            return failed(error.description)
+            return failed(JobFailure(.pipeline, path: input, message: error.description))
         }
         let subtitleReport = result.report
         report.fill(from: subtitleReport, cueCount: result.cues.count)
@@ -210,7 +193,7 @@ public struct JobRunner: Sendable {
             // in the resume cache, so --force costs nothing more.
             var outcome = skipped(SkipReason(
                 kind: .newerOutputExists,
-                message: "\(newer.path) is newer than the input and was kept; use --force to replace it",
+                message: "\(newer.path) is newer than the input and was kept",
                 path: newer.path))
             outcome.report.fill(from: subtitleReport, cueCount: result.cues.count)
             outcome.cues = result.cues
@@ -238,12 +221,12 @@ public struct JobRunner: Sendable {
                 }
             }
         } catch let error as OutputError {
-            return failed("\(input): \(error.description)")
+            return failed(.at(input, .writeFailed, error.description))
         } catch let error as MediaError {
-            return failed(error.description)
+            return failed(JobFailure(.writeFailed, path: input, message: error.description))
         } catch {
             if error is CancellationError || Task.isCancelled { return cancelled() }
-            return failed("\(input): \(error)")
+            return failed(.at(input, .writeFailed, "\(error)"))
         }
         report.status = .done
         report.outputs = targets.map(\.path) + (job.embedsSubtitles ? [input] : [])
@@ -268,191 +251,6 @@ public struct JobRunner: Sendable {
         }
     }
 
-    // MARK: - Preflight
-
-    struct Preflight: Sendable {
-        /// The output language when known before sending (requested, English for translations, or remembered).
-        var outputLanguage: String?
-    }
-
-    enum JobPreflightError: Error {
-        case failed(String)
-        case skipped(SkipReason, [String])
-    }
-
-    /// Everything that can be checked before paying: the input is a local regular file, the outputs can be written
-    /// and are not the input, and no skip rule applies.
-    static func preflight(_ job: SubtitleJob, memory: LanguageMemory) throws(JobPreflightError) -> Preflight {
-        let input = job.input
-        if let problem = InputDiscovery.problem(withPath: input) { throw .failed("\(input): \(problem)") }
-        if let problem = job.options.problem { throw .failed("\(input): invalid options: \(problem)") }
-        var info = stat()
-        guard stat(input, &info) == 0 else {
-            throw .failed("\(input): \(String(cString: strerror(errno)).lowercased())")
-        }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw .failed("\(input): not a regular file (\(InputDiscovery.kindName(info.st_mode)))")
-        }
-        if let marker = InputDiscovery.skipMarker(above: input) {
-            throw .skipped(SkipReason(kind: .excludedByMarker, message: "excluded by \(marker)", path: marker), [])
-        }
-        guard access(input, R_OK) == 0 else {
-            throw .failed("\(input): \(String(cString: strerror(errno)))")
-        }
-        if !job.isDryRun { try checkOutputs(of: job, input: info) }
-        if job.embedsSubtitles {
-            do {
-                _ = try MuxContainer.required(for: input)
-            } catch {
-                throw .failed("\(input): --embed: \(error.ffmpegMessage ?? "this kind of file cannot hold subtitle tracks")")
-            }
-            let folder = URL(fileURLWithPath: PathResolution.realPath(input) ?? input).deletingLastPathComponent().path
-            guard access(folder, W_OK | X_OK) == 0 else {
-                throw .failed("\(input): --embed: cannot write in \(folder): \(String(cString: strerror(errno)))")
-            }
-        }
-
-        var language = job.knownOutputLanguage
-        if language == nil, job.remembersLanguage, job.options.task == .transcribe {
-            language = memory.language(of: input, options: job.options)
-        }
-        if !job.isDryRun, language != nil, job.destination == .besideInput || job.isDirectoryDestination {
-            // The names are known: a target that is a directory (or the input) fails now, not after paying.
-            try checkTargets(outputURLs(for: job, language: language), of: job, input: info)
-        }
-        if job.overwrite == .keepNewer, job.destination != .standardOutput, !job.isDryRun {
-            let fixedName: Bool = if case .file = job.destination { true } else { false }
-            if fixedName || language != nil {
-                let targets = outputURLs(for: job, language: language)
-                let writable = targets.allSatisfy { OutputTargetKind(path: $0.path) != .stream }
-                if writable, SkipRules.areUpToDate(targets, comparedWith: input) {
-                    throw .skipped(SkipReason(
-                        kind: .upToDate, message: "up to date, skipped (use --force to redo)", path: targets.first?.path),
-                        targets.map(\.path))
-                }
-            }
-        }
-        if job.skipsIfSubtitled {
-            try checkExistingSubtitles(job, knownLanguage: language)
-        }
-        return Preflight(outputLanguage: language)
-    }
-
-    /// Each target can be replaced or written through, and none is the input.
-    static func checkTargets(_ targets: [URL], of job: SubtitleJob, input: stat) throws(JobPreflightError) {
-        for target in targets {
-            var other = stat()
-            if stat(target.path, &other) == 0, other.st_dev == input.st_dev, other.st_ino == input.st_ino {
-                throw .failed("\(job.input): the output \(target.path) is the input file itself; choose another name")
-            }
-            if case .unusable(let why) = OutputTargetKind(path: target.path) {
-                throw .failed("\(job.input): cannot write \(target.path): \(why)")
-            }
-        }
-    }
-
-    /// The outputs can be written and are not the input (checked before anything is sent).
-    static func checkOutputs(of job: SubtitleJob, input: stat) throws(JobPreflightError) {
-        let path = job.input
-        func isInput(_ target: String) -> Bool {
-            var other = stat()
-            return stat(target, &other) == 0 && other.st_dev == input.st_dev && other.st_ino == input.st_ino
-        }
-        func writableDirectory(_ directory: URL, what: String) throws(JobPreflightError) {
-            var info = stat()
-            guard stat(directory.path, &info) == 0 else {
-                throw .failed("\(path): \(what) \(directory.path) does not exist")
-            }
-            guard info.st_mode & S_IFMT == S_IFDIR else {
-                throw .failed("\(path): \(what) \(directory.path) is not a directory")
-            }
-            guard access(directory.path, W_OK | X_OK) == 0 else {
-                throw .failed("\(path): cannot write in \(directory.path): \(String(cString: strerror(errno)))")
-            }
-        }
-        switch job.destination {
-        case .standardOutput:
-            return
-        case .file(let file):
-            for target in outputURLs(for: job, language: nil) {
-                if isInput(target.path) {
-                    throw .failed("\(path): the output \(target.path) is the input file itself; choose another name")
-                }
-                switch OutputTargetKind(path: target.path) {
-                case .unusable(let why): throw .failed("\(path): cannot write \(target.path): \(why)")
-                case .stream: continue
-                case .missing, .regularFile:
-                    try writableDirectory(target.deletingLastPathComponent(), what: "the folder of -o \(file),")
-                }
-            }
-        case .directory(let directory):
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw .failed("\(path): cannot create the output folder \(directory): \(error.localizedDescription)")
-            }
-            try writableDirectory(URL(fileURLWithPath: directory), what: "the output folder")
-        case .besideInput:
-            try writableDirectory(URL(fileURLWithPath: path).deletingLastPathComponent(), what: "the input's folder")
-        }
-    }
-
-    /// Skips the job when subtitles in its language already exist: a sidecar in any spelling, or a text subtitle
-    /// stream in the container. Forced tracks never count.
-    static func checkExistingSubtitles(_ job: SubtitleJob, knownLanguage: String?) throws(JobPreflightError) {
-        var language = knownLanguage
-        let info = try? MediaProbe.probe(job.input)
-        if language == nil, let info, let stream = try? job.options.track.resolve(in: info) {
-            language = stream.language
-        }
-        guard let language else { return }
-        let stem = stem(of: job.input)
-        let directories = [URL(fileURLWithPath: job.input).deletingLastPathComponent(), outputDirectory(for: job)]
-        if let sidecar = SkipRules.coveringSidecar(stem: stem, language: language, in: directories) {
-            throw .skipped(SkipReason(kind: .alreadySubtitled, message: "already has \(language) subtitles: \(sidecar)",
-                                      path: sidecar), [])
-        }
-        if let info, let stream = SkipRules.coveringStream(in: info, language: language) {
-            throw .skipped(SkipReason(
-                kind: .alreadySubtitled,
-                message: "already has \(language) subtitles: stream #\(stream.index) (\(stream.codec ?? "text"))"), [])
-        }
-    }
-
-    // MARK: - Names
-
-    /// The video's file name without its extension.
-    static func stem(of input: String) -> String {
-        URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
-    }
-
-    /// The folder outputs go to (for ``OutputDestination/file(_:)``, that file's folder).
-    static func outputDirectory(for job: SubtitleJob) -> URL {
-        switch job.destination {
-        case .directory(let directory): URL(fileURLWithPath: directory)
-        case .file(let file): URL(fileURLWithPath: file).deletingLastPathComponent()
-        case .besideInput, .standardOutput: URL(fileURLWithPath: job.input).deletingLastPathComponent()
-        }
-    }
-
-    /// Where a job's outputs go for `language`, one per format.
-    public static func outputURLs(for job: SubtitleJob, language: String?) -> [URL] {
-        switch job.destination {
-        case .standardOutput:
-            return []
-        case .file(let file):
-            let url = URL(fileURLWithPath: file)
-            guard job.formats.count > 1 else { return [url] }
-            let base = url.deletingPathExtension()
-            return job.formats.map { base.appendingPathExtension($0.fileExtension) }
-        case .besideInput, .directory:
-            let directory = outputDirectory(for: job)
-            let stem = stem(of: job.input)
-            return job.formats.map {
-                directory.appendingPathComponent(job.naming.fileName(stem: stem, language: language, format: $0))
-            }
-        }
-    }
 }
 
 extension JobReport {

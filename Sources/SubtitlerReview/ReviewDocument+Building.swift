@@ -33,7 +33,7 @@ extension ReviewDocument {
         tracks: [Track]? = nil, activity: ActivityMap? = nil, language: String? = nil
     ) {
         let language = language ?? report?.language
-        var rulesByCue: [Int: [String]] = [:]
+        var rulesByCue: [Int: [StyleViolation.Rule]] = [:]
         for violation in violations { rulesByCue[violation.cueNumber, default: []].append(violation.rule) }
         let reviewCues = cues.enumerated().map { index, cue in
             let rules = rulesByCue[index + 1] ?? []
@@ -55,8 +55,8 @@ extension ReviewDocument {
         let summary = Summary(
             language: language, model: report?.model, task: report?.task, timing: report?.timing,
             cueCount: cues.count, cuesWithViolations: rulesByCue.count, violationCount: violations.count,
-            violationsByRule: Self.counts(violations.map(\.rule)), droppedCount: dropped.count,
-            droppedByRule: Self.counts(dropped.map(\.rule)), chunkCount: report.map { $0.chunks.count },
+            violationsByRule: Self.counts(violations.map(\.rule.rawValue)), droppedCount: dropped.count,
+            droppedByRule: Self.counts(dropped.map(\.rule.rawValue)), chunkCount: report.map { $0.chunks.count },
             gapCount: gaps.count, estimatedCost: report?.estimatedCost,
             audioDuration: report?.audioDuration ?? media.duration, warnings: report?.warnings ?? []
         )

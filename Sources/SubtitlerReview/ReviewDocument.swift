@@ -140,11 +140,11 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
         /// Whether the cue meets the style profile.
         public var status: CueStatus
         /// The rules the cue breaks, in the order the linter reported them (empty when ``status`` is `ok`).
-        public var rules: [String]
+        public var rules: [StyleViolation.Rule]
 
         /// Creates a cue.
         public init(number: Int, start: Milliseconds, end: Milliseconds, lines: [String], speaker: String? = nil,
-                    status: CueStatus, rules: [String] = []) {
+                    status: CueStatus, rules: [StyleViolation.Rule] = []) {
             self.number = number
             self.start = start
             self.end = end
@@ -159,8 +159,8 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
     public struct Violation: Sendable, Codable, Hashable {
         /// The cue's number (see ``Cue/number``).
         public var cueNumber: Int
-        /// The rule (``StyleViolation/Rule``).
-        public var rule: String
+        /// The rule.
+        public var rule: StyleViolation.Rule
         /// The measured value.
         public var value: Double
         /// The profile's limit.
@@ -173,7 +173,7 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
         public var end: Milliseconds
 
         /// Creates a violation entry.
-        public init(cueNumber: Int, rule: String, value: Double, limit: Double, message: String,
+        public init(cueNumber: Int, rule: StyleViolation.Rule, value: Double, limit: Double, message: String,
                     start: Milliseconds, end: Milliseconds) {
             self.cueNumber = cueNumber
             self.rule = rule
@@ -193,11 +193,11 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
         public var end: Milliseconds
         /// The dropped text.
         public var text: String
-        /// The rule that dropped it (``DroppedSegment/Rule``).
-        public var rule: String
+        /// The rule that dropped it.
+        public var rule: DroppedSegment.Rule
 
         /// Creates an entry.
-        public init(start: Milliseconds, end: Milliseconds, text: String, rule: String) {
+        public init(start: Milliseconds, end: Milliseconds, text: String, rule: DroppedSegment.Rule) {
             self.start = start
             self.end = end
             self.text = text
@@ -259,8 +259,8 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
         public var model: String?
         /// Transcribe or translate, if known.
         public var task: SubtitleTask?
-        /// How precise cue timing is (`word`, `segment`, `region`), if known.
-        public var timing: String?
+        /// How precise cue timing is, if known.
+        public var timing: CueTiming?
         /// How many cues there are.
         public var cueCount: Int
         /// How many cues break at least one rule.
@@ -286,7 +286,7 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
 
         /// Creates a summary.
         public init(
-            language: String?, model: String?, task: SubtitleTask?, timing: String?, cueCount: Int,
+            language: String?, model: String?, task: SubtitleTask?, timing: CueTiming?, cueCount: Int,
             cuesWithViolations: Int, violationCount: Int, violationsByRule: [RuleCount], droppedCount: Int,
             droppedByRule: [RuleCount], chunkCount: Int?, gapCount: Int, estimatedCost: Double?,
             audioDuration: Milliseconds, warnings: [String]

@@ -58,13 +58,13 @@ public actor JobScheduler: Service {
 
     /// Queues a job for a file (deduplicated against queued and running jobs for the same request).
     /// - Throws: ``PathPolicy/Refusal`` for a path the service may not use; ``JobRequestError`` for bad fields.
-    public func submit(_ request: JobRequest, origin: String) async throws -> (job: ServiceJob, created: Bool) {
+    public func submit(_ request: JobRequest, origin: JobOrigin) async throws -> (job: ServiceJob, created: Bool) {
         let path = try paths.file(request.path)
         try Self.validate(request)
         let store = self.store
-        let result = try await BlockingWork.run("store") { try store.enqueue(request, resolvedPath: path, origin: origin) }
+        let result = try await BlockingWork.run("store") { try store.enqueue(request, resolvedPath: path, origin: origin.rawValue) }
         if result.created {
-            logger.info("job queued", metadata: ["job": "\(result.job.id)", "origin": "\(origin)", "path": "\(path)"])
+            logger.info("job queued", metadata: ["job": "\(result.job.id)", "origin": "\(origin.rawValue)", "path": "\(path)"])
             await refreshGauges()
             wakeSignal.yield()
         }
@@ -209,7 +209,7 @@ public actor JobScheduler: Service {
         if let naming = request.naming { result.naming = naming.applied(to: defaults.naming) }
         result.destination = .besideInput
         result.embedsSubtitles = request.embed ?? defaults.embedsSubtitles
-        if job.origin == "watch" { result.skipsIfSubtitled = true }
+        if job.origin == .watch { result.skipsIfSubtitled = true }
         return result
     }
 

@@ -48,11 +48,11 @@ struct JobsAPI: Sendable {
         } catch {
             return ServiceResponses.error(.badRequest, "the body must be a JSON object with at least \"path\" (max 64 KB)")
         }
-        return await submit(body, origin: "api")
+        return await submit(body, origin: .api)
     }
 
     /// Queues a request and answers with the job (201 when new, 200 when an equal job was already queued).
-    func submit(_ body: JobRequest, origin: String) async -> Response {
+    func submit(_ body: JobRequest, origin: JobOrigin) async -> Response {
         do {
             let (job, created) = try await environment.scheduler.submit(body, origin: origin)
             return ServiceResponses.json(created ? .created : .ok, job)
@@ -127,7 +127,7 @@ struct JobsAPI: Sendable {
         case .ignore(let event):
             return ServiceResponses.json(.ok, ["status": "ignored", "eventType": event])
         case .queue(let path):
-            return await submit(JobRequest(path: path), origin: kind.rawValue)
+            return await submit(JobRequest(path: path), origin: JobOrigin(kind))
         case .invalid(let reason):
             return ServiceResponses.error(.badRequest, reason)
         }

@@ -90,7 +90,9 @@ enum ServiceDub {
                 result.report.status = .cancelled
             } else {
                 result.report.status = .failed
-                result.report.error = "the subtitles were written; the dub failed: \(error.description)"
+                result.report.failure = JobFailure(
+                    .followUpFailed, path: result.report.input,
+                    message: "the subtitles were written; the dub failed: \(error.description)")
             }
         }
         return result

@@ -28,8 +28,8 @@ public struct ServiceJob: Sendable, Codable, Hashable {
     public var state: State
     /// What was asked for.
     public var request: JobRequest
-    /// Who asked: `api`, `sonarr`, `radarr`, `hook`, `watch`.
-    public var origin: String
+    /// Who asked.
+    public var origin: JobOrigin
     /// When the job was created.
     public var createdAt: Date
     /// When the job last changed.
@@ -44,6 +44,37 @@ public struct ServiceJob: Sendable, Codable, Hashable {
     public var error: String?
     /// The full report of a finished job.
     public var report: JobReport?
+}
+
+/// Who asked for a job; its raw value is what the jobs API shows and the store keeps.
+public enum JobOrigin: String, Sendable, Codable, Hashable, CaseIterable {
+    /// `POST /v1/jobs`.
+    case api
+    /// A Sonarr webhook.
+    case sonarr
+    /// A Radarr webhook.
+    case radarr
+    /// A watch folder.
+    case watch
+
+    /// The origin of a job an *arr webhook asked for.
+    public init(_ kind: ArrHook.Kind) {
+        switch kind {
+        case .sonarr: self = .sonarr
+        case .radarr: self = .radarr
+        }
+    }
+}
+
+extension ServiceJob {
+    /// A job from the store's row, whose origin column is text (an unknown origin reads as ``JobOrigin/api``:
+    /// only this module writes the column).
+    init(id: String, state: State, request: JobRequest, origin: String, createdAt: Date, updatedAt: Date,
+         progress: JobProgress?, outputs: [String], skipReason: SkipReason?, error: String?, report: JobReport?) {
+        self.init(id: id, state: state, request: request, origin: JobOrigin(rawValue: origin) ?? .api,
+                  createdAt: createdAt, updatedAt: updatedAt, progress: progress, outputs: outputs,
+                  skipReason: skipReason, error: error, report: report)
+    }
 }
 
 /// What a client asks the jobs API for.

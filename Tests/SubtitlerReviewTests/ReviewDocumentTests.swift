@@ -14,7 +14,7 @@ struct ReviewDocumentTests {
         ]
         let violations = Linter(style: .netflix).lint(cues)
         let report = SubtitleReport(
-            input: "/media/talk.mp4", language: "en", task: .transcribe, model: "whisper-1", timing: "segment",
+            input: "/media/talk.mp4", language: "en", task: .transcribe, model: "whisper-1", timing: .segment,
             audioDuration: 9_000,
             chunks: [
                 ChunkSummary(index: 1, start: 3_000, duration: 3_000, bytes: 1, requestBytes: 1, endsInSilence: false, cached: false),

@@ -28,7 +28,7 @@ enum ReviewFixtures {
         let violations = Linter(style: .netflix).lint(cues)
         let report = SubtitleReport(
             input: sample.path, language: "en", task: .transcribe, model: "<script>alert(1)</script>",
-            timing: "segment", audioDuration: 40_700,
+            timing: .segment, audioDuration: 40_700,
             chunks: [
                 ChunkSummary(index: 0, start: 0, duration: 20_000, bytes: 1, requestBytes: 1, endsInSilence: false, cached: false),
                 ChunkSummary(index: 1, start: 20_000, duration: 20_700, bytes: 1, requestBytes: 1, endsInSilence: true, cached: false),
@@ -107,7 +107,7 @@ enum ReviewFixtures {
         for index in 0..<count where speech[index] < 50 { energy[index] += random.next(upTo: 8) }
         let report = SubtitleReport(
             input: videoPath ?? "/films/long-film.mkv", language: "en", task: .transcribe, model: "whisper-1",
-            timing: "word", audioDuration: duration, chunks: chunks, requests: chunkCount, cachedChunks: 0, retries: 0,
+            timing: .word, audioDuration: duration, chunks: chunks, requests: chunkCount, cachedChunks: 0, retries: 0,
             bytesSent: chunkCount, dropped: dropped, violations: violations, gaps: [], warnings: [],
             wallTime: 600_000, estimatedCost: Double(duration) / 60_000 * 0.006
         )

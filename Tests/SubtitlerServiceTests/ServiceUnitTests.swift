@@ -203,3 +203,16 @@ struct JobStoreTests {
         #expect(try MultipartTests.permissions(reopened.url.path) & 0o077 == 0)
     }
 }
+
+/// The job origin keeps the names the jobs API showed as strings.
+struct JobOriginTests {
+    @Test func originsKeepTheirNames() throws {
+        #expect(JobOrigin.allCases.map(\.rawValue) == ["api", "sonarr", "radarr", "watch"])
+        for origin in JobOrigin.allCases {
+            let data = try JSONEncoder().encode([origin])
+            #expect(String(decoding: data, as: UTF8.self) == "[\"\(origin.rawValue)\"]")
+            #expect(try JSONDecoder().decode([JobOrigin].self, from: data) == [origin])
+        }
+        #expect(JobOrigin(ArrHook.Kind.sonarr) == .sonarr && JobOrigin(ArrHook.Kind.radarr) == .radarr)
+    }
+}

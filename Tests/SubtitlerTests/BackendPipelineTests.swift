@@ -51,7 +51,7 @@ struct BackendPipelineTests {
         for (a, b) in zip(result.cues, result.cues.dropFirst()) { #expect(a.end <= b.start) }
         #expect(result.cues.last!.end <= result.report.audioDuration + 1_000)
         #expect(result.report.requests == result.report.chunks.count)
-        #expect(result.report.timing == "segment")
+        #expect(result.report.timing == .segment)
 
         // A second run is answered from the cache: no request is sent.
         let again = try await subtitler.makeSubtitles(for: sample, options: options)

@@ -1,3 +1,4 @@
+import OpenAIAudio
 import Subtitles
 import Testing
 @testable import Subtitler
@@ -64,7 +65,7 @@ struct SegmentPlacementTests {
         second.rerequestedAudio = 2_000
         scheduled.outcomes = [1: second]   // chunk 0 failed: it has no answer
 
-        let placed = SegmentPlacement.place(scheduled, strategy: .timestamped, activity: SpeechActivity(frameDuration: 20, isSpeech: []))
+        let placed = SegmentPlacement.place(scheduled, strategy: .segmentsAndWords, activity: SpeechActivity(frameDuration: 20, isSpeech: []))
         #expect(placed.chunks.map(\.offset) == [30_000])
         #expect(placed.chunks.first?.segments.map(\.start) == [1_000])
         #expect(placed.rejected.map(\.start) == [33_000])

@@ -214,7 +214,7 @@ struct SpeechPipelineTests {
         options.model = "gpt-4o-transcribe"
         options.language = "en"
         let result = try await subtitler(server).makeSubtitles(for: programme.path, options: options)
-        #expect(result.report.timing == "region")
+        #expect(result.report.timing == .region)
         #expect(result.cues.map(\.text) == ["Welcome to this short talk about subtitles and why they matter.", "Good subtitles are more than a transcript."])
         #expect(abs((result.cues.first?.start ?? 0) - programme.speechOnset(0)) <= 100)
         #expect(abs((result.cues.last?.start ?? 0) - programme.speechOnset(1)) <= 100)

@@ -67,7 +67,7 @@ struct StubPipelineTests {
         options.model = "gpt-4o-transcribe"
         options.language = "en"
         let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
-        #expect(result.report.timing == "region")
+        #expect(result.report.timing == .region)
         #expect(result.report.chunks.allSatisfy { $0.duration <= 30_000 })
         #expect(result.report.chunks.count >= 4)
         // Each cut sits in a pause: chunk boundaries fall 8-10 s into each 10 s period.
@@ -291,7 +291,7 @@ struct StubPipelineTests {
         #expect(formField("chunking_strategy", in: server.requests[0]) == "auto")
         #expect(result.cues.count == 2)
         #expect(result.cues.map(\.speaker) == ["A", "B"])
-        #expect(result.report.timing == "segment")
+        #expect(result.report.timing == .segment)
         let vtt = Subtitler.render(result.cues, as: .vtt)
         #expect(vtt.contains("<v A>") && vtt.contains("<v B>"))
     }
@@ -347,7 +347,7 @@ struct StubPipelineTests {
         var options = Self.toneOptions()
         options.language = "en"
         let result = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
-        #expect(result.report.timing == "word")
+        #expect(result.report.timing == .word)
         #expect(formField("timestamp_granularities[]", in: server.requests[0]) == "segment")
         #expect(server.requests[0].bodyText.contains("name=\"timestamp_granularities[]\"\r\n\r\nword"))
         #expect(result.cues.count == 2)

@@ -100,7 +100,7 @@ struct GuardTests {
         confident.averageLogProbability = -0.3
         let result = SubtitleBuilder().build(from: [chunk([silent, confident], offset: 2000)])
         #expect(result.cues.map(\.text) == ["This one is real speech."])
-        #expect(result.dropped == [DroppedSegment(start: 3000, end: silent.end + 2000, text: "Thank you so much everyone.", rule: "silence")])
+        #expect(result.dropped == [DroppedSegment(start: 3000, end: silent.end + 2000, text: "Thank you so much everyone.", rule: .silence)])
         var off = HallucinationGuard()
         off.dropsSilence = false
         #expect(SubtitleBuilder(hallucinationGuard: off).build(from: [chunk([silent, confident])]).cues.count == 2)
@@ -116,7 +116,7 @@ struct GuardTests {
         let short2 = Script.segment("No.", start: 15_000)
         let result = SubtitleBuilder().build(from: [chunk([looping, first, repeat1, repeat2, short1, short2])])
         #expect(Script.words(of: result.cues) == ["I", "will", "be", "right", "back.", "No.", "No."])
-        #expect(result.dropped.map(\.rule) == ["loop", "loop", "loop"])
+        #expect(result.dropped.map(\.rule.rawValue) == ["loop", "loop", "loop"])
         #expect(result.dropped[1].start == 10_000)
         #expect(SubtitleBuilder(hallucinationGuard: HallucinationGuard(dropsLoops: false)).build(from: [chunk([looping, first, repeat1])]).dropped.isEmpty)
     }
@@ -133,7 +133,7 @@ struct GuardTests {
         let all = [speech, thanks, amara, german, weak, unsureWeak, dots]
         let english = SubtitleBuilder(language: "en-US").build(from: [chunk(all)])
         #expect(Script.words(of: english.cues).joined(separator: " ") == "We are done for today. Untertitel im Auftrag des ZDF, 2017 Thank you.")
-        #expect(english.dropped.map(\.rule) == Array(repeating: "phantom-phrase", count: 4))
+        #expect(english.dropped.map(\.rule.rawValue) == Array(repeating: "phantom-phrase", count: 4))
         let germanResult = SubtitleBuilder(language: "de").build(from: [chunk(all)])
         #expect(!germanResult.cues.contains { $0.text.contains("Untertitel") })
         // Amara credits are dropped in any language.
@@ -145,7 +145,7 @@ struct GuardTests {
         let guardWithExtra = HallucinationGuard(additionalPhantomPhrases: PhantomPhraseList(phrases: ["Brought to you by Acme"]))
         let result = SubtitleBuilder(hallucinationGuard: guardWithExtra).build(from: [chunk([Script.segment("Brought to you by ACME.", start: 0)])])
         #expect(result.cues.isEmpty)
-        #expect(result.dropped.first?.rule == "phantom-phrase")
+        #expect(result.dropped.first?.rule.rawValue == "phantom-phrase")
     }
 
     @Test func builtInListsLoadFromResources() {
@@ -162,7 +162,7 @@ struct GuardTests {
         let phantom = Script.segment("Words over silence.", start: 6000)
         let result = SubtitleBuilder().build(from: [chunk([spoken]), chunk([phantom], offset: 4000)], speechActivity: activity)
         #expect(result.cues.map(\.text) == ["Real words here."])
-        #expect(result.dropped.map(\.rule) == ["outside-speech"])
+        #expect(result.dropped.map(\.rule.rawValue) == ["outside-speech"])
         #expect(result.dropped.first?.start == 10_000)
     }
 
@@ -260,7 +260,7 @@ struct ShapingTests {
         let text = "This is an extremely fast stream of words that nobody could ever read in the time it is spoken aloud."
         let result = build([TranscriptSegment(start: 0, end: 2000, text: text), Script.segment("Next.", start: 2100)])
         #expect(Script.words(of: result.cues).joined(separator: " ") == text + " Next.")
-        #expect(result.violations.contains { $0.rule == "max-characters-per-second" })
+        #expect(result.violations.contains { $0.rule.rawValue == "max-characters-per-second" })
         #expect(result.cues.first!.start == 0)
     }
 
@@ -268,7 +268,7 @@ struct ShapingTests {
         let word = String(repeating: "x", count: 60)
         let result = build([TranscriptSegment(start: 0, end: 3000, text: "a \(word) b")])
         #expect(Script.words(of: result.cues) == ["a", word, "b"])
-        #expect(result.violations.contains { $0.rule == "max-characters-per-line" && $0.value == 60 })
+        #expect(result.violations.contains { $0.rule.rawValue == "max-characters-per-line" && $0.value == 60 })
     }
 
     @Test func speakerChangeStartsANewCue() {
@@ -356,7 +356,7 @@ struct ProfileAndLintTests {
             "1:min-duration", "2:min-gap", "2:max-lines", "2:max-characters-per-line", "2:max-duration",
             "3:overlap", "3:max-characters-per-second", "4:start-order", "4:non-positive-duration", "4:empty-text",
         ])
-        let gap = try #require(violations.first { $0.rule == "min-gap" })
+        let gap = try #require(violations.first { $0.rule.rawValue == "min-gap" })
         #expect(gap.value == 20 && gap.limit == 83)
         let report = Linter(style: .netflix).report(cues)
         #expect(report.text.contains("cue 2: line 1 has 59 characters, at most 42 allowed [max-characters-per-line]"))
@@ -368,7 +368,7 @@ struct ProfileAndLintTests {
 
     @Test func bbcChecksWordsPerMinute() {
         let cue = Cue(start: 0, end: 2000, lines: ["one two three four five", "six seven"])
-        #expect(Linter(style: .bbc).lint([cue]).contains { $0.rule == "max-words-per-minute" && $0.value == 210 })
-        #expect(!Linter(style: .netflix).lint([cue]).contains { $0.rule == "max-words-per-minute" })
+        #expect(Linter(style: .bbc).lint([cue]).contains { $0.rule.rawValue == "max-words-per-minute" && $0.value == 210 })
+        #expect(!Linter(style: .netflix).lint([cue]).contains { $0.rule.rawValue == "max-words-per-minute" })
     }
 }

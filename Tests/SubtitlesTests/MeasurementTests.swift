@@ -92,10 +92,10 @@ struct MeasurementTests {
         print("netflix compliance, shaper: \(Int((ourMean * 1000).rounded()) / 10)% of \(ourCues) cues;"
             + " one cue per segment: \(Int((baselineMean * 1000).rounded()) / 10)% of \(baselineCues) cues")
         let shaped = SubtitleBuilder(style: .netflix).build(from: WhisperLikeCorpus.chunks(seed: 1)).violations
-        print("remaining violations by rule (seed 1):", Dictionary(grouping: shaped, by: \.rule).mapValues(\.count).sorted { $0.key < $1.key })
+        print("remaining violations by rule (seed 1):", Dictionary(grouping: shaped, by: \.rule.rawValue).mapValues(\.count).sorted { $0.key < $1.key })
         let plain = linter.lint(SubtitleBuilder.oneCuePerSegment(from: WhisperLikeCorpus.chunks(seed: 1)))
         print("one cue per segment, cues failing each rule (seed 1):",
-              Dictionary(grouping: plain, by: \.rule).mapValues { Set($0.map(\.cueNumber)).count }.sorted { $0.key < $1.key })
+              Dictionary(grouping: plain, by: \.rule.rawValue).mapValues { Set($0.map(\.cueNumber)).count }.sorted { $0.key < $1.key })
         #expect(ourMean > baselineMean + 0.3)
     }
 }

@@ -12,26 +12,6 @@ public enum SubtitleTask: String, Sendable, Codable {
     case translate
 }
 
-/// How a model is driven: which response format, which granularities, how long its chunks may be.
-public enum ModelStrategy: String, Sendable, Codable {
-    /// whisper-1: verbose_json with segment and word timestamps.
-    case timestamped
-    /// gpt-4o-transcribe and -mini: text only; short chunks around speech regions, region-level timing.
-    case textOnly
-    /// gpt-4o-transcribe-diarize: diarized_json with chunking_strategy=auto; speakers flow into cues.
-    case diarized
-
-    /// The strategy for a model name, from the API client's model catalogue. Unknown names are treated like
-    /// whisper-1 (OpenAI-compatible servers usually serve Whisper models under their own names).
-    public init(model: String) {
-        switch AudioModel.named(model).timing {
-        case .segmentsAndWords: self = .timestamped
-        case .textOnly: self = .textOnly
-        case .diarizedSegments: self = .diarized
-        }
-    }
-}
-
 /// Which speech detector maps the timeline: where chunks are cut, which audio is sent, where cues start and end,
 /// and what the hallucination guard counts as speech.
 public enum SpeechDetection: String, Sendable, Codable, CaseIterable {
@@ -97,9 +77,10 @@ public struct SubtitleOptions: Sendable {
     /// Creates options with the defaults.
     public init() {}
 
-    /// The strategy for the chosen model and task.
-    public var strategy: ModelStrategy {
-        task == .translate ? .timestamped : ModelStrategy(model: model)
+    /// How the chosen model times its output for this task (translations always go to Whisper's timestamped
+    /// `verbose_json`); drives the response format, the chunk lengths and the cue timing.
+    public var strategy: AudioModel.Timing {
+        task == .translate ? .segmentsAndWords : AudioModel.named(model).timing
     }
 
     /// The preferred chunk length after defaults: about 5 minutes; 20 s for text-only models; 25 s windows for

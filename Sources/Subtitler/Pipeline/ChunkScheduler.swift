@@ -48,7 +48,7 @@ struct ChunkScheduler {
         var state = State()
         state.result.language = options.language.flatMap(WhisperLanguages.code(for:)) ?? options.language
         let waitsForLanguage = state.result.language == nil && options.task == .transcribe
-            && options.strategy == .timestamped
+            && options.strategy == .segmentsAndWords
         do {
             try await withThrowingTaskGroup(of: ChunkOutcome.self) { group in
                 while true {

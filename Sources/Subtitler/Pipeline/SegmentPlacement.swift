@@ -1,4 +1,5 @@
 import Foundation
+import OpenAIAudio
 import Subtitles
 
 /// Puts chunk answers on the media timeline: pure arithmetic on times, unit-tested on numbers.
@@ -19,7 +20,7 @@ enum SegmentPlacement {
 
     /// Places every answered chunk of `scheduled`: segments clamped to their upload and mapped through its upload map
     /// (text-only answers spread over the chunk's speech regions).
-    static func place(_ scheduled: ScheduledChunks, strategy: ModelStrategy, activity: SpeechActivity) -> Placed {
+    static func place(_ scheduled: ScheduledChunks, strategy: AudioModel.Timing, activity: SpeechActivity) -> Placed {
         var placed = Placed()
         for summary in scheduled.summaries {
             guard let map = scheduled.uploadMaps[summary.index],

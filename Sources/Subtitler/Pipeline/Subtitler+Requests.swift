@@ -14,14 +14,14 @@ extension Subtitler {
         request.prompt = options.prompt
         request.temperature = options.temperature
         switch options.strategy {
-        case .timestamped:
+        case .segmentsAndWords:
             request.responseFormat = .verboseJSON
             request.timestampGranularities = options.task == .translate ? [] : [.segment, .word]
             request.language = options.task == .translate ? nil : language
         case .textOnly:
             request.responseFormat = .json
             request.language = language
-        case .diarized:
+        case .diarizedSegments:
             request.responseFormat = .diarizedJSON
             request.chunkingStrategy = .auto
             request.language = language

@@ -11,8 +11,8 @@ public struct SubtitleReport: Sendable, Codable {
     public var task: SubtitleTask
     /// The model used.
     public var model: String
-    /// How precise cue timing is: `word`, `segment` or `region`.
-    public var timing: String
+    /// How precise cue timing is.
+    public var timing: CueTiming
     /// Length of the audio timeline in milliseconds.
     public var audioDuration: Milliseconds
     /// The chunks the audio was cut into.
@@ -51,7 +51,7 @@ public struct SubtitleReport: Sendable, Codable {
 
     /// Creates a report with its figures (the pipeline makes these; job layers rebuild them from stored reports).
     public init(
-        input: String, language: String?, task: SubtitleTask, model: String, timing: String,
+        input: String, language: String?, task: SubtitleTask, model: String, timing: CueTiming,
         audioDuration: Milliseconds, chunks: [ChunkSummary], requests: Int, cachedChunks: Int, retries: Int,
         bytesSent: Int, dropped: [DroppedSegment], violations: [StyleViolation], gaps: [ChunkFailure],
         warnings: [String], wallTime: Milliseconds, estimatedCost: Double
@@ -79,6 +79,16 @@ public struct SubtitleReport: Sendable, Codable {
     public var speechShare: Double { audioDuration > 0 ? Double(speechDuration) / Double(audioDuration) : 0 }
     /// ``audioSent`` as a fraction of ``audioDuration``.
     public var sentShare: Double { audioDuration > 0 ? Double(audioSent) / Double(audioDuration) : 0 }
+}
+
+/// How precise cue timing is; its raw value is what reports carry (`"word"`, `"segment"`, `"region"`).
+public enum CueTiming: String, Sendable, Codable, Hashable, CaseIterable {
+    /// Each cue starts and ends on word timestamps (whisper-1 with word granularity).
+    case word
+    /// Cues follow the model's segments (Whisper without words, diarized models).
+    case segment
+    /// Cues are spread over detected speech regions: text-only models return no timestamps.
+    case region
 }
 
 /// One planned chunk.

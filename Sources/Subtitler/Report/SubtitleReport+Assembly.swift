@@ -13,10 +13,10 @@ extension SubtitleReport {
         let summaries = scheduled.summaries
         let audioSent = summaries.reduce(Int64(0)) { $0 + $1.audioSent } + placed.rerequested
         let billed = summaries.filter { !$0.cached }.reduce(Int64(0)) { $0 + $1.audioSent } + placed.uncachedRerequests
-        let timing: String = switch options.strategy {
-        case .textOnly: "region"
-        case .diarized: "segment"
-        case .timestamped: placed.hasWords ? "word" : "segment"
+        let timing: CueTiming = switch options.strategy {
+        case .textOnly: .region
+        case .diarizedSegments: .segment
+        case .segmentsAndWords: placed.hasWords ? .word : .segment
         }
         var dropped = built.dropped + placed.rejected
         dropped.sort { ($0.start, $0.end) < ($1.start, $1.end) }
@@ -43,7 +43,7 @@ extension SubtitleReport {
     ) -> [String] {
         var warnings = producer.warnings + producer.reader.warnings
             + ChunkTranscript.timingWarnings(scheduled.outcomes, strategy: options.strategy)
-        if options.strategy == .diarized && scheduled.summaries.count > 1 {
+        if options.strategy == .diarizedSegments && scheduled.summaries.count > 1 {
             warnings.append("speaker labels come from each chunk's own diarization: the same label in different chunks may be different people")
         }
         if options.strategy == .textOnly {

@@ -1,4 +1,5 @@
 import Foundation
+import OpenAIAudio
 import Subtitles
 
 /// Makes text from a server or a media file safe to print and to write: control characters (ESC, BEL, NUL and
@@ -118,7 +119,7 @@ extension ChunkTranscript {
     /// - Parameters:
     ///   - transcripts: the answers by chunk index.
     ///   - strategy: the model's strategy; text-only models never send timing, and say so elsewhere.
-    static func timingWarnings(_ transcripts: [Int: ChunkTranscript], strategy: ModelStrategy) -> [String] {
+    static func timingWarnings(_ transcripts: [Int: ChunkTranscript], strategy: AudioModel.Timing) -> [String] {
         guard strategy != .textOnly else { return [] }
         let untimed = transcripts.filter { $0.value.isUntimed }.keys.sorted()
         guard !untimed.isEmpty else { return [] }

@@ -68,7 +68,7 @@ public struct HallucinationGuard: Sendable {
         offset: Milliseconds,
         phrases: PhantomPhraseMatcher,
         speechActivity: SpeechActivity?
-    ) -> String? {
+    ) -> DroppedSegment.Rule? {
         if dropsSilence, let noSpeech = segment.noSpeechProbability, let logProb = segment.averageLogProbability,
             noSpeech > noSpeechThreshold, logProb < logProbabilityThreshold
         {
@@ -109,11 +109,11 @@ public struct DroppedSegment: Sendable, Hashable, Codable {
     public var end: Milliseconds
     /// The dropped text.
     public var text: String
-    /// The rule: `silence`, `loop`, `phantom-phrase`, `no-speech`, `outside-speech` or `not-english`.
-    public var rule: String
+    /// The rule that dropped it.
+    public var rule: Rule
 
     /// Creates a report entry.
-    public init(start: Milliseconds, end: Milliseconds, text: String, rule: String) {
+    public init(start: Milliseconds, end: Milliseconds, text: String, rule: Rule) {
         self.start = start
         self.end = end
         self.text = text
@@ -121,18 +121,21 @@ public struct DroppedSegment: Sendable, Hashable, Codable {
     }
 
     /// The rule names the guard reports.
-    public enum Rule {
+    public enum Rule: String, Sendable, Codable, Hashable, CaseIterable, CustomStringConvertible {
         /// The model marked the segment as silence.
-        public static let silence = "silence"
+        case silence
         /// Repetition: high compression ratio or a sentence repeated back to back.
-        public static let loop = "loop"
+        case loop
         /// A known phantom phrase.
-        public static let phantomPhrase = "phantom-phrase"
+        case phantomPhrase = "phantom-phrase"
         /// The speech map shows too little speech under the text.
-        public static let noSpeech = "no-speech"
+        case noSpeech = "no-speech"
         /// The text overlaps no detected speech region at all.
-        public static let outsideSpeech = "outside-speech"
+        case outsideSpeech = "outside-speech"
         /// A translation that came back in another language than English, even after a re-request.
-        public static let notEnglish = "not-english"
+        case notEnglish = "not-english"
+
+        /// The name reports carry.
+        public var description: String { rawValue }
     }
 }

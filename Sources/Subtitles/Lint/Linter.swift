@@ -5,7 +5,7 @@ public struct StyleViolation: Sendable, Hashable, Codable {
     /// The cue's number, counting from 1.
     public var cueNumber: Int
     /// The rule's name (see ``Rule``).
-    public var rule: String
+    public var rule: Rule
     /// The measured value.
     public var value: Double
     /// The profile's limit.
@@ -14,7 +14,7 @@ public struct StyleViolation: Sendable, Hashable, Codable {
     public var message: String
 
     /// Creates a violation.
-    public init(cueNumber: Int, rule: String, value: Double, limit: Double, message: String) {
+    public init(cueNumber: Int, rule: Rule, value: Double, limit: Double, message: String) {
         self.cueNumber = cueNumber
         self.rule = rule
         self.value = value
@@ -23,29 +23,32 @@ public struct StyleViolation: Sendable, Hashable, Codable {
     }
 
     /// The rule names the linter reports.
-    public enum Rule {
+    public enum Rule: String, Sendable, Codable, Hashable, CaseIterable, CustomStringConvertible {
         /// A line is wider than `maxCharactersPerLine`.
-        public static let lineLength = "max-characters-per-line"
+        case lineLength = "max-characters-per-line"
         /// More lines than `maxLines`.
-        public static let lineCount = "max-lines"
+        case lineCount = "max-lines"
         /// Shorter than `minDuration`.
-        public static let minDuration = "min-duration"
+        case minDuration = "min-duration"
         /// Longer than `maxDuration`.
-        public static let maxDuration = "max-duration"
+        case maxDuration = "max-duration"
         /// Faster than `maxCharactersPerSecond`.
-        public static let readingSpeed = "max-characters-per-second"
+        case readingSpeed = "max-characters-per-second"
         /// Faster than `maxWordsPerMinute`.
-        public static let wordsPerMinute = "max-words-per-minute"
+        case wordsPerMinute = "max-words-per-minute"
         /// Closer to the previous cue than the minimum gap (value and limit in ms).
-        public static let minGap = "min-gap"
+        case minGap = "min-gap"
         /// Starts before the previous cue ends (value: overlap in ms).
-        public static let overlap = "overlap"
+        case overlap
         /// Starts before the previous cue starts.
-        public static let order = "start-order"
+        case order = "start-order"
         /// Ends at or before its start.
-        public static let nonPositiveDuration = "non-positive-duration"
+        case nonPositiveDuration = "non-positive-duration"
         /// Has no text, or an empty line.
-        public static let emptyText = "empty-text"
+        case emptyText = "empty-text"
+
+        /// The name reports carry.
+        public var description: String { rawValue }
     }
 }
 
@@ -73,7 +76,7 @@ public struct Linter: Sendable {
     public func violations(of cue: Cue, number: Int, previous: Cue?) -> [StyleViolation] {
         var result: [StyleViolation] = []
         let gap = style.effectiveMinGap
-        func report(_ rule: String, _ value: Double, _ limit: Double, _ message: String) {
+        func report(_ rule: StyleViolation.Rule, _ value: Double, _ limit: Double, _ message: String) {
             result.append(StyleViolation(cueNumber: number, rule: rule, value: value, limit: limit, message: "cue \(number): " + message))
         }
         let duration = cue.end - cue.start
@@ -192,7 +195,7 @@ public struct LintReport: Sendable, Hashable, Codable {
 
     /// One line per violation, then a summary line.
     public var text: String {
-        var lines = violations.map { "\($0.message) [\($0.rule)]" }
+        var lines = violations.map { "\($0.message) [\($0.rule.rawValue)]" }
         let failing = Set(violations.map(\.cueNumber)).count
         lines.append("\(cueCount) cues checked against \(profile): \(violations.count) violations in \(failing) cues")
         return lines.joined(separator: "\n")

@@ -1,0 +1,34 @@
+import SubtitlerJobs
+
+/// The job layer's typed failures and skip reasons, phrased for the command line: where a remedy is a flag, the
+/// sentence names it. The library's messages name no flag; only this file does.
+enum JobPhrasing {
+    /// The line printed for a failed job.
+    /// - Parameter recursive: whether the batch looked into subdirectories (`--recursive`).
+    static func failure(_ failure: JobFailure, recursive: Bool = false) -> String {
+        switch failure.reason {
+        case .noMediaFiles:
+            return failure.message + (recursive ? "" : " (use --recursive for subdirectories)")
+        case .outputCollision:
+            return failure.message + "; use --output to keep them apart, or subtitle one of them at a time"
+        case .cannotEmbed:
+            return "\(failure.path): --embed: \(failure.detail ?? failure.message)"
+        default:
+            return failure.message
+        }
+    }
+
+    /// The sentence printed for a skipped job.
+    static func skip(_ reason: SkipReason) -> String {
+        switch reason.kind {
+        case .upToDate: reason.message + " (use --force to redo)"
+        case .newerOutputExists: reason.message + "; use --force to replace it"
+        case .alreadySubtitled, .excludedByMarker: reason.message
+        }
+    }
+
+    /// The line printed for a job that failed or was cancelled.
+    static func failureLine(_ report: JobReport, recursive: Bool = false) -> String {
+        report.failure.map { failure($0, recursive: recursive) } ?? "\(report.input): failed"
+    }
+}
