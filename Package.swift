@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -83,6 +84,7 @@ let package = Package(
                 "SubtitlerSupport", "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -92,7 +94,10 @@ let package = Package(
         // Dubbing: cues spoken through /audio/speech, fitted and placed in one track.
         .target(
             name: "SubtitlerDub",
-            dependencies: ["SubtitlerSupport", "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles"],
+            dependencies: [
+                "SubtitlerSupport", "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The review page: one self-contained HTML file of a video, its cues and the pipeline's report.
@@ -123,6 +128,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -134,6 +140,7 @@ let package = Package(
                 "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -178,18 +185,20 @@ let package = Package(
             dependencies: [
                 "OpenAIAudio", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "SubtitlesTests", dependencies: ["Subtitles"], resources: [.copy("Conformance")],
+            name: "SubtitlesTests",
+            dependencies: ["Subtitles", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")], resources: [.copy("Conformance")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SubtitlerTests",
             dependencies: [
                 "Subtitler", "SubtitlerSupport", "SubtitlerJobs", "SubtitlerReview", "MediaAudio", "SpeechDetection", "OpenAIAudio",
-                "Subtitles", "TestSupport",
+                "Subtitles", "TestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -204,7 +213,7 @@ let package = Package(
             name: "SubtitlerReviewTests",
             dependencies: [
                 "SubtitlerReview", "SubtitlerJobs", "Subtitler", "SubtitlerSupport", "MediaAudio", "SpeechDetection", "OpenAIAudio",
-                "Subtitles", "TestSupport",
+                "Subtitles", "TestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -222,6 +231,7 @@ let package = Package(
                 "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -231,7 +241,7 @@ let package = Package(
             name: "SubtitlerCLITests",
             dependencies: [
                 "SubtitlerCLI", "Subtitler", "SubtitlerJobs", "SubtitlerDub", "SubtitlerSupport", "Subtitles", "MediaAudio",
-                "SpeechDetection", "OpenAIAudio", "TestSupport",
+                "SpeechDetection", "OpenAIAudio", "TestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

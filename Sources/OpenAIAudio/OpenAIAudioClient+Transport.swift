@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -267,19 +268,56 @@ struct ResponseTooLarge: Error {}
 
 /// The mutable state of one streamed response.
 ///
-/// It is touched by one task at a time: the streaming task sets it up, the body-reading child task
-/// (awaited by the streaming task) updates it, then the streaming task reads it again.
-final class StreamState<Event: Sendable>: @unchecked Sendable {
-    var parser = ServerSentEventParser()
-    var isEventStream: Bool
-    var wholeBody: [UInt8] = []
-    var requestID: String?
+/// It is touched by one task at a time (the streaming task sets it up, the body-reading child task updates it,
+/// then the streaming task reads it again), but through `@Sendable` closures, so it is locked all the same.
+final class StreamState<Event: Sendable>: Sendable {
+    private struct Fields {
+        var parser = ServerSentEventParser()
+        var isEventStream: Bool
+        var wholeBody: [UInt8] = []
+        var requestID: String?
+    }
+
+    private let fields: NIOLockedValueBox<Fields>
     let yield: @Sendable (Event) -> Void
 
     init(isEventStream: Bool, yield: @escaping @Sendable (Event) -> Void) {
-        self.isEventStream = isEventStream
+        fields = NIOLockedValueBox(Fields(isEventStream: isEventStream))
         self.yield = yield
     }
+
+    /// Whether the body is a stream of server-sent events (the response's content type decides).
+    var isEventStream: Bool {
+        get { fields.withLockedValue { $0.isEventStream } }
+        set { fields.withLockedValue { $0.isEventStream = newValue } }
+    }
+
+    /// The response's request id, if it had one.
+    var requestID: String? {
+        get { fields.withLockedValue { $0.requestID } }
+        set { fields.withLockedValue { $0.requestID = newValue } }
+    }
+
+    /// The body so far, for a response that is not an event stream.
+    var wholeBody: [UInt8] { fields.withLockedValue { $0.wholeBody } }
+
+    /// Adds `chunk` to the whole body.
+    /// - Throws: ``ResponseTooLarge`` when the body would grow past `limit` bytes.
+    func appendBody(_ chunk: [UInt8], limit: Int) throws {
+        try fields.withLockedValue { fields in
+            guard fields.wholeBody.count + chunk.count <= limit else { throw ResponseTooLarge() }
+            fields.wholeBody += chunk
+        }
+    }
+
+    /// Feeds `chunk` to the event parser and returns the events it completes.
+    func feed(_ chunk: [UInt8]) -> [ServerSentEvent] { fields.withLockedValue { $0.parser.feed(chunk) } }
+
+    /// The bytes the event parser holds for an event not yet complete.
+    var pendingByteCount: Int { fields.withLockedValue { $0.parser.pendingByteCount } }
+
+    /// Ends the event stream: the last event, if the body ended without its blank line.
+    func finishEvents() -> ServerSentEvent? { fields.withLockedValue { $0.parser.finish() } }
 }
 
 /// The end of an attempt on the configuration's clock.

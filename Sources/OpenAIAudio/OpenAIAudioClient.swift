@@ -159,14 +159,13 @@ public struct OpenAIAudioClient: Sendable {
         }
         return stream(prepared, isEventStream: false, onRetry: onRetry) { chunk, state in
             guard state.isEventStream else {
-                guard state.wholeBody.count + chunk.count <= Self.maxResponseBytes else { throw ResponseTooLarge() }
-                state.wholeBody += chunk
+                try state.appendBody(chunk, limit: Self.maxResponseBytes)
                 return false
             }
-            for event in state.parser.feed(chunk) {
+            for event in state.feed(chunk) {
                 if try handleTranscriptionEvent(event, yield: state.yield) { return true }
             }
-            if state.parser.pendingByteCount > Self.maxResponseBytes { throw ResponseTooLarge() }
+            if state.pendingByteCount > Self.maxResponseBytes { throw ResponseTooLarge() }
             return false
         } finish: { state in
             guard state.isEventStream else {
@@ -180,7 +179,7 @@ public struct OpenAIAudioClient: Sendable {
                 state.yield(.done(text: done.text, usage: done.usage))
                 return
             }
-            if let event = state.parser.finish() { _ = try handleTranscriptionEvent(event, yield: state.yield) }
+            if let event = state.finishEvents() { _ = try handleTranscriptionEvent(event, yield: state.yield) }
         }
     }
 
@@ -304,17 +303,17 @@ public struct OpenAIAudioClient: Sendable {
                 state.yield(chunk)
                 return false
             }
-            for event in state.parser.feed(chunk) {
+            for event in state.feed(chunk) {
                 switch try decodeSpeechEvent(event, endpoint: .speech, requestID: state.requestID) {
                 case .audio(let bytes): state.yield(bytes)
                 case .done: return true
                 case .other: continue
                 }
             }
-            if state.parser.pendingByteCount > Self.maxResponseBytes { throw ResponseTooLarge() }
+            if state.pendingByteCount > Self.maxResponseBytes { throw ResponseTooLarge() }
             return false
         } finish: { state in
-            if state.isEventStream, let event = state.parser.finish(),
+            if state.isEventStream, let event = state.finishEvents(),
                 case .audio(let bytes) = try decodeSpeechEvent(event, endpoint: .speech, requestID: state.requestID)
             {
                 state.yield(bytes)

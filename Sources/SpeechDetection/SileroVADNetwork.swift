@@ -207,6 +207,7 @@ final class SileroVADNetwork {
 /// caught it). The lock is cheap (a few calls per 16 frames) and makes any OpenBLAS variant safe; the rest of the
 /// network runs in parallel. A threaded OpenBLAS is set to one thread: the detector computes on its caller's thread.
 enum Linear {
+    // A plain lock, not a NIOLockedValueBox: it guards the C library's buffers, no Swift state (and keeps NIO out).
     private static let lock = NSLock()
 
     /// Sets a threaded OpenBLAS (if that is the one installed) to compute on the calling thread only.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOConcurrencyHelpers
 import MediaAudio
 import OpenAIAudio
 import Subtitler
@@ -79,10 +80,9 @@ struct BatchCommand {
 }
 
 /// Renders job events: progress per input, then one line per finished input (or the plan, for a dry run).
-final class ReportPrinter: @unchecked Sendable {
+final class ReportPrinter: Sendable {
     private let options: JobOptions
-    private let lock = NSLock()
-    private var renderers: [String: ProgressRenderer] = [:]
+    private let renderers = NIOLockedValueBox<[String: ProgressRenderer]>([:])
 
     init(options: JobOptions) {
         self.options = options
@@ -91,11 +91,12 @@ final class ReportPrinter: @unchecked Sendable {
     func handle(_ event: JobEvent) {
         switch event {
         case .started(let input):
-            lock.withLock { renderers[input] = ProgressRenderer(mode: options.progress, input: input) }
+            let renderer = ProgressRenderer(mode: options.progress, input: input)
+            renderers.withLockedValue { $0[input] = renderer }
         case .progress(let input, let progress):
-            lock.withLock { renderers[input] }?.handle(progress)
+            renderers.withLockedValue { $0[input] }?.handle(progress)
         case .finished(let report):
-            lock.withLock { renderers.removeValue(forKey: report.input) }?.finish()
+            renderers.withLockedValue { $0.removeValue(forKey: report.input) }?.finish()
             render(report)
         }
     }

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
+import NIOConcurrencyHelpers
 import Subtitler
 
 /// Writes to stderr and renders progress.
 enum Console {
-    private static let lock = NSLock()
+    private static let lock = NIOLock()
 
     /// Writes one line to stderr. Control characters in it (a server's or a file's text) are shown as U+FFFD, so a
     /// message can never drive the terminal; line breaks the message itself holds (usage text) stay.
@@ -74,10 +75,31 @@ struct ProgressOutput: Sendable {
 }
 
 /// Renders pipeline progress on stderr: a live line on a terminal, or one JSON object per event.
-final class ProgressRenderer: @unchecked Sendable {
+final class ProgressRenderer: Sendable {
     private let output: ProgressOutput
-    private var name: String { output.name }
-    private let lock = NSLock()
+    private let line: NIOLockedValueBox<ProgressLine>
+
+    init(mode: ProgressMode, input: String) {
+        output = ProgressOutput(mode: mode, input: input)
+        line = NIOLockedValueBox(ProgressLine(name: output.name))
+    }
+
+    func handle(_ event: ProgressEvent) {
+        switch output.mode {
+        case .none, .auto: return
+        case .json: output.emit(fields(for: event))
+        // Shown under the lock, so the lines come out in the order of the figures.
+        case .line: line.withLockedValue { if let text = $0.update(event) { output.show(text) } }
+        }
+    }
+
+    /// Clears the live line.
+    func finish() { output.finish() }
+}
+
+/// The figures of a pipeline's live line.
+struct ProgressLine {
+    let name: String
     private var total = 0
     private var done = 0
     private var audioTotal: Int64 = 0
@@ -86,22 +108,10 @@ final class ProgressRenderer: @unchecked Sendable {
     private let started = ContinuousClock.now
     private var lastLine = ContinuousClock.now - .seconds(1)
 
-    init(mode: ProgressMode, input: String) {
-        output = ProgressOutput(mode: mode, input: input)
-    }
+    init(name: String) { self.name = name }
 
-    func handle(_ event: ProgressEvent) {
-        switch output.mode {
-        case .none, .auto: return
-        case .json: output.emit(fields(for: event))
-        case .line: lock.withLock { update(event) }
-        }
-    }
-
-    /// Clears the live line.
-    func finish() { output.finish() }
-
-    private func update(_ event: ProgressEvent) {
+    /// Takes in `event` and returns the line to show, or nil when the last one is less than 0.1 s old.
+    mutating func update(_ event: ProgressEvent) -> String? {
         switch event {
         case .started(_, let duration, let estimated):
             total = estimated
@@ -117,7 +127,7 @@ final class ProgressRenderer: @unchecked Sendable {
         case .chunkSent, .chunkFailed: break
         }
         let now = ContinuousClock.now
-        guard now - lastLine > .milliseconds(100) || done == total else { return }
+        guard now - lastLine > .milliseconds(100) || done == total else { return nil }
         lastLine = now
         var line = "\(name): chunks \(done)/\(total), audio \(clock(audioDone))/\(clock(audioTotal))"
         let elapsed = Double((now - started).components.seconds)
@@ -126,11 +136,13 @@ final class ProgressRenderer: @unchecked Sendable {
             if remaining.isFinite && remaining < 1e9 { line += ", ETA \(clock(Int64(remaining * 1000)))" }
         }
         if retries > 0 { line += ", \(retries) retr\(retries == 1 ? "y" : "ies")" }
-        output.show(line)
+        return line
     }
 
     private func clock(_ ms: Int64) -> String { ProgressOutput.clock(ms) }
+}
 
+extension ProgressRenderer {
     private func fields(for event: ProgressEvent) -> [String: Any] {
         var object: [String: Any] = [:]
         switch event {

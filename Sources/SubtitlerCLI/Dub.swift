@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOConcurrencyHelpers
 import MediaAudio
 import OpenAIAudio
 import Subtitler
@@ -257,31 +258,40 @@ enum DubReportText {
 }
 
 /// Renders dub progress on stderr: a live line on a terminal, or one JSON object per event.
-final class DubProgressPrinter: @unchecked Sendable {
+final class DubProgressPrinter: Sendable {
     private let output: ProgressOutput
-    private var name: String { output.name }
-    private let lock = NSLock()
-    private var cueCount = 0
-    private var speechReady = 0
-    private var placed: Milliseconds = 0
-    private var duration: Milliseconds = 0
+    private let line: NIOLockedValueBox<DubProgressLine>
 
     init(mode: ProgressMode, input: String) {
         output = ProgressOutput(mode: mode, input: input)
+        line = NIOLockedValueBox(DubProgressLine(name: output.name))
     }
 
     func handle(_ event: DubEvent) {
         switch output.mode {
         case .none, .auto: return
         case .json: output.emit(fields(for: event))
-        case .line: lock.withLock { update(event) }
+        // Shown under the lock, so the lines come out in the order of the figures.
+        case .line: line.withLockedValue { output.show($0.update(event)) }
         }
     }
 
     /// Clears the live line.
     func finish() { output.finish() }
+}
 
-    private func update(_ event: DubEvent) {
+/// The figures of a dub's live line.
+struct DubProgressLine {
+    let name: String
+    private var cueCount = 0
+    private var speechReady = 0
+    private var placed: Milliseconds = 0
+    private var duration: Milliseconds = 0
+
+    init(name: String) { self.name = name }
+
+    /// Takes in `event` and returns the line to show.
+    mutating func update(_ event: DubEvent) -> String {
         var line: String
         switch event {
         case .started(_, let length):
@@ -303,11 +313,13 @@ final class DubProgressPrinter: @unchecked Sendable {
         case .muxing:
             line = "\(name): muxing"
         }
-        output.show(line)
+        return line
     }
 
     private func clock(_ ms: Milliseconds) -> String { ProgressOutput.clock(ms) }
+}
 
+extension DubProgressPrinter {
     private func fields(for event: DubEvent) -> [String: Any] {
         var object: [String: Any] = [:]
         switch event {

@@ -77,7 +77,7 @@ struct Mux: AsyncParsableCommand {
         let video = self.video
         let added = tracks
         do {
-            let result = try await BlockingWork.run("mux") {
+            let result = try await BlockingWork.run(on: .media, "mux") {
                 try MediaMuxer.mux(video, adding: added, to: destination, replacing: .matchingAdditions)
             }
             var line = "\(video): wrote \(result.path) (\(result.addedStreams.count) track\(result.addedStreams.count == 1 ? "" : "s") added"

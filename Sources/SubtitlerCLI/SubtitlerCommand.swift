@@ -1,9 +1,9 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
 import OpenAIAudio
 import Subtitler
+import UnixSignals
 
 /// The `subtitler` command. Results go to stdout or files; progress and errors go to stderr.
 @main
@@ -54,13 +54,12 @@ struct SubtitlerCommand: AsyncParsableCommand {
             Console.error(fullMessage(for: error))
             Foundation.exit(ExitStatus.usage)
         }
-        let box = CommandBox(command)
         // The service's commands stop gracefully on SIGTERM/SIGINT through their service group (running jobs are
         // queued again); every other command is cancelled by the first signal and exits 130.
         let handlesSignalsItself = command is Serve || command is Watch
         let status = await Interruption.run(handlingSignals: !handlesSignalsItself) {
             do {
-                var command = box.command
+                var command = command
                 if var asyncCommand = command as? any AsyncParsableCommand {
                     try await asyncCommand.run()
                 } else {
@@ -97,71 +96,34 @@ enum ExitStatus {
 
 /// Runs the command in a task that Ctrl-C (SIGINT) or SIGTERM cancels; cancelled runs exit 130.
 enum Interruption {
-    static func run(handlingSignals: Bool = true, _ body: @escaping @Sendable () async -> Int32) async -> Int32 {
+    /// Runs `body`, cancelled by the first SIGINT or SIGTERM (the run then exits 130); a second signal exits at once.
+    ///
+    /// The signal handlers are in place before `body` starts, so a signal in its first moments is never lost.
+    /// - Parameters:
+    ///   - handlingSignals: false for commands that handle the signals themselves (`serve`, `watch`).
+    ///   - body: the command; returns its exit status.
+    static func run(handlingSignals: Bool = true, _ body: sending @escaping () async -> Int32) async -> Int32 {
         guard handlingSignals else { return await body() }
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let flag = InterruptFlag()
-        let running = TaskSlot()
-        var sources: [any DispatchSourceSignal] = []
-        let registered = DispatchGroup()
-        for number in [SIGINT, SIGTERM] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                // The first signal cancels cleanly; a second one stops at once.
-                if flag.isSet { _exit(ExitStatus.interrupted) }
-                flag.set()
-                running.cancel()
+        // Returns once the handlers are registered.
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        // The command is a task of its own (awaited below) so that the watcher can cancel it alone.
+        let command = Task { await body() }
+        return await withTaskGroup(of: Bool.self) { watcher in
+            // Returns whether a signal came, once the command has ended.
+            watcher.addTask {
+                var interrupted = false
+                for await _ in signals {
+                    // The first signal cancels cleanly; a second one stops at once.
+                    if interrupted { _exit(ExitStatus.interrupted) }
+                    interrupted = true
+                    command.cancel()
+                }
+                return interrupted
             }
-            registered.enter()
-            source.setRegistrationHandler { registered.leave() }
-            source.resume()
-            sources.append(source)
+            let status = await command.value
+            watcher.cancelAll()
+            let interrupted = await watcher.next() ?? false
+            return interrupted ? ExitStatus.interrupted : status
         }
-        // The signals are ignored from here until the sources are registered: start the command only then, so a
-        // Ctrl-C in its first moments is never lost.
-        await withCheckedContinuation { continuation in registered.notify(queue: .global()) { continuation.resume() } }
-        let task = Task { await body() }
-        running.set(task)
-        let status = await task.value
-        sources.forEach { $0.cancel() }
-        return flag.isSet ? ExitStatus.interrupted : status
     }
-}
-
-/// The running command's task, for a signal handler that may fire before it exists: a cancel that comes first is
-/// applied when the task is set.
-final class TaskSlot: @unchecked Sendable {
-    private let lock = NSLock()
-    private var task: Task<Int32, Never>?
-    private var cancelled = false
-
-    func set(_ task: Task<Int32, Never>) {
-        let cancelNow = lock.withLock { () -> Bool in
-            self.task = task
-            return cancelled
-        }
-        if cancelNow { task.cancel() }
-    }
-
-    func cancel() {
-        let current = lock.withLock { () -> Task<Int32, Never>? in
-            cancelled = true
-            return task
-        }
-        current?.cancel()
-    }
-}
-
-final class InterruptFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
-}
-
-/// Hands the parsed command to the task that runs it (the command is used by that task only).
-final class CommandBox: @unchecked Sendable {
-    let command: any ParsableCommand
-    init(_ command: any ParsableCommand) { self.command = command }
 }

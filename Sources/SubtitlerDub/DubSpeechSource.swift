@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import OpenAIAudio
 import Subtitler
 import SubtitlerSupport
@@ -83,27 +84,26 @@ struct DubSpeechSource: Sendable {
 }
 
 /// Speech requests, cache hits, retries and bytes of one dub's concurrent tasks.
-final class DubSpeechCounters: @unchecked Sendable {
-    private let lock = NSLock()
-    private var figures = DubSpeechFigures()
+final class DubSpeechCounters: Sendable {
+    private let figures = NIOLockedValueBox(DubSpeechFigures())
 
     func addRequest(speedRequest: Bool) {
-        lock.withLock {
+        figures.withLockedValue { figures in
             figures.requests += 1
             if speedRequest { figures.speedRequests += 1 }
         }
     }
 
     func addCacheHit(speedRequest: Bool) {
-        lock.withLock {
+        figures.withLockedValue { figures in
             figures.cacheHits += 1
             if speedRequest { figures.speedRequests += 1 }
         }
     }
 
-    func addRetry() { lock.withLock { figures.retries += 1 } }
-    func addReceived(bytes: Int) { lock.withLock { figures.bytesReceived += bytes } }
+    func addRetry() { figures.withLockedValue { $0.retries += 1 } }
+    func addReceived(bytes: Int) { figures.withLockedValue { $0.bytesReceived += bytes } }
 
     /// The figures so far.
-    var snapshot: DubSpeechFigures { lock.withLock { figures } }
+    var snapshot: DubSpeechFigures { figures.withLockedValue { $0 } }
 }

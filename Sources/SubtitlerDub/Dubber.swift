@@ -44,7 +44,7 @@ public struct Dubber: Sendable {
         let began = clock.now
         let path = job.input
         if let problem = job.options.problem { throw .invalidJob(path: path, reason: problem) }
-        let setup = try await Self.blocking(path, "preflight") { () throws(DubError) in try DubSetup(job: job) }
+        let setup = try await Self.blocking(path, "preflight", on: .io) { () throws(DubError) in try DubSetup(job: job) }
         progress(.started(input: path, duration: setup.mediaDuration))
 
         // 1. The cues.
@@ -54,7 +54,7 @@ public struct Dubber: Sendable {
         case .cues(let given):
             cues = given
         case .file(let file):
-            cues = try await Self.blocking(path, "read cues") { () throws(DubError) in
+            cues = try await Self.blocking(path, "read cues", on: .io) { () throws(DubError) in
                 do {
                     return try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: file))
                 } catch {
@@ -126,13 +126,15 @@ public struct Dubber: Sendable {
         return DubResult(report: report, cues: cues, media: muxed.media)
     }
 
-    /// Runs `body` on the blocking-work pool, keeping its ``DubError`` and turning everything else into one.
+    /// Runs `body` on a blocking-work pool (``BlockingPool/media`` unless told otherwise), keeping its ``DubError``
+    /// and turning everything else into one.
     static func blocking<T: Sendable>(
-        _ path: String, _ label: StaticString, _ body: @escaping @Sendable () throws(DubError) -> T
+        _ path: String, _ label: StaticString, on pool: BlockingPool = .media,
+        _ body: @escaping @Sendable () throws(DubError) -> T
     ) async throws(DubError) -> T {
         if Task.isCancelled { throw .cancelled(path: path) }
         do {
-            return try await BlockingWork.run(label) { try body() }
+            return try await BlockingWork.run(on: pool, label) { try body() }
         } catch let error as DubError {
             throw error
         } catch let error as MediaError {

@@ -61,7 +61,7 @@ public enum ReviewBuilder {
         let activity: ReviewDocument.ActivityMap?
         let duration: Milliseconds
         do {
-            (activity, duration) = try await BlockingWork.run("review activity") { try Self.activity(of: video) }
+            (activity, duration) = try await BlockingWork.run(on: .media, "review activity") { try Self.activity(of: video) }
         } catch let error as MediaError {
             throw Failure(message: error.description)
         } catch let failure as Failure {

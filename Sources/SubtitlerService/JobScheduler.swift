@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import Subtitler
 import Subtitles
@@ -22,7 +23,8 @@ public actor JobScheduler: Service {
     /// Called after a job's sidecars were written (muxing them into the file, for `embed`).
     let afterWrite: @Sendable (ServiceJob, JobOutcome) async -> JobOutcome
 
-    private var running: [String: Task<Void, Never>] = [:]
+    /// The running jobs, each with what stops it: finishing the stream cancels the job.
+    private var running: [String: AsyncStream<Void>.Continuation] = [:]
     private var userCancelled: Set<String> = []
     private var shuttingDown = false
     private let wake: AsyncStream<Void>
@@ -75,9 +77,9 @@ public actor JobScheduler: Service {
     /// - Returns: the job as it is after the request, or nil when there is no such job.
     public func cancel(id: String) async throws -> ServiceJob? {
         let store = self.store
-        if let task = running[id] {
+        if let stop = running[id] {
             userCancelled.insert(id)
-            task.cancel()
+            stop.finish()
             logger.info("job cancellation requested", metadata: ["job": "\(id)"])
             return try await BlockingWork.run("store") { try store.job(id: id) }
         }
@@ -100,28 +102,29 @@ public actor JobScheduler: Service {
 
     // MARK: - Running
 
-    /// Runs until the service group shuts down: starts queued jobs whenever a slot is free.
+    /// Runs until the service group shuts down: starts queued jobs whenever a slot is free. The jobs run in this
+    /// task's group; on shutdown it waits for them to record themselves as queued again.
     public func run() async throws {
         let store = self.store
         let requeued = try await BlockingWork.run("store") { try store.requeueInterrupted() }
         if requeued > 0 { logger.notice("jobs interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"]) }
         await refreshGauges()
         wakeSignal.yield()
-        await withGracefulShutdownHandler {
-            for await _ in wake {
-                if Task.isCancelled || shuttingDown { break }
-                await startQueuedJobs()
+        await withDiscardingTaskGroup { jobs in
+            await withGracefulShutdownHandler {
+                for await _ in wake {
+                    if Task.isCancelled || shuttingDown { break }
+                    await startQueuedJobs(in: &jobs)
+                }
+            } onGracefulShutdown: {
+                Task { await self.shutDown() }
             }
-        } onGracefulShutdown: {
-            Task { await self.shutDown() }
+            shutDown()
         }
-        await shutDown()
-        // Wait for the cancelled jobs to record themselves as queued again.
-        for task in running.values { await task.value }
     }
 
-    /// Starts queued jobs while slots are free.
-    private func startQueuedJobs() async {
+    /// Starts queued jobs, each a child task of `jobs`, while slots are free.
+    private func startQueuedJobs(in jobs: inout DiscardingTaskGroup) async {
         while !shuttingDown {
             do {
                 try await slots.acquire()
@@ -137,14 +140,29 @@ public actor JobScheduler: Service {
                 await slots.release()
                 return
             }
-            let task = Task { await self.execute(job) }
-            running[job.id] = task
+            let (stopped, stop) = AsyncStream.makeStream(of: Void.self)
+            running[job.id] = stop
+            jobs.addTask { await self.execute(job, until: stopped) }
             await refreshGauges()
+        }
+    }
+
+    /// Runs one claimed job until it ends or `stopped` finishes (a cancel request or the shutdown), whichever is
+    /// first.
+    private func execute(_ job: ServiceJob, until stopped: AsyncStream<Void>) async {
+        await withTaskGroup(of: Void.self) { group in
+            // Ends when the job is stopped, or when the job ended and cancelled this watcher.
+            group.addTask { for await _ in stopped {} }
+            group.addTask { await self.execute(job) }
+            // The first child to end (the watcher when stopped, the job when done) ends the other.
+            await group.next()
+            group.cancelAll()
         }
     }
 
     /// Runs one claimed job (holding a slot) and records how it ended.
     private func execute(_ job: ServiceJob) async {
+        let id = job.id
         let store = self.store
         let logger = self.logger
         var jobLogger = logger
@@ -153,8 +171,18 @@ public actor JobScheduler: Service {
         jobLogger.info("job started", metadata: ["path": "\(job.request.path)"])
         var subtitleJob = makeJob(for: job)
         subtitleJob.input = (try? paths.file(job.request.path)) ?? paths.mapped(job.request.path)
-        let progress = ProgressRecorder(store: store, id: job.id)
-        var outcome = await runner.run(subtitleJob) { event in progress.handle(event) }
+        // Progress is written by one task, in the order it was made, the newest when several are waiting.
+        let progress = ProgressRecorder()
+        var outcome = await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await progress.drain { snapshot in
+                    try? await BlockingWork.run("store") { try store.update(id: id, progress: snapshot) }
+                }
+            }
+            let outcome = await runner.run(subtitleJob) { event in progress.handle(event) }
+            progress.finish()
+            return outcome
+        }
         if outcome.report.status == .done { outcome = await afterWrite(job, outcome) }
         if outcome.report.status == .done, let dub = job.request.dub {
             outcome = await ServiceDub.run(dub, job: subtitleJob, outcome: outcome, subtitler: runner.subtitler,
@@ -217,7 +245,7 @@ public actor JobScheduler: Service {
         guard !shuttingDown else { return }
         shuttingDown = true
         wakeSignal.finish()
-        for task in running.values { task.cancel() }
+        for stop in running.values { stop.finish() }
     }
 
     private func refreshGauges() async {
@@ -234,49 +262,49 @@ public struct JobRequestError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Turns pipeline events into stored progress, one write per answered chunk.
-final class ProgressRecorder: Sendable {
-    private let store: JobStore
-    private let id: String
-    private let state = LockedProgress()
+/// Turns pipeline events into progress for the store: one snapshot per answered chunk, in order.
+///
+/// ``handle(_:)`` is called from the job's concurrent chunk tasks; it updates the figures and queues the snapshot
+/// under one lock, so snapshots are queued in the order they were made. One task writes them, through
+/// ``drain(_:)``: when it falls behind, only the newest waiting snapshot is kept, so what is written never goes
+/// backwards.
+struct ProgressRecorder: Sendable {
+    private let state = NIOLockedValueBox(JobProgress(chunksDone: 0, chunks: 0, audioDoneMs: 0, audioMs: nil))
+    private let snapshots: AsyncStream<JobProgress>
+    private let queue: AsyncStream<JobProgress>.Continuation
 
-    init(store: JobStore, id: String) {
-        self.store = store
-        self.id = id
+    init() {
+        (snapshots, queue) = AsyncStream.makeStream(of: JobProgress.self, bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Takes in one of the job's events; queues a snapshot when the figures changed.
     func handle(_ event: JobEvent) {
         guard case .progress(_, let progress) = event else { return }
-        let snapshot: JobProgress? = state.update { current in
+        state.withLockedValue { current in
             switch progress {
             case .started(_, let duration, let estimated):
                 current.audioMs = duration
                 current.chunks = max(current.chunks, estimated)
-                return nil
             case .chunkPlanned(let index, _, _, _):
                 current.chunks = max(current.chunks, index + 1)
-                return nil
             case .planned(let chunks):
                 current.chunks = chunks
-                return current
+                queue.yield(current)
             case .chunkDone(_, _, let audioDone):
                 current.chunksDone += 1
-                current.audioDoneMs = audioDone
-                return current
+                current.audioDoneMs = max(current.audioDoneMs, audioDone)
+                queue.yield(current)
             case .chunkSent, .chunkRetried, .chunkFailed:
-                return nil
+                break
             }
         }
-        guard let snapshot else { return }
-        let store = self.store
-        let id = self.id
-        Task { try? await BlockingWork.run("store") { try store.update(id: id, progress: snapshot) } }
     }
-}
 
-final class LockedProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var progress = JobProgress(chunksDone: 0, chunks: 0, audioDoneMs: 0, audioMs: nil)
+    /// Ends the job's progress: ``drain(_:)`` returns once it has written what is queued.
+    func finish() { queue.finish() }
 
-    func update<T>(_ body: (inout JobProgress) -> T) -> T { lock.withLock { body(&progress) } }
+    /// Writes the snapshots one at a time, in order, until ``finish()`` (or until the task is cancelled).
+    func drain(_ write: (JobProgress) async -> Void) async {
+        for await snapshot in snapshots { await write(snapshot) }
+    }
 }

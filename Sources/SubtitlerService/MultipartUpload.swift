@@ -244,8 +244,9 @@ struct MultipartParser {
     }
 }
 
-/// A private temporary file written on the blocking-work pool, a megabyte at a time.
-final class FileSink: @unchecked Sendable {
+/// A private temporary file written on the blocking-work pool, a megabyte at a time. Used by the one task that
+/// receives the upload (not `Sendable`).
+final class FileSink {
     let url: URL
     private let fd: Int32
     private var buffer: [UInt8] = []
@@ -257,13 +258,14 @@ final class FileSink: @unchecked Sendable {
     }
 
     static func create(in directory: URL) async throws -> FileSink {
-        try await BlockingWork.run("create upload") {
+        let (url, fd) = try await BlockingWork.run("create upload") { () throws -> (URL, Int32) in
             try AppDirectories.makePrivateDirectory(directory)
             let url = directory.appendingPathComponent("upload-\(UUID().uuidString).tmp")
             let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw OutputError(path: url.path, errno: errno) }
-            return FileSink(url: url, fd: fd)
+            return (url, fd)
         }
+        return FileSink(url: url, fd: fd)
     }
 
     func write(_ bytes: [UInt8]) async throws {

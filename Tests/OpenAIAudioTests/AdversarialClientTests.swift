@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 
@@ -212,9 +213,8 @@ struct AdversarialClientTests {
 }
 
 /// Counts calls from any task.
-final class RetryCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func increment() { lock.withLock { value += 1 } }
-    var count: Int { lock.withLock { value } }
+final class RetryCounter: Sendable {
+    private let value = NIOLockedValueBox(0)
+    func increment() { value.withLockedValue { $0 += 1 } }
+    var count: Int { value.withLockedValue { $0 } }
 }

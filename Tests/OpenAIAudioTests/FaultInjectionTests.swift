@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 
@@ -12,12 +13,11 @@ struct FaultInjectionTests {
         #"{"language":"english","duration":1.0,"text":"ok","segments":[{"id":0,"start":0,"end":1,"text":"ok"}]}"#
 
     /// Records every backoff delay and waits only a millisecond.
-    final class SleepRecorder: @unchecked Sendable {
-        private let lock = NSLock()
-        private var delays: [Duration] = []
-        var recorded: [Duration] { lock.withLock { delays } }
+    final class SleepRecorder: Sendable {
+        private let delays = NIOLockedValueBox<[Duration]>([])
+        var recorded: [Duration] { delays.withLockedValue { $0 } }
         func sleep(_ duration: Duration) async throws {
-            lock.withLock { delays.append(duration) }
+            delays.withLockedValue { $0.append(duration) }
             await Task.yield()
         }
     }
@@ -624,9 +624,8 @@ struct FaultInjectionTests {
 }
 
 /// Collects retry events from the `@Sendable` callback.
-final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [RetryEvent] = []
-    func append(_ event: RetryEvent) { lock.withLock { events.append(event) } }
-    var all: [RetryEvent] { lock.withLock { events } }
+final class EventLog: Sendable {
+    private let events = NIOLockedValueBox<[RetryEvent]>([])
+    func append(_ event: RetryEvent) { events.withLockedValue { $0.append(event) } }
+    var all: [RetryEvent] { events.withLockedValue { $0 } }
 }

@@ -45,7 +45,7 @@ enum Adversarial {
 }
 
 /// Waits for files to appear in a directory, through inotify: an explicit signal from the kernel, not polling.
-final class DirectoryWatch: @unchecked Sendable {
+final class DirectoryWatch: Sendable {
     private let fd: Int32
 
     /// Starts watching `directory` for new entries.

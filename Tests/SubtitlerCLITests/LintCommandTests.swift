@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 import TestSupport
 
@@ -94,21 +95,20 @@ struct LintCommandTests {
         #expect(!outcome.1.contains(" cues, "), "lint finished the file instead of stopping")
     }
 
-    final class Collected: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data = Data()
+    final class Collected: Sendable {
+        private let data = NIOLockedValueBox(Data())
         let firstOutput = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
 
         func append(_ chunk: Data) {
-            let first = lock.withLock {
+            let first = data.withLockedValue { data in
                 defer { data += chunk }
                 return data.isEmpty
             }
             if first { firstOutput.signal() }
         }
 
-        var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+        var text: String { data.withLockedValue { String(decoding: $0, as: UTF8.self) } }
     }
 
     static func stamp(_ ms: Int) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 import TestSupport
 
@@ -144,20 +145,21 @@ struct BrowserMissing: Error, CustomStringConvertible {
 }
 
 /// Reads a pipe to its end on a thread of its own (so neither pipe of a child fills up).
-private final class ErrorCollector: @unchecked Sendable {
+private final class ErrorCollector: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
+    private let data = NIOLockedValueBox(Data())
 
     init(_ handle: FileHandle) {
-        Thread { [self] in
-            data = handle.readDataToEndOfFile()
+        Thread { [done, data] in
+            let read = handle.readDataToEndOfFile()
+            data.withLockedValue { $0 = read }
             done.signal()
         }.start()
     }
 
     func wait() -> Data {
         done.wait()
-        return data
+        return data.withLockedValue { $0 }
     }
 }
 

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// The built `subtitler serve` running as a child process on 127.0.0.1 with a port the OS picked.
-final class ServiceProcess: @unchecked Sendable {
+final class ServiceProcess: Sendable {
     let process: Process
     let baseURL: String
     private let errors: LineCollector
@@ -79,6 +79,8 @@ final class ServiceProcess: @unchecked Sendable {
 }
 
 /// Collects a pipe's lines on a thread and lets callers wait for one.
+// @unchecked: `buffer` is only touched under `condition`; waiting for a line needs a condition variable, which
+// NIOLockedValueBox does not offer.
 final class LineCollector: @unchecked Sendable {
     private let condition = NSCondition()
     private var buffer = ""

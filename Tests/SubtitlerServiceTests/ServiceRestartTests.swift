@@ -3,6 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import Subtitler
@@ -28,12 +29,11 @@ struct ServiceRestartTests {
         ])
     }
 
-    final class Mode: @unchecked Sendable {
-        private let lock = NSLock()
-        private var holding = true
+    final class Mode: Sendable {
+        private let holding = NIOLockedValueBox(true)
         var isHolding: Bool {
-            get { lock.withLock { holding } }
-            set { lock.withLock { holding = newValue } }
+            get { holding.withLockedValue { $0 } }
+            set { holding.withLockedValue { $0 = newValue } }
         }
     }
 
@@ -147,14 +147,13 @@ struct ServiceRestartTests {
 }
 
 /// Arrival times at the stub, to find the most requests in flight at once (each is answered after `window`).
-final class ArrivalCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var times: [ContinuousClock.Instant] = []
+final class ArrivalCounter: Sendable {
+    private let times = NIOLockedValueBox<[ContinuousClock.Instant]>([])
 
-    func arrived() { lock.withLock { times.append(.now) } }
+    func arrived() { times.withLockedValue { $0.append(.now) } }
 
     func maximumInFlight(window: Duration) -> Int {
-        let sorted = lock.withLock { times.sorted() }
+        let sorted = times.withLockedValue { $0.sorted() }
         var best = 0
         for (i, start) in sorted.enumerated() {
             // Requests that arrived before this one was answered; a little slack for the stub's own timing.
@@ -169,11 +168,10 @@ final class ArrivalCounter: @unchecked Sendable {
 /// with a counting stub.
 @Suite(.serialized)
 struct ServiceOperationsTests {
-    final class Recorder: @unchecked Sendable {
-        private let lock = NSLock()
-        private var bodies: [String: [String]] = [:]
-        func record(_ path: String, _ body: String) { lock.withLock { bodies[path, default: []].append(body) } }
-        func bodies(for path: String) -> [String] { lock.withLock { bodies[path] ?? [] } }
+    final class Recorder: Sendable {
+        private let bodies = NIOLockedValueBox<[String: [String]]>([:])
+        func record(_ path: String, _ body: String) { bodies.withLockedValue { $0[path, default: []].append(body) } }
+        func bodies(for path: String) -> [String] { bodies.withLockedValue { $0[path] ?? [] } }
     }
 
     @Test(.timeLimit(.minutes(3))) func watchedFoldersAndTheHookQueueFilesAndTheNotifierIsCalled() async throws {

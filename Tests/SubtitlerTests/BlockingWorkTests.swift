@@ -1,5 +1,6 @@
 import Foundation
 import MediaAudio
+import NIOConcurrencyHelpers
 import OpenAIAudio
 import Subtitles
 import Testing
@@ -8,83 +9,29 @@ import TestSupport
 import SubtitlerJobs
 import SubtitlerSupport
 
-/// Blocking work runs on the pool made for it, so other tasks keep running while jobs decode.
-@Suite(.serialized)
+/// Blocking work runs on the pools made for it, so other tasks keep running while jobs decode, and short work
+/// never queues behind media work.
 struct BlockingWorkTests {
-    /// Blocks every piece of blocking work until released, and lets the test see how many are blocked.
-    final class Gate: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var open = false
-        private var count = 0
-        private var openedByWatchdog = false
-
-        /// Whether the gate was opened by the watchdog (the jobs starved everything else until then).
-        var timedOut: Bool {
-            condition.lock()
-            defer { condition.unlock() }
-            return openedByWatchdog
-        }
-
-        func releaseAfterTimeout() {
-            condition.lock()
-            if !open { openedByWatchdog = true }
-            open = true
-            condition.broadcast()
-            condition.unlock()
-        }
-
-        var waiting: Int {
-            condition.lock()
-            defer { condition.unlock() }
-            return count
-        }
-
-        func pass() {
-            condition.lock()
-            count += 1
-            condition.broadcast()
-            while !open { condition.wait() }
-            condition.unlock()
-        }
-
-        func waitForWaiting(atLeast count: Int, until deadline: Date) -> Bool {
-            condition.lock()
-            defer { condition.unlock() }
-            while self.count < count { if !condition.wait(until: deadline) { return false } }
-            return true
-        }
-
-        func release() {
-            condition.lock()
-            open = true
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
-
     @Test(.timeLimit(.minutes(2))) func aTickingTaskKeepsRunningWhileSeveralJobsBlock() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let input = try StubPipelineTests.makeToneTalk(in: scratch, seconds: 20)
         let server = try await StubHTTPServer.start([.json(200, StubPipelineTests.verboseBody)])
         defer { Task { try? await server.shutdown() } }
-        let gate = Gate()
-        BlockingWork.observer.current = { _ in gate.pass() }
-        defer { BlockingWork.observer.current = nil }
-        // A watchdog on its own thread opens the gate if the test would otherwise hang (the failure case).
-        let watchdog = Thread {
-            if !gate.waitForWaiting(atLeast: Int.max, until: Date().addingTimeInterval(60)) { gate.releaseAfterTimeout() }
-        }
-        watchdog.start()
+        let gate = ThreadGate()
+        defer { gate.open() }
 
         // More jobs than the cooperative pool has threads: if their blocking work ran there, nothing else could.
         let cooperativeThreads = ProcessInfo.processInfo.activeProcessorCount
         let jobCount = cooperativeThreads + 2
+        // The jobs' media work runs on a pool of the test's own, which holds every piece at the gate.
+        let media = BlockingPool(threads: jobCount) { _ in gate.pass() }
         var configuration = OpenAIConfiguration(baseURL: server.baseURL, apiKey: "sk-test", maxRetries: 0)
         configuration.requestTimeout = .seconds(30)
+        var subtitler = Subtitler(client: OpenAIAudioClient(configuration: configuration), cache: nil)
+        subtitler.mediaPool = media
         let runner = JobRunner(
-            subtitler: Subtitler(client: OpenAIAudioClient(configuration: configuration), cache: nil),
-            languageMemory: LanguageMemory(directory: scratch.url.appendingPathComponent("state")))
+            subtitler: subtitler, languageMemory: LanguageMemory(directory: scratch.url.appendingPathComponent("state")))
         let jobs = Task {
             await withTaskGroup(of: JobReport.self) { group in
                 for index in 0..<jobCount {
@@ -100,24 +47,54 @@ struct BlockingWorkTests {
         }
         // Wait (off the cooperative pool) until as many jobs are blocked inside blocking work as the cooperative pool
         // has threads: had that work run on the cooperative pool, no other task could run from here on.
-        let allBlocked = await withCheckedContinuation { continuation in
-            Thread {
-                continuation.resume(returning: gate.waitForWaiting(atLeast: cooperativeThreads, until: Date().addingTimeInterval(30)))
-            }.start()
-        }
-        #expect(allBlocked)
+        #expect(await gate.arrivals(cooperativeThreads))
         // A task that needs the cooperative pool: it completes while every job is still blocked.
         var ticks = 0
         for _ in 0..<1_000 {
             await Task.yield()
             ticks += 1
         }
-        let starved = gate.timedOut
-        gate.release()
+        let starved = gate.openedByWatchdog
+        gate.open()
         #expect(ticks == 1_000)
         #expect(!starved, "the ticking task ran only after the watchdog opened the gate")
         let reports = await jobs.value
         #expect(reports.count == jobCount)
         #expect(reports.allSatisfy { $0.status == .done }, "\(reports.map { $0.error ?? "" })")
+        try await media.shutdown()
+    }
+
+    /// Every thread of the media pool is held: a piece of I/O work still runs at once.
+    @Test(.timeLimit(.minutes(2))) func ioWorkCompletesWhileTheMediaPoolIsFull() async throws {
+        let gate = ThreadGate()
+        defer { gate.open() }
+        let threads = BlockingPool.media.threadCount
+        let held = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<threads {
+                    group.addTask { try await BlockingWork.run(on: .media, "held") { gate.pass() } }
+                }
+                try await group.waitForAll()
+            }
+        }
+        #expect(await gate.arrivals(threads), "the media pool's threads were not all held")
+        let answer = try await BlockingWork.run(on: .io, "store") { 42 }
+        let starved = gate.openedByWatchdog
+        gate.open()
+        try await held.value
+        #expect(answer == 42)
+        #expect(!starved, "the I/O work ran only after the watchdog opened the media pool")
+    }
+
+    /// A pool's observer sees each piece of its own work, and nothing from other pools.
+    @Test func aPoolsObserverSeesOnlyItsOwnWork() async throws {
+        let seen = NIOLockedValueBox<[String]>([])
+        let pool = BlockingPool(threads: 1) { label in seen.withLockedValue { $0.append(label) } }
+        _ = try await pool.run("first") { 1 }
+        _ = try await BlockingWork.run(on: pool, "second") { 2 }
+        _ = try await BlockingWork.run(on: .io, "elsewhere") { 3 }
+        _ = try await pool.runEvenIfCancelled("third") { 4 }
+        #expect(seen.withLockedValue { $0 } == ["first", "second", "third"])
+        try await pool.shutdown()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MediaAudio
+import NIOConcurrencyHelpers
 import OpenAIAudio
 import Subtitles
 import Testing
@@ -400,30 +401,27 @@ struct StubPipelineTests {
 
 /// Chunk indexes seen by a progress callback.
 /// Whether the stub still holds its later answers.
-final class HoldFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var holding = true
-    var isHolding: Bool { lock.withLock { holding } }
-    func release() { lock.withLock { holding = false } }
+final class HoldFlag: Sendable {
+    private let holding = NIOLockedValueBox(true)
+    var isHolding: Bool { holding.withLockedValue { $0 } }
+    func release() { holding.withLockedValue { $0 = false } }
 }
 
-final class IndexLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var seen: Set<Int> = []
+final class IndexLog: Sendable {
+    private let seen = NIOLockedValueBox<Set<Int>>([])
     /// Records an index; returns how many distinct indexes have been seen.
-    func record(_ index: Int) -> Int { lock.withLock { seen.insert(index); return seen.count } }
-    var indexes: Set<Int> { lock.withLock { seen } }
+    func record(_ index: Int) -> Int { seen.withLockedValue { $0.insert(index); return $0.count } }
+    var indexes: Set<Int> { seen.withLockedValue { $0 } }
 }
 
 /// Arrival times of requests at the stub.
-final class ArrivalLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var times: [ContinuousClock.Instant] = []
-    func record() { lock.withLock { times.append(.now) } }
+final class ArrivalLog: Sendable {
+    private let times = NIOLockedValueBox<[ContinuousClock.Instant]>([])
+    func record() { times.withLockedValue { $0.append(.now) } }
 
     /// The most requests that arrived within `window` of each other (each is answered `window` after arrival).
     func maximumOverlap(within window: Duration) -> Int {
-        let sorted = lock.withLock { times.sorted() }
+        let sorted = times.withLockedValue { $0.sorted() }
         var best = 0
         for (i, time) in sorted.enumerated() {
             let overlapping = sorted[...i].filter { time - $0 < window }.count

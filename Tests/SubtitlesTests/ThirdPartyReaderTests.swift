@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 import Subtitles
 
@@ -250,18 +251,22 @@ struct Readers {
         // Read both pipes before waiting, so a full pipe cannot stall the child.
         let errHandle = err.fileHandleForReading
         let errorBox = ErrorBox()
-        let reader = Thread { errorBox.data = errHandle.readDataToEndOfFile(); errorBox.finished.signal() }
+        let reader = Thread {
+            let data = errHandle.readDataToEndOfFile()
+            errorBox.data.withLockedValue { $0 = data }
+            errorBox.finished.signal()
+        }
         reader.start()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         errorBox.finished.wait()
         process.waitUntilExit()
-        let stderr = String(decoding: errorBox.data, as: UTF8.self)
+        let stderr = String(decoding: errorBox.data.withLockedValue { $0 }, as: UTF8.self)
         try #require(process.terminationStatus == 0, "readers failed: \(stderr)")
         return String(decoding: data, as: UTF8.self)
     }
 
-    final class ErrorBox: @unchecked Sendable {
-        var data = Data()
+    final class ErrorBox: Sendable {
+        let data = NIOLockedValueBox(Data())
         let finished = DispatchSemaphore(value: 0)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,12 +10,11 @@ import Glibc
 /// collector also holds a write end of its own until ``finish()``: while no writer has come yet, `read` then blocks
 /// instead of returning end-of-file at once, so the thread never spins; call ``finish()`` once the writer is done
 /// (its function returned, its process exited), and the thread ends at the pipe's end.
-public final class FIFOCollector: @unchecked Sendable {
+public final class FIFOCollector: Sendable {
     private let fd: Int32
     private let keepAlive: Int32
     private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var data: [UInt8] = []
+    private let data = NIOLockedValueBox<[UInt8]>([])
 
     /// Opens `path` (a FIFO) for reading and starts collecting.
     public init(path: String) {
@@ -22,12 +22,12 @@ public final class FIFOCollector: @unchecked Sendable {
         keepAlive = open(path, O_WRONLY | O_NONBLOCK)
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
-        Thread { [self] in
+        Thread { [fd, data, done] in
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
                 let count = read(fd, &buffer, buffer.count)
                 if count > 0 {
-                    lock.withLock { data += buffer[..<count] }
+                    data.withLockedValue { $0 += buffer[..<count] }
                 } else if count == 0 || errno != EINTR {
                     break   // every writer, ours included, has closed
                 }
@@ -41,6 +41,6 @@ public final class FIFOCollector: @unchecked Sendable {
         close(keepAlive)
         done.wait()
         close(fd)
-        return lock.withLock { data }
+        return data.withLockedValue { $0 }
     }
 }

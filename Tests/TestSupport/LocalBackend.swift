@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Where the local OpenAI-compatible backend runs, from the environment, for integration tests.
 ///
@@ -225,16 +226,15 @@ public enum OpenAIPythonSDK {
 
 /// Reads a pipe to its end on a thread of its own, so a child process never blocks on a full pipe; `wait()` returns
 /// what was read once the pipe is closed.
-public final class PipeReader: @unchecked Sendable {
+public final class PipeReader: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var data = Data()
+    private let data = NIOLockedValueBox(Data())
 
     /// Starts reading `handle` until its end.
     public init(_ handle: FileHandle) {
-        Thread { [self] in
+        Thread { [done, data] in
             let read = handle.readDataToEndOfFile()
-            lock.withLock { data = read }
+            data.withLockedValue { $0 = read }
             done.signal()
         }.start()
     }
@@ -243,6 +243,6 @@ public final class PipeReader: @unchecked Sendable {
     public func wait() -> Data {
         done.wait()
         done.signal()   // later calls return at once
-        return lock.withLock { data }
+        return data.withLockedValue { $0 }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -312,18 +313,13 @@ public final class StubHTTPServer: Sendable {
 }
 
 /// The server's shared request log.
-private final class LockedState: @unchecked Sendable {
+private final class LockedState: Sendable {
     struct State {
         var requests: [StubHTTPServer.RecordedRequest] = []
         var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let lock = NSLock()
-    private var state = State()
+    private let state = NIOLockedValueBox(State())
 
-    func withLock<T>(_ body: (inout State) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&state)
-    }
+    func withLock<T>(_ body: (inout State) -> T) -> T { state.withLockedValue(body) }
 }

@@ -29,7 +29,7 @@ public struct TemporaryDirectory: Sendable {
 
 /// A TCP port on 127.0.0.1 that is bound but never listens, so every connection to it is refused at once, and no
 /// other test can take it while the value lives (a port freed by a stopped server can be reused by a parallel test).
-public final class RefusingPort: @unchecked Sendable {
+public final class RefusingPort: Sendable {
     private let socketDescriptor: Int32
     /// The port.
     public let port: Int

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import OpenAIAudio
 import Subtitles
 
@@ -90,21 +91,24 @@ struct ChunkTranscript: Sendable, Codable {
 
 /// Requests, retries and bytes sent by a job's concurrent chunk tasks. Pass one to
 /// ``Subtitler/makeSubtitles(for:options:counters:progress:)`` to read the figures even when the job fails.
-public final class RequestCounters: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _requests = 0
-    private var _retries = 0
-    private var _bytes = 0
+public final class RequestCounters: Sendable {
+    private struct Figures {
+        var requests = 0
+        var retries = 0
+        var bytes = 0
+    }
+
+    private let figures = NIOLockedValueBox(Figures())
 
     /// Creates counters at zero.
     public init() {}
 
-    func addRequest(bytes: Int) { lock.withLock { _requests += 1; _bytes += bytes } }
-    func addRetry(bytes: Int) { lock.withLock { _retries += 1; _bytes += bytes } }
+    func addRequest(bytes: Int) { figures.withLockedValue { $0.requests += 1; $0.bytes += bytes } }
+    func addRetry(bytes: Int) { figures.withLockedValue { $0.retries += 1; $0.bytes += bytes } }
     /// Requests sent (not counting retries or cached chunks).
-    public var requests: Int { lock.withLock { _requests } }
+    public var requests: Int { figures.withLockedValue { $0.requests } }
     /// Retries after transient failures.
-    public var retries: Int { lock.withLock { _retries } }
+    public var retries: Int { figures.withLockedValue { $0.retries } }
     /// Request-body bytes sent, retries included.
-    public var bytesSent: Int { lock.withLock { _bytes } }
+    public var bytesSent: Int { figures.withLockedValue { $0.bytes } }
 }

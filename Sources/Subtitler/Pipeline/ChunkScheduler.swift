@@ -56,7 +56,7 @@ struct ChunkScheduler {
                     let firstIndex = state.nextIndex
                     let options = self.options
                     let subtitler = self.subtitler
-                    let decoded: [EncodedChunk]? = try await BlockingWork.run("decode") {
+                    let decoded: [EncodedChunk]? = try await BlockingWork.run(on: subtitler.mediaPool, "decode") {
                         guard let raw = try box.value.next() else { return nil }
                         return try subtitler.encodeToFit(raw, producer: box.value, options: options, firstIndex: firstIndex)
                     }

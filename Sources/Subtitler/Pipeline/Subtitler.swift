@@ -22,6 +22,8 @@ public struct Subtitler: Sendable {
     /// The resume cache, or nil to bypass it.
     public let cache: ResponseCache?
     let logger: Logger
+    /// Where decoding, encoding and speech detection run: ``BlockingPool/media``, or a test's own pool.
+    package var mediaPool: BlockingPool = .media
 
     /// Creates a subtitler.
     /// - Parameters:
@@ -55,7 +57,7 @@ public struct Subtitler: Sendable {
     /// - Throws: ``SubtitlerError`` for unreadable media.
     public func planAsync(for path: String, options: SubtitleOptions = SubtitleOptions()) async throws(SubtitlerError) -> PlanSummary {
         do {
-            return try await BlockingWork.run("plan") { try self.plan(for: path, options: options) }
+            return try await BlockingWork.run(on: mediaPool, "plan") { try self.plan(for: path, options: options) }
         } catch let error as SubtitlerError {
             throw error
         } catch {
@@ -148,7 +150,7 @@ public struct Subtitler: Sendable {
         // Decoding and encoding block: they run on the blocking-work pool, one step at a time, from this task only.
         let box: TaskConfined<ChunkProducer>
         do {
-            box = try await BlockingWork.run("open") { TaskConfined(try open()) }
+            box = try await BlockingWork.run(on: mediaPool, "open") { TaskConfined(try open()) }
         } catch let error as SubtitlerError {
             throw error
         } catch {
@@ -173,7 +175,7 @@ public struct Subtitler: Sendable {
         // Put the answers on the media timeline, then merge, align to speech, guard and shape.
         let speechMaps: (SpeechActivity, SubtitleReport.ActivityMap)
         do {
-            speechMaps = try await BlockingWork.run("speech map") {
+            speechMaps = try await BlockingWork.run(on: mediaPool, "speech map") {
                 let producer = box.value
                 let activity = producer.speech.activity(energies: producer.energies,
                                                         energyFrameLength: producer.meter.frameLength)

@@ -113,13 +113,13 @@ public struct SpeechMaker: Sendable {
         do {
             try await synthesizeInOrder(pieces.map(\.text), options: options) { index, wav in
                 let start = pieces[index].start
-                try await BlockingWork.run("decode speech") {
+                try await BlockingWork.run(on: .media, "decode speech") {
                     let audio: PCMAudio? = wav.isEmpty ? nil
                         : try PCMAudio(speech: wav, name: "speech for text \(index + 1)", sampleRate: track.value.sampleRate)
                     try track.value.place(audio, at: start)
                 }
             }
-            try await BlockingWork.run("encode") {
+            try await BlockingWork.run(on: .media, "encode") {
                 try track.value.finish()
                 try destination.commit()
             }

@@ -35,7 +35,7 @@ extension Subtitler {
         let window = min(max(windowDuration, 5_000), 60_000)
         let windows: [[Int16]]
         do {
-            windows = try await BlockingWork.run("decode windows") {
+            windows = try await BlockingWork.run(on: mediaPool, "decode windows") {
                 try Self.speechWindows(path: path, options: options, count: count, duration: window)
             }
         } catch let error as SubtitlerError {
@@ -48,7 +48,7 @@ extension Subtitler {
         for (index, samples) in windows.enumerated() {
             if Task.isCancelled { throw .cancelled(path: path) }
             do {
-                let audio = try await BlockingWork.run("encode") {
+                let audio = try await BlockingWork.run(on: mediaPool, "encode") {
                     try AudioEncoder.encode(samples, sampleRate: options.sampleRate, as: .flac).data
                 }
                 var request = TranscriptionRequest(

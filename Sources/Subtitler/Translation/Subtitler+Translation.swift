@@ -57,7 +57,7 @@ extension Subtitler {
             let prompt = options.prompt ?? english.suffix(2).map(\.text).joined(separator: " ")
             let encoded: [UInt8]
             do {
-                encoded = try await BlockingWork.run("encode") {
+                encoded = try await BlockingWork.run(on: mediaPool, "encode") {
                     try AudioEncoder.encode(window, sampleRate: Int(rate), as: options.uploadEncoding).data
                 }
             } catch {
