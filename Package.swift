@@ -124,6 +124,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["OpenAPI"],
             swiftSettings: swiftSettings
         ),
         // The thin command-line front end; product `subtitler`.
