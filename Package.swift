@@ -99,6 +99,7 @@ let package = Package(
         .target(
             name: "SubtitlerReview",
             dependencies: ["SubtitlerSupport", "Subtitler", "MediaAudio", "SpeechDetection", "Subtitles"],
+            exclude: ["Assets"],
             swiftSettings: swiftSettings
         ),
         // The job layer every front end calls: inputs, naming and skip rules, pipeline, outputs (sidecars, mux).
