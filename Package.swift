@@ -104,6 +104,7 @@ let package = Package(
         .target(
             name: "SubtitlerReview",
             dependencies: ["SubtitlerSupport", "Subtitler", "MediaAudio", "SpeechDetection", "Subtitles"],
+            exclude: ["Assets"],
             swiftSettings: swiftSettings
         ),
         // The job layer every front end calls: inputs, naming and skip rules, pipeline, outputs (sidecars, mux).
@@ -130,6 +131,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
+            exclude: ["OpenAPI"],
             swiftSettings: swiftSettings
         ),
         // The thin command-line front end; product `subtitler`.

@@ -6,7 +6,9 @@ import SubtitlerSupport
 ///
 /// The page loads nothing but the video: styles, script and the document (as JSON) are inline, the tracks
 /// become `blob:` URLs made from the embedded WebVTT text, and a content security policy forbids every other
-/// request. It works from `file://` and from a server alike.
+/// request. It works from `file://` and from a server alike. The HTML, CSS and JavaScript are files in `Assets/`
+/// (`review.html`, `review.css`, `review.js`), turned into ``ReviewAssets`` by `scripts/generate/review-assets`;
+/// `scripts/check-generated` fails when the two differ, and checks and unit-tests the script.
 ///
 /// For tests and scripts, the timeline `#timeline` carries `data-cue-count`, `data-problem-count` and
 /// `data-cut-count` (totals), and `data-rendered-cues` / `data-rendered-problems` (marks in the DOM now).
@@ -18,17 +20,19 @@ import SubtitlerSupport
 /// a film's cues are when the whole film fits) is painted on the canvas instead and `data-condensed` is
 /// `true`; a click on it still picks the cue or problem under the pointer.
 public enum ReviewPage {
-    /// The page for `document`, as HTML text.
+    /// The page for `document`, as HTML text: the template `Assets/review.html` with the version this page reads,
+    /// the style sheet, the document and the script put in at its placeholders (see ``ReviewAssets``, made by
+    /// `scripts/generate/review-assets`).
     public static func render(_ document: ReviewDocument) -> String {
-        var page = head
-        page += style
-        page += body
+        var page = ReviewAssets.pageBeforeDocumentVersion
+        page += String(ReviewDocument.currentVersion)
+        page += ReviewAssets.pageBeforeStyle
+        page += ReviewAssets.style
+        page += ReviewAssets.pageBeforeDocument
         page += embeddedJSON(document)
-        page += "</script>\n<script>\n(() => {\n'use strict';\nconst DOCUMENT_VERSION = \(ReviewDocument.currentVersion);\n"
-        page += scriptSetup
-        page += scriptTimeline
-        page += scriptInteraction
-        page += "})();\n</script>\n</body>\n</html>\n"
+        page += ReviewAssets.pageBeforeScript
+        page += ReviewAssets.script
+        page += ReviewAssets.pageEnd
         return page
     }
 
@@ -73,77 +77,4 @@ public enum ReviewPage {
         }
         return String(decoding: output, as: UTF8.self)
     }
-
-    /// Everything up to the style sheet.
-    static let head = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="color-scheme" content="light dark">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; \
-        style-src 'unsafe-inline'; media-src * file: blob: data:; img-src data: blob:">
-        <meta name="generator" content="subtitler review">
-        <title>Subtitle review</title>
-        <style>
-
-        """
-
-    /// From the end of the style sheet to the start of the embedded JSON.
-    static let body = """
-        </style>
-        </head>
-        <body>
-        <header><h1 id="title"></h1><span id="headline"></span></header>
-        <div id="main">
-          <section id="player" aria-label="Player">
-            <video id="video" controls preload="auto" playsinline></video>
-            <div id="transport">
-              <button id="play" type="button" title="Play or pause (Space)">Play</button>
-              <button id="back" type="button" title="Back 5 s (←; Shift: 1 s)">−5 s</button>
-              <button id="forward" type="button" title="Forward 5 s (→; Shift: 1 s)">+5 s</button>
-              <button id="previous-problem" type="button" title="Previous problem (p or [)">◀ Problem</button>
-              <button id="next-problem" type="button" title="Next problem (n or ])">Problem ▶</button>
-              <span id="clock"></span>
-            </div>
-            <div id="notice" role="status"></div>
-          </section>
-          <aside id="side" aria-label="Summary">
-            <table id="summary"><tbody></tbody></table>
-            <ul id="warnings"></ul>
-            <h2 id="problem-heading">Problems</h2>
-            <ol id="problem-list"></ol>
-          </aside>
-        </div>
-        <section id="timeline-pane" aria-label="Timeline">
-          <div id="toolbar">
-            <span id="range"></span>
-            <span class="legend"><i class="swatch energy"></i>loudness</span>
-            <span class="legend"><i class="swatch speech"></i>speech</span>
-            <span class="legend"><i class="swatch ok"></i>cue</span>
-            <span class="legend"><i class="swatch bad"></i>cue breaking the style</span>
-            <span class="legend"><i class="swatch violation"></i>violation</span>
-            <span class="legend"><i class="swatch dropped"></i>dropped</span>
-            <span class="legend"><i class="swatch chunk"></i>chunk cut</span>
-            <button id="zoom-out" type="button" title="Zoom out (−)">−</button>
-            <button id="zoom-in" type="button" title="Zoom in (+)">+</button>
-            <button id="fit" type="button" title="The whole file (0)">Fit</button>
-            <label title="Keep the playhead in view while playing"><input id="follow" type="checkbox" checked> follow</label>
-          </div>
-          <div id="timeline" tabindex="0" aria-label="Timeline: cues, problems, chunk cuts">
-            <div id="content">
-              <canvas id="activity"></canvas>
-              <div id="layers"><div id="cut-layer"></div><div id="cue-layer"></div><div id="problem-layer"></div>\
-        <div id="playhead"></div></div>
-            </div>
-          </div>
-          <div id="details" aria-live="polite"></div>
-        </section>
-        <footer>Keys: <kbd>Space</kbd> play/pause · <kbd>←</kbd> <kbd>→</kbd> 5 s (<kbd>Shift</kbd> 1 s) · \
-        <kbd>n</kbd> or <kbd>]</kbd> next problem · <kbd>p</kbd> or <kbd>[</kbd> previous · \
-        <kbd>+</kbd> <kbd>−</kbd> zoom · <kbd>0</kbd> whole file · Ctrl+wheel zooms · \
-        click a cue or marker to play it</footer>
-        <script type="application/json" id="review-data">
-        """
 }

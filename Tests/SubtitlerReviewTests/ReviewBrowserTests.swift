@@ -98,6 +98,26 @@ struct ReviewBrowserTests {
         #expect(try report.value("pwnedLater", as: String?.self) == nil)
     }
 
+    /// The page knows the document version it reads (from `<html data-document-version>`) and says so when the
+    /// embedded document is of another.
+    @Test func aDocumentOfAnotherVersionIsNamedInTheNotice() async throws {
+        var document = ReviewFixtures.hostileDocument()
+        document.media.source = ""   // no video, so no notice about playing it
+        let notice = "document.getElementById('notice').textContent"
+        let current = try await BrowserDriver.run(page: try writePage(document, named: "version-current.html"), steps: [
+            .wait("ready", Self.ready), .eval("notice", notice),
+        ])
+        #expect(current.ok, "\(current.error ?? "")")
+        #expect(try current.value("notice", as: String.self) == "")
+        document.version = ReviewDocument.currentVersion + 1
+        let other = try await BrowserDriver.run(page: try writePage(document, named: "version-other.html"), steps: [
+            .wait("ready", Self.ready), .eval("notice", notice),
+        ])
+        #expect(other.ok, "\(other.error ?? "")")
+        #expect(try other.value("notice", as: String.self) == "The document is of version \(ReviewDocument.currentVersion + 1); "
+            + "this page reads version \(ReviewDocument.currentVersion).")
+    }
+
     @Test func theLayoutFits1280x720AndReadsInLightAndDark() async throws {
         // The hostile document has every kind of mark (cues meeting and breaking the style, a violation, a
         // dropped segment, a gap, a cut) and plays the English sample.
