@@ -98,7 +98,7 @@ actor FolderWatcherService: Service {
                 continue
             }
             do {
-                _ = try await scheduler.submit(JobRequest(path: path), origin: "watch")
+                _ = try await scheduler.submit(JobRequest(path: path), origin: .watch)
             } catch {
                 logger.notice("watch: not queued", metadata: ["path": "\(path)", "reason": "\(error)"])
             }

@@ -58,11 +58,10 @@ public actor JobScheduler: Service {
 
     /// Queues a job for a file (deduplicated against queued and running jobs for the same request).
     /// - Throws: ``PathPolicy/Refusal`` for a path the service may not use; ``JobRequestError`` for bad fields.
-    public func submit(_ request: JobRequest, origin: String) async throws -> (job: ServiceJob, created: Bool) {
+    public func submit(_ request: JobRequest, origin: ServiceJob.Origin) async throws -> (job: ServiceJob, created: Bool) {
         let path = try paths.file(request.path)
         try Self.validate(request)
-        let store = self.store
-        let result = try await BlockingWork.run("store") { try store.enqueue(request, resolvedPath: path, origin: origin) }
+        let result = try await store.enqueue(request, resolvedPath: path, origin: origin)
         if result.created {
             logger.info("job queued", metadata: ["job": "\(result.job.id)", "origin": "\(origin)", "path": "\(path)"])
             await refreshGauges()
@@ -74,14 +73,13 @@ public actor JobScheduler: Service {
     /// Cancels a job: a queued one at once, a running one as soon as its current step ends.
     /// - Returns: the job as it is after the request, or nil when there is no such job.
     public func cancel(id: String) async throws -> ServiceJob? {
-        let store = self.store
         if let task = running[id] {
             userCancelled.insert(id)
             task.cancel()
             logger.info("job cancellation requested", metadata: ["job": "\(id)"])
-            return try await BlockingWork.run("store") { try store.job(id: id) }
+            return try await store.job(id: id)
         }
-        let job = try await BlockingWork.run("store") { try store.cancelIfQueued(id: id) }
+        let job = try await store.cancelIfQueued(id: id)
         await refreshGauges()
         return job
     }
@@ -102,8 +100,7 @@ public actor JobScheduler: Service {
 
     /// Runs until the service group shuts down: starts queued jobs whenever a slot is free.
     public func run() async throws {
-        let store = self.store
-        let requeued = try await BlockingWork.run("store") { try store.requeueInterrupted() }
+        let requeued = try await store.requeueInterrupted()
         if requeued > 0 { logger.notice("jobs interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"]) }
         await refreshGauges()
         wakeSignal.yield()
@@ -132,8 +129,14 @@ public actor JobScheduler: Service {
                 await slots.release()
                 return
             }
-            let store = self.store
-            guard let job = try? await BlockingWork.run("store", { try store.claimNext() }) else {
+            let job: ServiceJob?
+            do {
+                job = try await store.claimNext()
+            } catch {
+                logger.error("the job store could not hand out the next job", metadata: ["error": "\(error)"])
+                job = nil
+            }
+            guard let job else {
                 await slots.release()
                 return
             }
@@ -161,7 +164,11 @@ public actor JobScheduler: Service {
                                            logger: jobLogger)
         }
         if let document = ReviewRoutes.document(for: job, outcome: outcome), let data = try? JSONEncoder().encode(document) {
-            try? await BlockingWork.runEvenIfCancelled("store") { try store.storeReview(id: job.id, document: data) }
+            do {
+                try await store.storeReview(id: job.id, document: data)
+            } catch {
+                jobLogger.error("the job store could not keep the review page", metadata: ["error": "\(error)"])
+            }
         }
         await slots.release()
         let report = outcome.report
@@ -174,14 +181,10 @@ public actor JobScheduler: Service {
         do {
             if state == .queued {
                 // Stopped by a shutdown: the job runs again on the next start, paying only for missing chunks.
-                try await BlockingWork.runEvenIfCancelled("store") {
-                    try store.finish(id: job.id, state: .queued, report: nil, error: nil)
-                }
+                try await store.finish(id: job.id, state: .queued, report: nil, error: nil)
                 jobLogger.notice("job interrupted by shutdown; queued for the next start")
             } else {
-                try await BlockingWork.runEvenIfCancelled("store") {
-                    try store.finish(id: job.id, state: state, report: report, error: report.error)
-                }
+                try await store.finish(id: job.id, state: state, report: report, error: report.error)
                 jobLogger.info("job finished", metadata: [
                     "state": "\(state.rawValue)", "outputs": "\(report.outputs.count)",
                     "skip": "\(report.skipReason?.kind.rawValue ?? "")", "error": "\(report.error ?? "")",
@@ -209,7 +212,7 @@ public actor JobScheduler: Service {
         if let naming = request.naming { result.naming = naming.applied(to: defaults.naming) }
         result.destination = .besideInput
         result.embedsSubtitles = request.embed ?? defaults.embedsSubtitles
-        if job.origin == "watch" { result.skipsIfSubtitled = true }
+        if job.origin == .watch { result.skipsIfSubtitled = true }
         return result
     }
 
@@ -221,8 +224,7 @@ public actor JobScheduler: Service {
     }
 
     private func refreshGauges() async {
-        let store = self.store
-        if let counts = try? await BlockingWork.run("store", { try store.counts() }) { metrics.setJobs(counts) }
+        if let counts = try? await store.counts() { metrics.setJobs(counts) }
     }
 }
 
@@ -270,7 +272,7 @@ final class ProgressRecorder: Sendable {
         guard let snapshot else { return }
         let store = self.store
         let id = self.id
-        Task { try? await BlockingWork.run("store") { try store.update(id: id, progress: snapshot) } }
+        Task { try? await store.update(id: id, progress: snapshot) }
     }
 }
 

@@ -48,11 +48,11 @@ struct JobsAPI: Sendable {
         } catch {
             return ServiceResponses.error(.badRequest, "the body must be a JSON object with at least \"path\" (max 64 KB)")
         }
-        return await submit(body, origin: "api")
+        return await submit(body, origin: .api)
     }
 
     /// Queues a request and answers with the job (201 when new, 200 when an equal job was already queued).
-    func submit(_ body: JobRequest, origin: String) async -> Response {
+    func submit(_ body: JobRequest, origin: ServiceJob.Origin) async -> Response {
         do {
             let (job, created) = try await environment.scheduler.submit(body, origin: origin)
             return ServiceResponses.json(created ? .created : .ok, job)
@@ -88,16 +88,13 @@ struct JobsAPI: Sendable {
             }
             limit = value
         }
-        let store = environment.store
-        let count = limit
-        let jobs = try await BlockingWork.run("store") { try store.jobs(state: state, limit: count) }
+        let jobs = try await environment.store.jobs(state: state, limit: limit)
         return ServiceResponses.json(.ok, jobs)
     }
 
     func show(_ context: ServiceRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id") else { return ServiceResponses.error(.badRequest, "missing id") }
-        let store = environment.store
-        guard let job = try await BlockingWork.run("store", { try store.job(id: id) }) else {
+        guard let job = try await environment.store.job(id: id) else {
             return ServiceResponses.error(.notFound, "no job \(id)")
         }
         return ServiceResponses.json(.ok, job)
@@ -127,15 +124,14 @@ struct JobsAPI: Sendable {
         case .ignore(let event):
             return ServiceResponses.json(.ok, ["status": "ignored", "eventType": event])
         case .queue(let path):
-            return await submit(JobRequest(path: path), origin: kind.rawValue)
+            return await submit(JobRequest(path: path), origin: kind.origin)
         case .invalid(let reason):
             return ServiceResponses.error(.badRequest, reason)
         }
     }
 
     func health() async throws -> Response {
-        let store = environment.store
-        let counts = try await BlockingWork.run("store") { try store.counts() }
+        let counts = try await environment.store.counts()
         struct Health: Encodable {
             var status: String
             var version: String
@@ -144,5 +140,15 @@ struct JobsAPI: Sendable {
         }
         return ServiceResponses.json(.ok, Health(status: "ok", version: subtitlerVersion, queued: counts[.queued] ?? 0,
                                                  running: counts[.running] ?? 0))
+    }
+}
+
+extension ArrHook.Kind {
+    /// The origin of the jobs this hook queues.
+    var origin: ServiceJob.Origin {
+        switch self {
+        case .sonarr: .sonarr
+        case .radarr: .radarr
+        }
     }
 }

@@ -22,14 +22,28 @@ public struct ServiceJob: Sendable, Codable, Hashable {
         public var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
     }
 
+    /// Who asked for a job.
+    public enum Origin: String, Sendable, Codable, Hashable, CaseIterable {
+        /// `POST /v1/jobs` (and `subtitler hook`, which calls it).
+        case api
+        /// Sonarr's webhook.
+        case sonarr
+        /// Radarr's webhook.
+        case radarr
+        /// A hook of another kind.
+        case hook
+        /// A watch folder.
+        case watch
+    }
+
     /// The job's id (a UUID, lowercase).
     public var id: String
     /// Where the job is.
     public var state: State
     /// What was asked for.
     public var request: JobRequest
-    /// Who asked: `api`, `sonarr`, `radarr`, `hook`, `watch`.
-    public var origin: String
+    /// Who asked.
+    public var origin: Origin
     /// When the job was created.
     public var createdAt: Date
     /// When the job last changed.
