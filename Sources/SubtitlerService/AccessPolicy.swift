@@ -87,6 +87,11 @@ struct AccessPolicy: RouterMiddleware {
 
     let token: String?
     let allowed: [IPNetwork]
+    /// The client's IP address (the connection's; in-process tests name one).
+    var peerAddress: @Sendable (Request, Context) -> String? = connectionAddress
+
+    /// The address of the connection the request came on.
+    static let connectionAddress: @Sendable (Request, Context) -> String? = { _, context in context.remoteAddress?.ipAddress }
 
     static let bazarrPaths: Set<String> = ["/status", "/asr", "/detect-language"]
 
@@ -94,7 +99,7 @@ struct AccessPolicy: RouterMiddleware {
         let path = request.uri.path
         if path == "/healthz" { return try await next(request, context) }
         if Self.bazarrPaths.contains(path) {
-            guard let ip = context.remoteAddress?.ipAddress, IPNetwork.isLoopback(ip) || allowed.contains(where: { $0.contains(ip) })
+            guard let ip = peerAddress(request, context), IPNetwork.isLoopback(ip) || allowed.contains(where: { $0.contains(ip) })
             else {
                 return ServiceResponses.error(.forbidden, "Bazarr's endpoints are served to loopback and --allow clients only")
             }

@@ -63,8 +63,7 @@ public actor JobScheduler: Service {
     public func submit(_ request: JobRequest, origin: JobOrigin) async throws -> (job: ServiceJob, created: Bool) {
         let path = try paths.file(request.path)
         try Self.validate(request)
-        let store = self.store
-        let result = try await BlockingWork.run("store") { try store.enqueue(request, resolvedPath: path, origin: origin.rawValue) }
+        let result = try await store.enqueue(request, resolvedPath: path, origin: origin)
         if result.created {
             logger.info("job queued", metadata: ["job": "\(result.job.id)", "origin": "\(origin.rawValue)", "path": "\(path)"])
             await refreshGauges()
@@ -81,9 +80,9 @@ public actor JobScheduler: Service {
             userCancelled.insert(id)
             stop.finish()
             logger.info("job cancellation requested", metadata: ["job": "\(id)"])
-            return try await BlockingWork.run("store") { try store.job(id: id) }
+            return try await store.job(id: id)
         }
-        let job = try await BlockingWork.run("store") { try store.cancelIfQueued(id: id) }
+        let job = try await store.cancelIfQueued(id: id)
         await refreshGauges()
         return job
     }
@@ -105,8 +104,7 @@ public actor JobScheduler: Service {
     /// Runs until the service group shuts down: starts queued jobs whenever a slot is free. The jobs run in this
     /// task's group; on shutdown it waits for them to record themselves as queued again.
     public func run() async throws {
-        let store = self.store
-        let requeued = try await BlockingWork.run("store") { try store.requeueInterrupted() }
+        let requeued = try await store.requeueInterrupted()
         if requeued > 0 { logger.notice("jobs interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"]) }
         await refreshGauges()
         wakeSignal.yield()
@@ -135,8 +133,14 @@ public actor JobScheduler: Service {
                 await slots.release()
                 return
             }
-            let store = self.store
-            guard let job = try? await BlockingWork.run("store", { try store.claimNext() }) else {
+            let job: ServiceJob?
+            do {
+                job = try await store.claimNext()
+            } catch {
+                logger.error("the job store could not hand out the next job", metadata: ["error": "\(error)"])
+                job = nil
+            }
+            guard let job else {
                 await slots.release()
                 return
             }
@@ -176,7 +180,7 @@ public actor JobScheduler: Service {
         var outcome = await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await progress.drain { snapshot in
-                    try? await BlockingWork.run("store") { try store.update(id: id, progress: snapshot) }
+                    try? await store.update(id: id, progress: snapshot)
                 }
             }
             let outcome = await runner.run(subtitleJob) { event in progress.handle(event) }
@@ -189,7 +193,11 @@ public actor JobScheduler: Service {
                                            logger: jobLogger)
         }
         if let document = ReviewRoutes.document(for: job, outcome: outcome), let data = try? JSONEncoder().encode(document) {
-            try? await BlockingWork.runEvenIfCancelled("store") { try store.storeReview(id: job.id, document: data) }
+            do {
+                try await store.storeReview(id: job.id, document: data)
+            } catch {
+                jobLogger.error("the job store could not keep the review page", metadata: ["error": "\(error)"])
+            }
         }
         await slots.release()
         let report = outcome.report
@@ -202,14 +210,10 @@ public actor JobScheduler: Service {
         do {
             if state == .queued {
                 // Stopped by a shutdown: the job runs again on the next start, paying only for missing chunks.
-                try await BlockingWork.runEvenIfCancelled("store") {
-                    try store.finish(id: job.id, state: .queued, report: nil, error: nil)
-                }
+                try await store.finish(id: job.id, state: .queued, report: nil, error: nil)
                 jobLogger.notice("job interrupted by shutdown; queued for the next start")
             } else {
-                try await BlockingWork.runEvenIfCancelled("store") {
-                    try store.finish(id: job.id, state: state, report: report, error: report.error)
-                }
+                try await store.finish(id: job.id, state: state, report: report, error: report.error)
                 jobLogger.info("job finished", metadata: [
                     "state": "\(state.rawValue)", "outputs": "\(report.outputs.count)",
                     "skip": "\(report.skipReason?.kind.rawValue ?? "")", "error": "\(report.error ?? "")",
@@ -249,8 +253,7 @@ public actor JobScheduler: Service {
     }
 
     private func refreshGauges() async {
-        let store = self.store
-        if let counts = try? await BlockingWork.run("store", { try store.counts() }) { metrics.setJobs(counts) }
+        if let counts = try? await store.counts() { metrics.setJobs(counts) }
     }
 }
 

@@ -1,33 +1,54 @@
 import Foundation
 import GRDB
+import Logging
 import Subtitler
 import SubtitlerJobs
 import SubtitlerSupport
 
-/// The service's jobs in SQLite (through GRDB, WAL mode), so the queue survives a restart or a `kill -9`.
+/// The service's jobs in SQLite (through GRDB), so the queue survives a restart or a `kill -9`.
 ///
-/// The database lives in the state directory (`$XDG_STATE_HOME/subtitler/service.sqlite`, folder mode 0700). It
-/// holds what was asked, states, progress and reports; never an API key or any other credential. Every state change
-/// is committed before the call returns. All calls block: use them from the blocking-work pool.
+/// The store works over any GRDB writer: the service opens a file in its state directory
+/// (`$XDG_STATE_HOME/subtitler/service.sqlite`, folder mode 0700, WAL mode); tests give it an in-memory
+/// `DatabaseQueue()`. It holds what was asked, states, progress and reports; never an API key or any other
+/// credential. Every state change is committed before the call returns; the calls are GRDB's async accesses.
+///
+/// A row that cannot be read is never shown as something it is not: an unknown `state` or `origin` is a
+/// ``JobStoreError`` with a log line; a row whose request (or report) cannot be decoded is marked failed with a log
+/// line, skipped by the queue, and listed as failed.
 public final class JobStore: Sendable {
-    private let database: DatabasePool
-    /// The database file.
-    public let url: URL
+    let database: any DatabaseWriter
+    private let logger: Logger
+    /// The database file, for a store opened in a directory.
+    public let url: URL?
 
-    /// Opens (or creates) the store in `directory`.
+    /// A store over `database` (migrated here).
+    /// - Throws: GRDB's error when the migrations cannot run.
+    public init(database: any DatabaseWriter, logger: Logger = Logger(label: "subtitler.store")) throws {
+        self.database = database
+        self.logger = logger
+        url = nil
+        try Self.migrator.migrate(database)
+    }
+
+    /// Opens (or creates) the store's file in `directory`.
     /// - Throws: GRDB's error, or a file-system error, when the database cannot be opened.
-    public init(directory: URL) throws {
+    public init(directory: URL, logger: Logger = Logger(label: "subtitler.store")) throws {
         try AppDirectories.makePrivateDirectory(directory)
-        url = directory.appendingPathComponent("service.sqlite")
+        let url = directory.appendingPathComponent("service.sqlite")
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        database = try DatabasePool(path: url.path, configuration: configuration)
+        let pool = try DatabasePool(path: url.path, configuration: configuration)
         for suffix in ["", "-wal", "-shm"] { chmod(url.path + suffix, 0o600) }
-        try Self.migrator.migrate(database)
+        try Self.migrator.migrate(pool)
+        database = pool
+        self.logger = logger
+        self.url = url
     }
 
+    /// The schema. `state` and `origin` are text columns holding the enums' raw values, so a database written before
+    /// they were typed reads the same.
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -54,122 +75,331 @@ public final class JobStore: Sendable {
         return migrator
     }
 
+    // MARK: - Queue
+
     /// Adds a queued job, unless an equal request for the same file is already queued or running: then that job.
     /// - Returns: the job, and whether it was created now.
-    public func enqueue(_ request: JobRequest, resolvedPath: String, origin: String) throws -> (job: ServiceJob, created: Bool) {
-        try database.write { db in
-            let active = try JobRow
-                .filter(Column("path") == resolvedPath)
-                .filter([ServiceJob.State.queued.rawValue, ServiceJob.State.running.rawValue].contains(Column("state")))
-                .fetchAll(db)
-            if let same = active.first(where: { $0.request == request }) { return (same.job, false) }
+    public func enqueue(_ request: JobRequest, resolvedPath: String, origin: ServiceJob.Origin) async throws
+        -> (job: ServiceJob, created: Bool)
+    {
+        let (result, unreadable) = try await database.write { db -> ((job: ServiceJob, created: Bool), [Unreadable]) in
+            let active = try Row.fetchAll(
+                db, JobRow.filter(Column("path") == resolvedPath)
+                    .filter([ServiceJob.State.queued, ServiceJob.State.running].contains(Column("state"))))
+            var unreadable: [Unreadable] = []
+            for row in active {
+                switch try Self.read(row) {
+                case .job(let job) where job.request == request: return ((job, false), unreadable)
+                case .job: continue
+                case .unreadable(let bad):
+                    try Self.markFailed(bad, db)
+                    unreadable.append(bad)
+                }
+            }
             let now = Date()
             var row = JobRow(
-                sequence: nil, id: UUID().uuidString.lowercased(), state: ServiceJob.State.queued.rawValue, origin: origin,
-                path: resolvedPath, request: request, createdAt: now, updatedAt: now, progress: nil, outputs: [],
-                skipReason: nil, error: nil, report: nil)
+                sequence: nil, id: UUID().uuidString.lowercased(), state: .queued, origin: origin, path: resolvedPath,
+                request: request, createdAt: now, updatedAt: now, progress: nil, outputs: [], skipReason: nil,
+                error: nil, report: nil)
             try row.insert(db)
-            return (row.job, true)
+            return ((row.job, true), unreadable)
         }
+        log(unreadable)
+        return result
     }
 
-    /// The job with this id.
-    public func job(id: String) throws -> ServiceJob? {
-        try database.read { db in try JobRow.filter(Column("id") == id).fetchOne(db)?.job }
-    }
-
-    /// Jobs in creation order, optionally only those in `state`; at most `limit`.
-    public func jobs(state: ServiceJob.State? = nil, limit: Int = 1_000) throws -> [ServiceJob] {
-        try database.read { db in
-            var query = JobRow.order(Column("sequence"))
-            if let state { query = query.filter(Column("state") == state.rawValue) }
-            return try query.limit(limit).fetchAll(db).map(\.job)
-        }
-    }
-
-    /// How many jobs are in each state.
-    public func counts() throws -> [ServiceJob.State: Int] {
-        try database.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state")
-            var counts: [ServiceJob.State: Int] = [:]
-            for row in rows {
-                if let state = ServiceJob.State(rawValue: row["state"]) { counts[state] = row["n"] }
+    /// Takes the oldest queued job and marks it running, or returns nil. A queued row that cannot be read is marked
+    /// failed (with a log line) and the next one is taken.
+    public func claimNext() async throws -> ServiceJob? {
+        let (job, unreadable) = try await database.write { db -> (ServiceJob?, [Unreadable]) in
+            var unreadable: [Unreadable] = []
+            while let row = try Row.fetchOne(
+                db, JobRow.filter(Column("state") == ServiceJob.State.queued).order(Column("sequence")))
+            {
+                switch try Self.read(row) {
+                case .job(var job):
+                    job.state = .running
+                    job.updatedAt = Date()
+                    try JobRow.filter(Column("id") == job.id).updateAll(
+                        db, Column("state").set(to: ServiceJob.State.running), Column("updatedAt").set(to: job.updatedAt))
+                    return (job, unreadable)
+                case .unreadable(let bad):
+                    try Self.markFailed(bad, db)
+                    unreadable.append(bad)
+                }
             }
-            return counts
+            return (nil, unreadable)
         }
-    }
-
-    /// Takes the oldest queued job and marks it running, or returns nil.
-    public func claimNext() throws -> ServiceJob? {
-        try database.write { db in
-            guard var row = try JobRow.filter(Column("state") == ServiceJob.State.queued.rawValue)
-                .order(Column("sequence")).fetchOne(db) else { return nil }
-            row.state = ServiceJob.State.running.rawValue
-            row.updatedAt = Date()
-            try row.update(db)
-            return row.job
-        }
+        log(unreadable)
+        return job
     }
 
     /// Puts jobs that were running (the service stopped or was killed) back in the queue; returns how many.
     @discardableResult
-    public func requeueInterrupted() throws -> Int {
-        try database.write { db in
-            try JobRow.filter(Column("state") == ServiceJob.State.running.rawValue)
-                .updateAll(db, Column("state").set(to: ServiceJob.State.queued.rawValue), Column("updatedAt").set(to: Date()))
+    public func requeueInterrupted() async throws -> Int {
+        try await database.write { db in
+            try JobRow.filter(Column("state") == ServiceJob.State.running)
+                .updateAll(db, Column("state").set(to: ServiceJob.State.queued), Column("updatedAt").set(to: Date()))
         }
     }
 
     /// Records a running job's progress.
-    public func update(id: String, progress: JobProgress) throws {
-        try database.write { db in
-            try JobRow.filter(Column("id") == id).filter(Column("state") == ServiceJob.State.running.rawValue)
+    public func update(id: String, progress: JobProgress) async throws {
+        try await database.write { db in
+            _ = try JobRow.filter(Column("id") == id).filter(Column("state") == ServiceJob.State.running)
                 .updateAll(db, Column("progress").set(to: progress.databaseJSON), Column("updatedAt").set(to: Date()))
         }
     }
 
-    /// Records how a job ended.
-    public func finish(id: String, state: ServiceJob.State, report: JobReport?, error: String?) throws {
-        try database.write { db in
-            guard var row = try JobRow.filter(Column("id") == id).fetchOne(db) else { return }
-            row.state = state.rawValue
-            row.updatedAt = Date()
-            row.report = report
-            row.outputs = report?.status == .done ? report?.outputs ?? [] : []
-            row.skipReason = report?.skipReason
-            row.error = error
-            try row.update(db)
-        }
-    }
-
-    /// Keeps the review document of a finished job (JSON).
-    public func storeReview(id: String, document: Data) throws {
-        try database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO review (id, document) VALUES (?, ?)", arguments: [id, document])
-        }
-    }
-
-    /// The review document of a finished job, if it has one.
-    public func review(id: String) throws -> Data? {
-        try database.read { db in
-            try Data.fetchOne(db, sql: "SELECT document FROM review WHERE id = ?", arguments: [id])
+    /// Records how a job ended. The write is made even when the calling task is cancelled (a job stopped by a
+    /// shutdown records itself as queued again).
+    public func finish(id: String, state: ServiceJob.State, report: JobReport?, error: String?) async throws {
+        let database = self.database
+        try await Self.evenIfCancelled {
+            try await database.write { db in
+                guard var row = try JobRow.filter(Column("id") == id).fetchOne(db) else { return }
+                row.state = state
+                row.updatedAt = Date()
+                row.report = report
+                row.outputs = report?.status == .done ? report?.outputs ?? [] : []
+                row.skipReason = report?.skipReason
+                row.error = error
+                try row.update(db)
+            }
         }
     }
 
     /// Cancels a queued job at once; a running one is only marked by its runner. Returns the job as it is now.
-    public func cancelIfQueued(id: String) throws -> ServiceJob? {
-        try database.write { db in
-            guard var row = try JobRow.filter(Column("id") == id).fetchOne(db) else { return nil }
-            if row.state == ServiceJob.State.queued.rawValue {
-                row.state = ServiceJob.State.cancelled.rawValue
-                row.updatedAt = Date()
-                row.error = "cancelled before it started"
-                try row.update(db)
+    /// - Throws: ``JobStoreError`` for a row with an unknown state or origin.
+    public func cancelIfQueued(id: String) async throws -> ServiceJob? {
+        let (stored, unreadable) = try await database.write { db -> (Stored?, Unreadable?) in
+            guard let row = try Row.fetchOne(db, JobRow.filter(Column("id") == id)) else { return (nil, nil) }
+            switch try Self.read(row) {
+            case .job(var job):
+                if job.state == .queued {
+                    job.state = .cancelled
+                    job.updatedAt = Date()
+                    job.error = "cancelled before it started"
+                    try JobRow.filter(Column("id") == id).updateAll(db, [
+                        Column("state").set(to: job.state), Column("updatedAt").set(to: job.updatedAt),
+                        Column("error").set(to: job.error),
+                    ])
+                }
+                return (.job(job), nil)
+            case .unreadable(let bad):
+                try Self.markFailed(bad, db)
+                return (.unreadable(bad), bad)
             }
-            return row.job
+        }
+        if let unreadable { log([unreadable]) }
+        return stored.map(\.job)
+    }
+
+    // MARK: - Reading
+
+    /// The job with this id.
+    /// - Throws: ``JobStoreError`` for a row with an unknown state or origin (logged).
+    public func job(id: String) async throws -> ServiceJob? {
+        let stored = try await read { db in try Row.fetchOne(db, JobRow.filter(Column("id") == id)).map(Self.read) }
+        guard let stored else { return nil }
+        await repair([stored])
+        return stored.job
+    }
+
+    /// Jobs in creation order, optionally only those in `state`; at most `limit`. Rows that cannot be read are listed
+    /// as failed; a row with an unknown state or origin is left out with an error log line (one bad row never makes
+    /// the list fail).
+    public func jobs(state: ServiceJob.State? = nil, limit: Int = 1_000) async throws -> [ServiceJob] {
+        let logger = self.logger
+        let stored = try await database.read { db -> [Stored] in
+            var query = JobRow.order(Column("sequence"))
+            if let state { query = query.filter(Column("state") == state) }
+            var result: [Stored] = []
+            for row in try Row.fetchAll(db, query.limit(limit)) {
+                do {
+                    result.append(try Self.read(row))
+                } catch {
+                    logger.error("a stored job is left out of the list", metadata: ["error": "\(error)"])
+                }
+            }
+            return result
+        }
+        await repair(stored)
+        return stored.map(\.job)
+    }
+
+    /// How many jobs are in each state (rows with an unknown state are logged and not counted).
+    public func counts() async throws -> [ServiceJob.State: Int] {
+        let rows = try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state")
+        }
+        var counts: [ServiceJob.State: Int] = [:]
+        for row in rows {
+            let text: String? = row["state"]
+            if let state = text.flatMap(ServiceJob.State.init(rawValue:)) {
+                counts[state] = row["n"]
+            } else {
+                logger.error("stored jobs have an unknown state", metadata: ["state": "\(text ?? "NULL")", "count": "\(row["n"] as Int? ?? 0)"])
+            }
+        }
+        return counts
+    }
+
+    // MARK: - Review documents
+
+    /// Keeps the review document of a finished job (JSON), even when the calling task is cancelled.
+    public func storeReview(id: String, document: Data) async throws {
+        let database = self.database
+        try await Self.evenIfCancelled {
+            try await database.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO review (id, document) VALUES (?, ?)", arguments: [id, document])
+            }
+        }
+    }
+
+    /// The review document of a finished job, if it has one.
+    public func review(id: String) async throws -> Data? {
+        try await database.read { db in
+            try Data.fetchOne(db, sql: "SELECT document FROM review WHERE id = ?", arguments: [id])
+        }
+    }
+
+    // MARK: - Rows
+
+    /// A row as read: a job, or one whose stored JSON cannot be decoded.
+    enum Stored: Sendable {
+        case job(ServiceJob)
+        case unreadable(Unreadable)
+
+        /// The job, or the unreadable row as the API shows it.
+        var job: ServiceJob {
+            switch self {
+            case .job(let job): job
+            case .unreadable(let bad): bad.shownJob
+            }
+        }
+    }
+
+    /// A row whose request, progress, outputs or report cannot be decoded.
+    struct Unreadable: Sendable {
+        var id: String
+        var state: ServiceJob.State
+        var origin: ServiceJob.Origin
+        var path: String
+        var createdAt: Date
+        var reason: String
+
+        var message: String { "the stored job cannot be read (\(reason)); submit it again" }
+
+        /// The row as the API shows it: failed, unless it had already ended.
+        var shownJob: ServiceJob {
+            ServiceJob(
+                id: id, state: state.isFinal ? state : .failed, request: JobRequest(path: path), origin: origin, createdAt: createdAt,
+                updatedAt: createdAt, progress: nil, outputs: [], skipReason: nil, error: message, report: nil)
+        }
+    }
+
+    /// Reads one `job` row.
+    /// - Throws: ``JobStoreError`` for an unknown state or origin.
+    static func read(_ row: Row) throws -> Stored {
+        let id = (try? row.decode(String.self, forColumn: "id")) ?? ""
+        let stateText = try? row.decode(String.self, forColumn: "state")
+        guard let state = stateText.flatMap(ServiceJob.State.init(rawValue:)) else {
+            throw JobStoreError.unknownState(id: id, value: stateText ?? "NULL")
+        }
+        let originText = try? row.decode(String.self, forColumn: "origin")
+        guard let origin = originText.flatMap(ServiceJob.Origin.init(rawValue:)) else {
+            throw JobStoreError.unknownOrigin(id: id, value: originText ?? "NULL")
+        }
+        do {
+            return .job(try JobRow(row: row).job)
+        } catch {
+            let created = try? row.decode(Date.self, forColumn: "createdAt")
+            let path = try? row.decode(String.self, forColumn: "path")
+            return .unreadable(Unreadable(
+                id: id, state: state, origin: origin, path: path ?? "", createdAt: created ?? Date(timeIntervalSince1970: 0),
+                reason: Self.describe(row)))
+        }
+    }
+
+    /// Which stored column does not decode (never the stored text itself).
+    static func describe(_ row: Row) -> String {
+        let checks: [(String, @Sendable (JSONDecoder, Data) throws -> Void)] = [
+            ("request", { _ = try $0.decode(JobRequest.self, from: $1) }),
+            ("progress", { _ = try $0.decode(JobProgress?.self, from: $1) }),
+            ("outputs", { _ = try $0.decode([String].self, from: $1) }),
+            ("skipReason", { _ = try $0.decode(SkipReason?.self, from: $1) }),
+            ("report", { _ = try $0.decode(JobReport?.self, from: $1) }),
+        ]
+        for (column, check) in checks {
+            let text: String? = try? row.decode(String?.self, forColumn: column)
+            guard let text else { continue }
+            do { try check(JobRow.databaseJSONDecoder(for: column), Data(text.utf8)) } catch { return "its \(column) does not decode" }
+        }
+        return "a column does not decode"
+    }
+
+    /// Marks an unreadable row failed, unless it has already ended.
+    static func markFailed(_ bad: Unreadable, _ db: Database) throws {
+        guard !bad.state.isFinal else { return }
+        _ = try JobRow.filter(Column("id") == bad.id).filter(Column("state") == bad.state).updateAll(db, [
+            Column("state").set(to: ServiceJob.State.failed), Column("updatedAt").set(to: Date()),
+            Column("error").set(to: bad.message),
+        ])
+    }
+
+    /// Marks the unreadable rows a read found failed, with a log line each.
+    private func repair(_ stored: [Stored]) async {
+        let unreadable = stored.compactMap { if case .unreadable(let bad) = $0, !bad.state.isFinal { bad } else { nil } }
+        guard !unreadable.isEmpty else { return }
+        do {
+            try await database.write { db in for bad in unreadable { try Self.markFailed(bad, db) } }
+        } catch {
+            logger.error("unreadable jobs could not be marked failed", metadata: ["error": "\(error)"])
+        }
+        log(unreadable)
+    }
+
+    private func log(_ unreadable: [Unreadable]) {
+        for bad in unreadable {
+            logger.error("a stored job cannot be read; marked failed", metadata: [
+                "job": "\(bad.id)", "state": "\(bad.state.rawValue)", "reason": "\(bad.reason)",
+            ])
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.read(body)
+        } catch let error as JobStoreError {
+            logger.error("a stored job cannot be read", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// Runs `body` in a task of its own, so the caller's cancellation does not interrupt the write.
+    static func evenIfCancelled<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await body() }.value
+    }
+}
+
+/// A stored job the store cannot show as it is.
+public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The row's `state` is none of ``ServiceJob/State``'s values.
+    case unknownState(id: String, value: String)
+    /// The row's `origin` is none of ``ServiceJob/Origin``'s values.
+    case unknownOrigin(id: String, value: String)
+
+    public var description: String {
+        switch self {
+        case .unknownState(let id, let value): "job \(id) has an unknown stored state '\(value)'"
+        case .unknownOrigin(let id, let value): "job \(id) has an unknown stored origin '\(value)'"
         }
     }
 }
+
+extension ServiceJob.State: DatabaseValueConvertible {}
+extension ServiceJob.Origin: DatabaseValueConvertible {}
 
 /// A row of the `job` table.
 struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
@@ -177,8 +407,8 @@ struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
 
     var sequence: Int64?
     var id: String
-    var state: String
-    var origin: String
+    var state: ServiceJob.State
+    var origin: ServiceJob.Origin
     var path: String
     var request: JobRequest
     var createdAt: Date
@@ -195,9 +425,8 @@ struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
 
     var job: ServiceJob {
         ServiceJob(
-            id: id, state: ServiceJob.State(rawValue: state) ?? .failed, request: request, origin: origin,
-            createdAt: createdAt, updatedAt: updatedAt, progress: progress, outputs: outputs, skipReason: skipReason,
-            error: error, report: report)
+            id: id, state: state, request: request, origin: origin, createdAt: createdAt, updatedAt: updatedAt,
+            progress: progress, outputs: outputs, skipReason: skipReason, error: error, report: report)
     }
 }
 

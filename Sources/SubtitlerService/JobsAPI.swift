@@ -88,16 +88,13 @@ struct JobsAPI: Sendable {
             }
             limit = value
         }
-        let store = environment.store
-        let count = limit
-        let jobs = try await BlockingWork.run("store") { try store.jobs(state: state, limit: count) }
+        let jobs = try await environment.store.jobs(state: state, limit: limit)
         return ServiceResponses.json(.ok, jobs)
     }
 
     func show(_ context: ServiceRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id") else { return ServiceResponses.error(.badRequest, "missing id") }
-        let store = environment.store
-        guard let job = try await BlockingWork.run("store", { try store.job(id: id) }) else {
+        guard let job = try await environment.store.job(id: id) else {
             return ServiceResponses.error(.notFound, "no job \(id)")
         }
         return ServiceResponses.json(.ok, job)
@@ -134,8 +131,7 @@ struct JobsAPI: Sendable {
     }
 
     func health() async throws -> Response {
-        let store = environment.store
-        let counts = try await BlockingWork.run("store") { try store.counts() }
+        let counts = try await environment.store.counts()
         struct Health: Encodable {
             var status: String
             var version: String
@@ -144,5 +140,15 @@ struct JobsAPI: Sendable {
         }
         return ServiceResponses.json(.ok, Health(status: "ok", version: subtitlerVersion, queued: counts[.queued] ?? 0,
                                                  running: counts[.running] ?? 0))
+    }
+}
+
+extension ArrHook.Kind {
+    /// The origin of the jobs this hook queues.
+    var origin: ServiceJob.Origin {
+        switch self {
+        case .sonarr: .sonarr
+        case .radarr: .radarr
+        }
     }
 }

@@ -26,8 +26,7 @@ struct ReviewRoutes: Sendable {
 
     func page(_ context: ServiceRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id") else { return ServiceResponses.error(.badRequest, "missing id") }
-        let store = environment.store
-        guard let data = try await BlockingWork.run("store", { try store.review(id: id) }) else {
+        guard let data = try await environment.store.review(id: id) else {
             return ServiceResponses.error(.notFound, "job \(id) has no review page (it is not finished, or wrote nothing)")
         }
         let document = try JSONDecoder().decode(ReviewDocument.self, from: data)
@@ -39,8 +38,7 @@ struct ReviewRoutes: Sendable {
 
     func media(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id") else { return ServiceResponses.error(.badRequest, "missing id") }
-        let store = environment.store
-        guard let job = try await BlockingWork.run("store", { try store.job(id: id) }) else {
+        guard let job = try await environment.store.job(id: id) else {
             return ServiceResponses.error(.notFound, "no job \(id)")
         }
         let path: String

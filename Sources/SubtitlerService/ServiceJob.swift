@@ -22,6 +22,9 @@ public struct ServiceJob: Sendable, Codable, Hashable {
         public var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
     }
 
+    /// Who asked for a job.
+    public typealias Origin = JobOrigin
+
     /// The job's id (a UUID, lowercase).
     public var id: String
     /// Where the job is.
@@ -54,6 +57,8 @@ public enum JobOrigin: String, Sendable, Codable, Hashable, CaseIterable {
     case sonarr
     /// A Radarr webhook.
     case radarr
+    /// A hook of another kind.
+    case hook
     /// A watch folder.
     case watch
 
@@ -63,17 +68,6 @@ public enum JobOrigin: String, Sendable, Codable, Hashable, CaseIterable {
         case .sonarr: self = .sonarr
         case .radarr: self = .radarr
         }
-    }
-}
-
-extension ServiceJob {
-    /// A job from the store's row, whose origin column is text (an unknown origin reads as ``JobOrigin/api``:
-    /// only this module writes the column).
-    init(id: String, state: State, request: JobRequest, origin: String, createdAt: Date, updatedAt: Date,
-         progress: JobProgress?, outputs: [String], skipReason: SkipReason?, error: String?, report: JobReport?) {
-        self.init(id: id, state: state, request: request, origin: JobOrigin(rawValue: origin) ?? .api,
-                  createdAt: createdAt, updatedAt: updatedAt, progress: progress, outputs: outputs,
-                  skipReason: skipReason, error: error, report: report)
     }
 }
 

@@ -32,7 +32,7 @@ public enum SubtitleService {
         }
         let store: JobStore
         do {
-            store = try JobStore(directory: configuration.stateDirectory)
+            store = try JobStore(directory: configuration.stateDirectory, logger: logger)
         } catch {
             throw ServiceConfigurationError("the job store in \(configuration.stateDirectory.path) cannot be opened: \(error)")
         }
@@ -42,23 +42,16 @@ public enum SubtitleService {
         where name.hasPrefix("upload-") && name.hasSuffix(".tmp") {
             try? FileManager.default.removeItem(at: uploads.appendingPathComponent(name))
         }
-        let slots = SlotPool(count: configuration.concurrentFiles)
-        let metrics = ServiceMetrics()
-        let notifier = Notifier(webhookURL: configuration.notifyURL, mediaServers: configuration.mediaServers, logger: logger)
-        let scheduler = JobScheduler(
-            store: store, runner: runner, defaults: configuration.defaults, paths: paths, slots: slots,
-            metrics: metrics, notifier: notifier, logger: logger)
-        var services: [any Service] = [scheduler]
+        let environment = makeEnvironment(configuration: configuration, runner: runner, store: store, paths: paths,
+                                          logger: logger)
+        var services: [any Service] = [environment.scheduler]
         if !configuration.watchFolders.isEmpty {
             let watchFolders = configuration.watchFolders.map { paths.mapped($0) }
             services.append(FolderWatcherService(
                 folders: watchFolders, interval: configuration.watchInterval, settleTime: configuration.settleTime,
-                scheduler: scheduler, runner: runner, defaults: configuration.defaults, logger: logger))
+                scheduler: environment.scheduler, runner: runner, defaults: configuration.defaults, logger: logger))
         }
         if serveHTTP {
-            let environment = ServiceEnvironment(
-                configuration: configuration, runner: runner, store: store, scheduler: scheduler, paths: paths,
-                slots: slots, metrics: metrics, coalescer: RequestCoalescer(), logger: logger)
             services.append(makeApplication(environment: environment, logger: logger, onListening: onListening))
         }
         let group = ServiceGroup(configuration: .init(
@@ -68,19 +61,45 @@ public enum SubtitleService {
         try await group.run()
     }
 
+    /// What the routes and the scheduler share, over a store and a runner (the tests give an in-memory store and a
+    /// fake backend's runner).
+    static func makeEnvironment(
+        configuration: ServiceConfiguration, runner: JobRunner, store: JobStore, paths: PathPolicy, logger: Logger
+    ) -> ServiceEnvironment {
+        let slots = SlotPool(count: configuration.concurrentFiles)
+        let metrics = ServiceMetrics()
+        let notifier = Notifier(webhookURL: configuration.notifyURL, mediaServers: configuration.mediaServers, logger: logger)
+        let scheduler = JobScheduler(
+            store: store, runner: runner, defaults: configuration.defaults, paths: paths, slots: slots,
+            metrics: metrics, notifier: notifier, logger: logger)
+        return ServiceEnvironment(
+            configuration: configuration, runner: runner, store: store, scheduler: scheduler, paths: paths,
+            slots: slots, metrics: metrics, coalescer: RequestCoalescer(), logger: logger)
+    }
+
+    /// The routes behind the access policy.
+    /// - Parameter peerAddress: the client's IP address for the access policy (the connection's by default).
+    static func makeRouter(
+        environment: ServiceEnvironment,
+        peerAddress: @escaping @Sendable (Request, ServiceRequestContext) -> String? = AccessPolicy.connectionAddress
+    ) -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: AccessPolicy(token: environment.configuration.token,
+                                            allowed: environment.configuration.allowedNetworks,
+                                            peerAddress: peerAddress))
+        BazarrAPI(environment: environment).register(on: router)
+        JobsAPI(environment: environment).register(on: router)
+        ReviewRoutes(environment: environment).register(on: router)
+        return router
+    }
+
     /// The HTTP application: routes, access policy, and the bound address reported once listening.
     static func makeApplication(
         environment: ServiceEnvironment, logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void
     ) -> some Service {
-        let router = Router(context: ServiceRequestContext.self)
-        router.add(middleware: AccessPolicy(token: environment.configuration.token,
-                                            allowed: environment.configuration.allowedNetworks))
-        BazarrAPI(environment: environment).register(on: router)
-        JobsAPI(environment: environment).register(on: router)
-        ReviewRoutes(environment: environment).register(on: router)
         let configuration = environment.configuration
         return Application(
-            router: router,
+            router: makeRouter(environment: environment),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "subtitler"),
             onServerRunning: { channel in
                 let address = channel.localAddress

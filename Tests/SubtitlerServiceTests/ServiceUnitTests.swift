@@ -171,43 +171,10 @@ struct FolderWatchTests {
     }
 }
 
-struct JobStoreTests {
-    @Test func jobsSurviveReopeningAndRunningOnesAreQueuedAgain() throws {
-        let scratch = try TemporaryDirectory()
-        defer { scratch.cleanup() }
-        var id: String
-        do {
-            let store = try JobStore(directory: scratch.url)
-            let first = try store.enqueue(JobRequest(path: "/m/a.mkv"), resolvedPath: "/m/a.mkv", origin: "api")
-            #expect(first.created)
-            let again = try store.enqueue(JobRequest(path: "/m/a.mkv"), resolvedPath: "/m/a.mkv", origin: "sonarr")
-            #expect(!again.created && again.job.id == first.job.id)
-            let other = try store.enqueue(JobRequest(path: "/m/a.mkv", task: .translate), resolvedPath: "/m/a.mkv", origin: "api")
-            #expect(other.created)
-            let claimed = try #require(try store.claimNext())
-            #expect(claimed.id == first.job.id && claimed.state == .running)
-            id = claimed.id
-            try store.update(id: id, progress: JobProgress(chunksDone: 1, chunks: 3, audioDoneMs: 300_000, audioMs: 900_000))
-        }
-        let reopened = try JobStore(directory: scratch.url)
-        #expect(try reopened.job(id: id)?.progress?.chunksDone == 1)
-        #expect(try reopened.requeueInterrupted() == 1)
-        #expect(try reopened.jobs(state: .queued).count == 2)
-        #expect(try reopened.claimNext()?.id == id)     // still first in line
-        var report = JobReport(input: "/m/a.mkv", status: .done)
-        report.outputs = ["/m/a.en.srt"]
-        try reopened.finish(id: id, state: .done, report: report, error: nil)
-        #expect(try reopened.job(id: id)?.outputs == ["/m/a.en.srt"])
-        #expect(try reopened.counts()[.done] == 1)
-        #expect(try MultipartTests.permissions(scratch.url.path) == 0o700)
-        #expect(try MultipartTests.permissions(reopened.url.path) & 0o077 == 0)
-    }
-}
-
 /// The job origin keeps the names the jobs API showed as strings.
 struct JobOriginTests {
     @Test func originsKeepTheirNames() throws {
-        #expect(JobOrigin.allCases.map(\.rawValue) == ["api", "sonarr", "radarr", "watch"])
+        #expect(JobOrigin.allCases.map(\.rawValue) == ["api", "sonarr", "radarr", "hook", "watch"])
         for origin in JobOrigin.allCases {
             let data = try JSONEncoder().encode([origin])
             #expect(String(decoding: data, as: UTF8.self) == "[\"\(origin.rawValue)\"]")
