@@ -7,27 +7,27 @@ import Hummingbird
 import NIOCore
 
 /// The request context of the service: Hummingbird's core storage plus the client's address.
-public struct ServiceRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct ServiceRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// The client's address, when the connection has one.
-    public let remoteAddress: SocketAddress?
+    package let remoteAddress: SocketAddress?
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
 
     /// JSON bodies (jobs API, hooks) are read up to 64 KB; uploads are streamed and capped separately.
-    public var maxUploadSize: Int { 64 * 1024 }
+    package var maxUploadSize: Int { 64 * 1024 }
 }
 
 /// An IP network such as `192.168.1.0/24` or `fd00::/8`.
-public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
+package struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     let address: [UInt8]
     let prefix: Int
 
     /// Parses `ADDRESS/PREFIX` (or a bare address: one host).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
         guard let bytes = Self.bytes(of: parts[0]) else { return nil }
         let bits = bytes.count * 8
@@ -38,7 +38,7 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `ip` (text form) lies in the network; IPv4-mapped IPv6 addresses count as IPv4.
-    public func contains(_ ip: String) -> Bool {
+    package func contains(_ ip: String) -> Bool {
         guard var bytes = Self.bytes(of: ip) else { return false }
         if bytes.count == 16, address.count == 4, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
             bytes = Array(bytes[12...])
@@ -63,13 +63,13 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether an address is a loopback address (`127.0.0.0/8`, `::1`, or IPv4-mapped loopback).
-    public static func isLoopback(_ ip: String) -> Bool {
+    package static func isLoopback(_ ip: String) -> Bool {
         loopbacks.contains { $0.contains(ip) }
     }
 
     static let loopbacks = [IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!]
 
-    public var description: String {
+    package var description: String {
         let text = address.count == 4 ? address.map(String.init).joined(separator: ".") : "ipv6"
         return "\(text)/\(prefix)"
     }

@@ -3,14 +3,14 @@ import Foundation
 /// Sonarr's and Radarr's two ways of telling about an imported file: the Webhook connection (a JSON POST) and the
 /// Custom Script connection (environment variables). `Test` must succeed; `Download` (an import) queues the file;
 /// other events are ignored.
-public enum ArrHook {
+package enum ArrHook {
     /// Which program calls.
-    public enum Kind: String, Sendable, CaseIterable {
+    package enum Kind: String, Sendable, CaseIterable {
         case sonarr, radarr
     }
 
     /// What to do with a call.
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         /// The settings page's test button: answer success.
         case test
         /// A file was imported: subtitle it.
@@ -22,27 +22,27 @@ public enum ArrHook {
     }
 
     /// The parts of the Webhook payloads that matter (Sonarr v3/v4, Radarr v3+).
-    public struct Payload: Sendable, Decodable {
-        public struct FileInfo: Sendable, Decodable {
-            public var path: String?
-            public var relativePath: String?
+    package struct Payload: Sendable, Decodable {
+        package struct FileInfo: Sendable, Decodable {
+            package var path: String?
+            package var relativePath: String?
         }
-        public struct Series: Sendable, Decodable {
-            public var path: String?
+        package struct Series: Sendable, Decodable {
+            package var path: String?
         }
-        public struct Movie: Sendable, Decodable {
-            public var folderPath: String?
-            public var path: String?
+        package struct Movie: Sendable, Decodable {
+            package var folderPath: String?
+            package var path: String?
         }
-        public var eventType: String
-        public var series: Series?
-        public var episodeFile: FileInfo?
-        public var movie: Movie?
-        public var movieFile: FileInfo?
+        package var eventType: String
+        package var series: Series?
+        package var episodeFile: FileInfo?
+        package var movie: Movie?
+        package var movieFile: FileInfo?
     }
 
     /// The action for a Webhook payload.
-    public static func action(for payload: Payload, kind: Kind) -> Action {
+    package static func action(for payload: Payload, kind: Kind) -> Action {
         switch payload.eventType.lowercased() {
         case "test": return .test
         case "download":
@@ -68,7 +68,7 @@ public enum ArrHook {
 
     /// The action for a Custom Script run, from its environment (`sonarr_eventtype`, `sonarr_episodefile_path`,
     /// `radarr_eventtype`, `radarr_moviefile_path`); nil when neither program ran the script.
-    public static func action(environment: [String: String]) -> (Kind, Action)? {
+    package static func action(environment: [String: String]) -> (Kind, Action)? {
         for kind in Kind.allCases {
             guard let event = environment["\(kind.rawValue)_eventtype"] else { continue }
             switch event.lowercased() {

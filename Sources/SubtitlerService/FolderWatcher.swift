@@ -9,29 +9,29 @@ import SubtitlerSupport
 /// stayed the same for the settle time (it may still be copying), each version taken once.
 ///
 /// Pure and clock-free: callers pass the time of each scan, so tests drive it with instants of their own.
-public struct FolderWatch: Sendable {
+package struct FolderWatch: Sendable {
     /// A file's size and modification time.
-    public struct Version: Sendable, Hashable {
-        public var size: Int64
-        public var modified: Int64
-        public init(size: Int64, modified: Int64) {
+    package struct Version: Sendable, Hashable {
+        package var size: Int64
+        package var modified: Int64
+        package init(size: Int64, modified: Int64) {
             self.size = size
             self.modified = modified
         }
     }
 
     /// How long a version must stay unchanged.
-    public let settleTime: Duration
+    package let settleTime: Duration
     private var seen: [String: (version: Version, since: ContinuousClock.Instant)] = [:]
     private var taken: [String: Version] = [:]
 
     /// Creates a watch state.
-    public init(settleTime: Duration) {
+    package init(settleTime: Duration) {
         self.settleTime = settleTime
     }
 
     /// Takes one scan's listing; returns the files that are ready now, in path order.
-    public mutating func scan(_ listing: [String: Version], at now: ContinuousClock.Instant) -> [String] {
+    package mutating func scan(_ listing: [String: Version], at now: ContinuousClock.Instant) -> [String] {
         var ready: [String] = []
         for (path, version) in listing {
             if taken[path] == version { continue }

@@ -11,7 +11,7 @@ import SubtitlerSupport
 /// Runs the stored jobs, a few at a time, through the library's job runner; keeps the store up to date; cancels on
 /// request; and on shutdown leaves running jobs queued, so the next start picks them up and the resume cache saves
 /// what they had already paid for.
-public actor JobScheduler: Service {
+package actor JobScheduler: Service {
     let store: JobStore
     let runner: JobRunner
     let defaults: SubtitleJob
@@ -41,7 +41,7 @@ public actor JobScheduler: Service {
     ///   - notifier: completion webhooks and media-server refreshes.
     ///   - logger: structured logs; every line carries the job id.
     ///   - afterWrite: post-processing of a finished job (muxing); returns the outcome to record.
-    public init(store: JobStore, runner: JobRunner, defaults: SubtitleJob, paths: PathPolicy, slots: SlotPool,
+    package init(store: JobStore, runner: JobRunner, defaults: SubtitleJob, paths: PathPolicy, slots: SlotPool,
                 metrics: ServiceMetrics, notifier: Notifier, logger: Logger,
                 afterWrite: @escaping @Sendable (ServiceJob, JobOutcome) async -> JobOutcome = { $1 }) {
         self.store = store
@@ -60,7 +60,7 @@ public actor JobScheduler: Service {
 
     /// Queues a job for a file (deduplicated against queued and running jobs for the same request).
     /// - Throws: ``PathPolicy/Refusal`` for a path the service may not use; ``JobRequestError`` for bad fields.
-    public func submit(_ request: JobRequest, origin: JobOrigin) async throws -> (job: ServiceJob, created: Bool) {
+    package func submit(_ request: JobRequest, origin: JobOrigin) async throws -> (job: ServiceJob, created: Bool) {
         let path = try paths.file(request.path)
         try Self.validate(request)
         let result = try await store.enqueue(request, resolvedPath: path, origin: origin)
@@ -74,7 +74,7 @@ public actor JobScheduler: Service {
 
     /// Cancels a job: a queued one at once, a running one as soon as its current step ends.
     /// - Returns: the job as it is after the request, or nil when there is no such job.
-    public func cancel(id: String) async throws -> ServiceJob? {
+    package func cancel(id: String) async throws -> ServiceJob? {
         let store = self.store
         if let stop = running[id] {
             userCancelled.insert(id)
@@ -103,7 +103,7 @@ public actor JobScheduler: Service {
 
     /// Runs until the service group shuts down: starts queued jobs whenever a slot is free. The jobs run in this
     /// task's group; on shutdown it waits for them to record themselves as queued again.
-    public func run() async throws {
+    package func run() async throws {
         let requeued = try await store.requeueInterrupted()
         if requeued > 0 { logger.notice("jobs interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"]) }
         await refreshGauges()
@@ -258,11 +258,11 @@ public actor JobScheduler: Service {
 }
 
 /// A bad field in a jobs-API request (HTTP 400).
-public struct JobRequestError: Error, Sendable, CustomStringConvertible {
+package struct JobRequestError: Error, Sendable, CustomStringConvertible {
     /// What is wrong.
-    public var message: String
+    package var message: String
     init(_ message: String) { self.message = message }
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// Turns pipeline events into progress for the store: one snapshot per answered chunk, in order.

@@ -15,15 +15,15 @@ import SubtitlerSupport
 /// A row that cannot be read is never shown as something it is not: an unknown `state` or `origin` is a
 /// ``JobStoreError`` with a log line; a row whose request (or report) cannot be decoded is marked failed with a log
 /// line, skipped by the queue, and listed as failed.
-public final class JobStore: Sendable {
+package final class JobStore: Sendable {
     let database: any DatabaseWriter
     private let logger: Logger
     /// The database file, for a store opened in a directory.
-    public let url: URL?
+    package let url: URL?
 
     /// A store over `database` (migrated here).
     /// - Throws: GRDB's error when the migrations cannot run.
-    public init(database: any DatabaseWriter, logger: Logger = Logger(label: "subtitler.store")) throws {
+    package init(database: any DatabaseWriter, logger: Logger = Logger(label: "subtitler.store")) throws {
         self.database = database
         self.logger = logger
         url = nil
@@ -32,7 +32,7 @@ public final class JobStore: Sendable {
 
     /// Opens (or creates) the store's file in `directory`.
     /// - Throws: GRDB's error, or a file-system error, when the database cannot be opened.
-    public init(directory: URL, logger: Logger = Logger(label: "subtitler.store")) throws {
+    package init(directory: URL, logger: Logger = Logger(label: "subtitler.store")) throws {
         try AppDirectories.makePrivateDirectory(directory)
         let url = directory.appendingPathComponent("service.sqlite")
         var configuration = Configuration()
@@ -79,7 +79,7 @@ public final class JobStore: Sendable {
 
     /// Adds a queued job, unless an equal request for the same file is already queued or running: then that job.
     /// - Returns: the job, and whether it was created now.
-    public func enqueue(_ request: JobRequest, resolvedPath: String, origin: ServiceJob.Origin) async throws
+    package func enqueue(_ request: JobRequest, resolvedPath: String, origin: ServiceJob.Origin) async throws
         -> (job: ServiceJob, created: Bool)
     {
         let (result, unreadable) = try await database.write { db -> ((job: ServiceJob, created: Bool), [Unreadable]) in
@@ -110,7 +110,7 @@ public final class JobStore: Sendable {
 
     /// Takes the oldest queued job and marks it running, or returns nil. A queued row that cannot be read is marked
     /// failed (with a log line) and the next one is taken.
-    public func claimNext() async throws -> ServiceJob? {
+    package func claimNext() async throws -> ServiceJob? {
         let (job, unreadable) = try await database.write { db -> (ServiceJob?, [Unreadable]) in
             var unreadable: [Unreadable] = []
             while let row = try Row.fetchOne(
@@ -136,7 +136,7 @@ public final class JobStore: Sendable {
 
     /// Puts jobs that were running (the service stopped or was killed) back in the queue; returns how many.
     @discardableResult
-    public func requeueInterrupted() async throws -> Int {
+    package func requeueInterrupted() async throws -> Int {
         try await database.write { db in
             try JobRow.filter(Column("state") == ServiceJob.State.running)
                 .updateAll(db, Column("state").set(to: ServiceJob.State.queued), Column("updatedAt").set(to: Date()))
@@ -144,7 +144,7 @@ public final class JobStore: Sendable {
     }
 
     /// Records a running job's progress.
-    public func update(id: String, progress: JobProgress) async throws {
+    package func update(id: String, progress: JobProgress) async throws {
         try await database.write { db in
             _ = try JobRow.filter(Column("id") == id).filter(Column("state") == ServiceJob.State.running)
                 .updateAll(db, Column("progress").set(to: progress.databaseJSON), Column("updatedAt").set(to: Date()))
@@ -153,7 +153,7 @@ public final class JobStore: Sendable {
 
     /// Records how a job ended. The write is made even when the calling task is cancelled (a job stopped by a
     /// shutdown records itself as queued again).
-    public func finish(id: String, state: ServiceJob.State, report: JobReport?, error: String?) async throws {
+    package func finish(id: String, state: ServiceJob.State, report: JobReport?, error: String?) async throws {
         let database = self.database
         try await Self.evenIfCancelled {
             try await database.write { db in
@@ -171,7 +171,7 @@ public final class JobStore: Sendable {
 
     /// Cancels a queued job at once; a running one is only marked by its runner. Returns the job as it is now.
     /// - Throws: ``JobStoreError`` for a row with an unknown state or origin.
-    public func cancelIfQueued(id: String) async throws -> ServiceJob? {
+    package func cancelIfQueued(id: String) async throws -> ServiceJob? {
         let (stored, unreadable) = try await database.write { db -> (Stored?, Unreadable?) in
             guard let row = try Row.fetchOne(db, JobRow.filter(Column("id") == id)) else { return (nil, nil) }
             switch try Self.read(row) {
@@ -199,7 +199,7 @@ public final class JobStore: Sendable {
 
     /// The job with this id.
     /// - Throws: ``JobStoreError`` for a row with an unknown state or origin (logged).
-    public func job(id: String) async throws -> ServiceJob? {
+    package func job(id: String) async throws -> ServiceJob? {
         let stored = try await read { db in try Row.fetchOne(db, JobRow.filter(Column("id") == id)).map(Self.read) }
         guard let stored else { return nil }
         await repair([stored])
@@ -209,7 +209,7 @@ public final class JobStore: Sendable {
     /// Jobs in creation order, optionally only those in `state`; at most `limit`. Rows that cannot be read are listed
     /// as failed; a row with an unknown state or origin is left out with an error log line (one bad row never makes
     /// the list fail).
-    public func jobs(state: ServiceJob.State? = nil, limit: Int = 1_000) async throws -> [ServiceJob] {
+    package func jobs(state: ServiceJob.State? = nil, limit: Int = 1_000) async throws -> [ServiceJob] {
         let logger = self.logger
         let stored = try await database.read { db -> [Stored] in
             var query = JobRow.order(Column("sequence"))
@@ -229,7 +229,7 @@ public final class JobStore: Sendable {
     }
 
     /// How many jobs are in each state (rows with an unknown state are logged and not counted).
-    public func counts() async throws -> [ServiceJob.State: Int] {
+    package func counts() async throws -> [ServiceJob.State: Int] {
         let rows = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state")
         }
@@ -248,7 +248,7 @@ public final class JobStore: Sendable {
     // MARK: - Review documents
 
     /// Keeps the review document of a finished job (JSON), even when the calling task is cancelled.
-    public func storeReview(id: String, document: Data) async throws {
+    package func storeReview(id: String, document: Data) async throws {
         let database = self.database
         try await Self.evenIfCancelled {
             try await database.write { db in
@@ -258,7 +258,7 @@ public final class JobStore: Sendable {
     }
 
     /// The review document of a finished job, if it has one.
-    public func review(id: String) async throws -> Data? {
+    package func review(id: String) async throws -> Data? {
         try await database.read { db in
             try Data.fetchOne(db, sql: "SELECT document FROM review WHERE id = ?", arguments: [id])
         }
@@ -384,13 +384,13 @@ public final class JobStore: Sendable {
 }
 
 /// A stored job the store cannot show as it is.
-public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The row's `state` is none of ``ServiceJob/State``'s values.
     case unknownState(id: String, value: String)
     /// The row's `origin` is none of ``ServiceJob/Origin``'s values.
     case unknownOrigin(id: String, value: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownState(let id, let value): "job \(id) has an unknown stored state '\(value)'"
         case .unknownOrigin(let id, let value): "job \(id) has an unknown stored origin '\(value)'"

@@ -9,20 +9,20 @@ import SubtitlerJobs
 /// Tells other programs that subtitles were written: a completion webhook in subgen's JSON shape, and optionally a
 /// Jellyfin or Plex library refresh for the video's folder. Every call has a short timeout; a failure is logged,
 /// never fatal.
-public struct Notifier: Sendable {
+package struct Notifier: Sendable {
     /// A media server to refresh, with its URL and the token read from the environment.
-    public struct MediaServer: Sendable, Hashable {
+    package struct MediaServer: Sendable, Hashable {
         /// Which kind of server.
-        public enum Kind: String, Sendable, CaseIterable { case jellyfin, plex }
+        package enum Kind: String, Sendable, CaseIterable { case jellyfin, plex }
         /// Which kind of server.
-        public var kind: Kind
+        package var kind: Kind
         /// Its base URL, such as `http://127.0.0.1:8096`.
-        public var url: String
+        package var url: String
         /// Its API token (never logged).
-        public var token: String
+        package var token: String
 
         /// Creates a media server.
-        public init(kind: Kind, url: String, token: String) {
+        package init(kind: Kind, url: String, token: String) {
             self.kind = kind
             self.url = url
             self.token = token
@@ -30,7 +30,7 @@ public struct Notifier: Sendable {
 
         /// The server of `kind` configured in the environment: `SUBTITLER_JELLYFIN_URL` and
         /// `SUBTITLER_JELLYFIN_TOKEN`, or `SUBTITLER_PLEX_URL` and `SUBTITLER_PLEX_TOKEN`.
-        public static func fromEnvironment(_ kind: Kind, _ environment: [String: String]) -> MediaServer? {
+        package static func fromEnvironment(_ kind: Kind, _ environment: [String: String]) -> MediaServer? {
             let prefix = "SUBTITLER_\(kind.rawValue.uppercased())_"
             guard let url = environment[prefix + "URL"], !url.isEmpty,
                   let token = environment[prefix + "TOKEN"], !token.isEmpty else { return nil }
@@ -39,16 +39,16 @@ public struct Notifier: Sendable {
     }
 
     /// Where completion events are POSTed, if anywhere.
-    public var webhookURL: String?
+    package var webhookURL: String?
     /// Media servers to refresh after writing.
-    public var mediaServers: [MediaServer]
+    package var mediaServers: [MediaServer]
     /// How long each call may take.
-    public var timeout: Duration
+    package var timeout: Duration
     let httpClient: HTTPClient
     let logger: Logger
 
     /// Creates a notifier.
-    public init(webhookURL: String?, mediaServers: [MediaServer], timeout: Duration = .seconds(10),
+    package init(webhookURL: String?, mediaServers: [MediaServer], timeout: Duration = .seconds(10),
                 httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "subtitler.service.notify")) {
         self.webhookURL = webhookURL
         self.mediaServers = mediaServers
@@ -58,19 +58,19 @@ public struct Notifier: Sendable {
     }
 
     /// The completion event subgen sends, which users already wire into other tools.
-    public struct Event: Sendable, Codable, Hashable {
+    package struct Event: Sendable, Codable, Hashable {
         /// `transcribed` or `translated`.
-        public var event: String
+        package var event: String
         /// The video.
-        public var file: String
+        package var file: String
         /// The subtitle file written.
-        public var subtitle: String
+        package var subtitle: String
         /// The subtitles' language.
-        public var language: String?
+        package var language: String?
     }
 
     /// Sends the events for a finished job and refreshes the media servers; returns when every call has ended.
-    public func jobFinished(_ report: JobReport, task: SubtitleTask) async {
+    package func jobFinished(_ report: JobReport, task: SubtitleTask) async {
         guard report.status == .done, !report.outputs.isEmpty else { return }
         if let webhookURL {
             for output in report.outputs {

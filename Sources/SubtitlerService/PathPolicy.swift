@@ -7,18 +7,18 @@ import SubtitlerJobs
 /// A path is refused when it is not absolute, looks like a URL, contains `..`, or resolves (symlinks followed) to a
 /// place outside every root. Paths are mapped first (`--path-map FROM=TO`), so a media server running in a container
 /// can name files by its own mount points.
-public struct PathPolicy: Sendable {
+package struct PathPolicy: Sendable {
     /// The roots, resolved (symlinks followed) once at start-up.
-    public let roots: [String]
+    package let roots: [String]
     /// Prefix rewrites, applied in order; the first that matches wins.
-    public let mappings: [PathMapping]
+    package let mappings: [PathMapping]
 
     /// Creates a policy.
     /// - Parameters:
     ///   - roots: the directories the service may read media from and write subtitles into.
     ///   - mappings: prefix rewrites from the callers' view to the service's.
     /// - Throws: ``ServiceConfigurationError`` when a root does not exist or is not a directory.
-    public init(roots: [String], mappings: [PathMapping] = []) throws {
+    package init(roots: [String], mappings: [PathMapping] = []) throws {
         var resolved: [String] = []
         for root in roots {
             guard root.hasPrefix("/") else {
@@ -35,7 +35,7 @@ public struct PathPolicy: Sendable {
     }
 
     /// Why a path cannot be used.
-    public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         /// Not an absolute local path (relative, empty, a URL, or with `..` parts).
         case notAPath(String)
         /// Outside every root.
@@ -43,7 +43,7 @@ public struct PathPolicy: Sendable {
         /// Missing or unreadable.
         case unreadable(String, reason: String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .notAPath(let path): "\(path): not an absolute local file path"
             case .outsideRoots(let path): "\(path): outside the folders this service may use"
@@ -53,14 +53,14 @@ public struct PathPolicy: Sendable {
     }
 
     /// The caller's path mapped to the service's view (no checks).
-    public func mapped(_ path: String) -> String {
+    package func mapped(_ path: String) -> String {
         for mapping in mappings where mapping.matches(path) { return mapping.apply(to: path) }
         return path
     }
 
     /// The mapped, resolved path of an existing regular file under a root.
     /// - Throws: ``Refusal``.
-    public func file(_ callerPath: String) throws(Refusal) -> String {
+    package func file(_ callerPath: String) throws(Refusal) -> String {
         let path = mapped(callerPath)
         try checkShape(path)
         guard let real = Self.resolve(path) else {
@@ -78,7 +78,7 @@ public struct PathPolicy: Sendable {
     }
 
     /// The mapped, resolved path of an existing directory under a root.
-    public func directory(_ callerPath: String) throws(Refusal) -> String {
+    package func directory(_ callerPath: String) throws(Refusal) -> String {
         let path = mapped(callerPath)
         try checkShape(path)
         guard let real = Self.resolve(path) else { throw .unreadable(path, reason: "no such directory") }
@@ -91,7 +91,7 @@ public struct PathPolicy: Sendable {
     }
 
     /// Whether a resolved path lies under (or is) a root.
-    public func isUnderRoot(_ resolved: String) -> Bool {
+    package func isUnderRoot(_ resolved: String) -> Bool {
         roots.contains { root in resolved == root || resolved.hasPrefix(root == "/" ? "/" : root + "/") }
     }
 
@@ -111,14 +111,14 @@ public struct PathPolicy: Sendable {
 }
 
 /// A prefix rewrite: `/data/tv=/media/tv` turns `/data/tv/Show/e1.mkv` into `/media/tv/Show/e1.mkv`.
-public struct PathMapping: Sendable, Hashable, Codable, CustomStringConvertible {
+package struct PathMapping: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The caller's prefix.
-    public var from: String
+    package var from: String
     /// The service's prefix.
-    public var to: String
+    package var to: String
 
     /// Parses `FROM=TO`.
-    public init?(argument: String) {
+    package init?(argument: String) {
         let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, parts[0].hasPrefix("/"), parts[1].hasPrefix("/") else { return nil }
         from = parts[0].count > 1 && parts[0].hasSuffix("/") ? String(parts[0].dropLast()) : parts[0]
@@ -129,16 +129,16 @@ public struct PathMapping: Sendable, Hashable, Codable, CustomStringConvertible 
 
     func apply(to path: String) -> String { to + path.dropFirst(from.count) }
 
-    public var description: String { "\(from)=\(to)" }
+    package var description: String { "\(from)=\(to)" }
 }
 
 /// The service cannot start as configured.
-public struct ServiceConfigurationError: Error, Sendable, CustomStringConvertible {
+package struct ServiceConfigurationError: Error, Sendable, CustomStringConvertible {
     /// What is wrong, as one line.
-    public var message: String
+    package var message: String
 
     /// Creates an error.
-    public init(_ message: String) { self.message = message }
+    package init(_ message: String) { self.message = message }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -4,48 +4,48 @@ import SubtitlerJobs
 import SubtitlerSupport
 
 /// How `subtitler serve` runs.
-public struct ServiceConfiguration: Sendable {
+package struct ServiceConfiguration: Sendable {
     /// The address to listen on (127.0.0.1 by default).
-    public var host: String = "127.0.0.1"
+    package var host: String = "127.0.0.1"
     /// The port (9000 by default, Bazarr's default; 0 picks a free one).
-    public var port: Int = 9000
+    package var port: Int = 9000
     /// The folders media may be read from and subtitles written into.
-    public var roots: [String] = []
+    package var roots: [String] = []
     /// Prefix rewrites from callers' paths to the service's.
-    public var pathMappings: [PathMapping] = []
+    package var pathMappings: [PathMapping] = []
     /// Files in progress at once (jobs and Bazarr requests together).
-    public var concurrentFiles: Int = 1
+    package var concurrentFiles: Int = 1
     /// The bearer token for the jobs API, the hooks and `/metrics`; required beyond loopback.
-    public var token: String?
+    package var token: String?
     /// Networks allowed to call Bazarr's endpoints besides loopback.
-    public var allowedNetworks: [IPNetwork] = []
+    package var allowedNetworks: [IPNetwork] = []
     /// The largest upload accepted, in bytes (1 GiB by default: about 9 hours of Bazarr's 16 kHz PCM).
-    public var maxUploadBytes: Int64 = 1 << 30
+    package var maxUploadBytes: Int64 = 1 << 30
     /// Where the job store and uploads live (`$XDG_STATE_HOME/subtitler` by default).
-    public var stateDirectory: URL = AppDirectories.state()
+    package var stateDirectory: URL = AppDirectories.state()
     /// Folders to watch for new media.
-    public var watchFolders: [String] = []
+    package var watchFolders: [String] = []
     /// How often watch folders are scanned.
-    public var watchInterval: Duration = .seconds(10)
+    package var watchInterval: Duration = .seconds(10)
     /// How long a file's size must stay the same before it is taken (it may still be copying).
-    public var settleTime: Duration = .seconds(10)
+    package var settleTime: Duration = .seconds(10)
     /// Where completion events go.
-    public var notifyURL: String?
+    package var notifyURL: String?
     /// Media servers to refresh after writing.
-    public var mediaServers: [Notifier.MediaServer] = []
+    package var mediaServers: [Notifier.MediaServer] = []
     /// The settings every job starts from.
-    public var defaults = SubtitleJob(input: "")
+    package var defaults = SubtitleJob(input: "")
 
     /// Creates a configuration with the defaults.
-    public init() {}
+    package init() {}
 
     /// Whether `host` is a loopback address.
-    public var listensOnLoopbackOnly: Bool {
+    package var listensOnLoopbackOnly: Bool {
         ["127.0.0.1", "::1", "localhost"].contains(host) || IPNetwork.isLoopback(host)
     }
 
     /// Why the configuration cannot run, or nil.
-    public var problem: String? {
+    package var problem: String? {
         if roots.isEmpty && !watchFolders.isEmpty {
             return "--watch needs --root: give the folders the service may use"
         }

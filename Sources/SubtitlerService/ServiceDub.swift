@@ -8,17 +8,17 @@ import SubtitlerJobs
 /// An English dub track as the jobs API takes it: once the job's subtitles are written, the English cues are spoken
 /// through `/audio/speech`, fitted, and muxed into the media file as an extra audio track (`eng`, "English (dub)"),
 /// the original replaced only when the new file is complete. The same library call as `subtitler dub --in-place`.
-public struct DubRequest: Sendable, Codable, Hashable {
+package struct DubRequest: Sendable, Codable, Hashable {
     /// The voice (the server decides which names exist); `alloy` when absent.
-    public var voice: String?
+    package var voice: String?
     /// The speech model; `gpt-4o-mini-tts` when absent.
-    public var model: String?
+    package var model: String?
     /// Style instructions for the voice.
-    public var instructions: String?
+    package var instructions: String?
     /// Mix the dub over the original lowered by this many decibels (0...60); the speech alone when absent.
-    public var duck: Double?
+    package var duck: Double?
     /// Mark the dub track as the default audio track.
-    public var isDefault: Bool?
+    package var isDefault: Bool?
 
     enum CodingKeys: String, CodingKey {
         case voice, model, instructions, duck
@@ -26,7 +26,7 @@ public struct DubRequest: Sendable, Codable, Hashable {
     }
 
     /// Creates a request.
-    public init(voice: String? = nil, model: String? = nil, instructions: String? = nil, duck: Double? = nil,
+    package init(voice: String? = nil, model: String? = nil, instructions: String? = nil, duck: Double? = nil,
                 isDefault: Bool? = nil) {
         self.voice = voice
         self.model = model

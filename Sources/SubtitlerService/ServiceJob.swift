@@ -4,9 +4,9 @@ import Subtitles
 import SubtitlerJobs
 
 /// A job as the service stores it and the jobs API shows it.
-public struct ServiceJob: Sendable, Codable, Hashable {
+package struct ServiceJob: Sendable, Codable, Hashable {
     /// Where a job is in its life.
-    public enum State: String, Sendable, Codable, Hashable, CaseIterable {
+    package enum State: String, Sendable, Codable, Hashable, CaseIterable {
         /// Waiting for a free slot.
         case queued
         /// Being worked on.
@@ -19,38 +19,38 @@ public struct ServiceJob: Sendable, Codable, Hashable {
         case cancelled
 
         /// Whether the job will not change any more.
-        public var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
+        package var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
     }
 
     /// Who asked for a job.
-    public typealias Origin = JobOrigin
+    package typealias Origin = JobOrigin
 
     /// The job's id (a UUID, lowercase).
-    public var id: String
+    package var id: String
     /// Where the job is.
-    public var state: State
+    package var state: State
     /// What was asked for.
-    public var request: JobRequest
+    package var request: JobRequest
     /// Who asked.
-    public var origin: JobOrigin
+    package var origin: JobOrigin
     /// When the job was created.
-    public var createdAt: Date
+    package var createdAt: Date
     /// When the job last changed.
-    public var updatedAt: Date
+    package var updatedAt: Date
     /// How far the running job is.
-    public var progress: JobProgress?
+    package var progress: JobProgress?
     /// The files written.
-    public var outputs: [String]
+    package var outputs: [String]
     /// Why nothing needed doing, for a job that is done without outputs.
-    public var skipReason: SkipReason?
+    package var skipReason: SkipReason?
     /// Why the job failed, as one line.
-    public var error: String?
+    package var error: String?
     /// The full report of a finished job.
-    public var report: JobReport?
+    package var report: JobReport?
 }
 
 /// Who asked for a job; its raw value is what the jobs API shows and the store keeps.
-public enum JobOrigin: String, Sendable, Codable, Hashable, CaseIterable {
+package enum JobOrigin: String, Sendable, Codable, Hashable, CaseIterable {
     /// `POST /v1/jobs`.
     case api
     /// A Sonarr webhook.
@@ -63,7 +63,7 @@ public enum JobOrigin: String, Sendable, Codable, Hashable, CaseIterable {
     case watch
 
     /// The origin of a job an *arr webhook asked for.
-    public init(_ kind: ArrHook.Kind) {
+    package init(_ kind: ArrHook.Kind) {
         switch kind {
         case .sonarr: self = .sonarr
         case .radarr: self = .radarr
@@ -72,24 +72,24 @@ public enum JobOrigin: String, Sendable, Codable, Hashable, CaseIterable {
 }
 
 /// What a client asks the jobs API for.
-public struct JobRequest: Sendable, Codable, Hashable {
+package struct JobRequest: Sendable, Codable, Hashable {
     /// The media file, as the client sees it (path mapping applies).
-    public var path: String
+    package var path: String
     /// `transcribe` (default) or `translate`.
-    public var task: SubtitleTask?
+    package var task: SubtitleTask?
     /// The spoken language (ISO 639-1); detected when absent.
-    public var language: String?
+    package var language: String?
     /// `srt`, `vtt` or both; the service's default when absent.
-    public var formats: [SubtitleFormat]?
+    package var formats: [SubtitleFormat]?
     /// Sidecar naming; the service's default when absent.
-    public var naming: NamingRequest?
+    package var naming: NamingRequest?
     /// Mux the subtitles into the media file as well.
-    public var embed: Bool?
+    package var embed: Bool?
     /// Add an English dub track to the media file once the subtitles are written.
-    public var dub: DubRequest?
+    package var dub: DubRequest?
 
     /// Creates a request.
-    public init(path: String, task: SubtitleTask? = nil, language: String? = nil, formats: [SubtitleFormat]? = nil,
+    package init(path: String, task: SubtitleTask? = nil, language: String? = nil, formats: [SubtitleFormat]? = nil,
                 naming: NamingRequest? = nil, embed: Bool? = nil, dub: DubRequest? = nil) {
         self.path = path
         self.task = task
@@ -102,20 +102,20 @@ public struct JobRequest: Sendable, Codable, Hashable {
 }
 
 /// Sidecar naming as the jobs API takes it.
-public struct NamingRequest: Sendable, Codable, Hashable {
+package struct NamingRequest: Sendable, Codable, Hashable {
     /// `639-1` (default), `639-2b` or `639-2t`.
-    public var languageCodes: SidecarNaming.CodeStyle?
+    package var languageCodes: SidecarNaming.CodeStyle?
     /// Adds `.sdh`.
-    public var sdh: Bool?
+    package var sdh: Bool?
     /// Adds `.forced`.
-    public var forced: Bool?
+    package var forced: Bool?
     /// Adds `.default`.
-    public var `default`: Bool?
+    package var `default`: Bool?
     /// An extra token before the language.
-    public var label: String?
+    package var label: String?
 
     /// Creates a naming request.
-    public init(languageCodes: SidecarNaming.CodeStyle? = nil, sdh: Bool? = nil, forced: Bool? = nil,
+    package init(languageCodes: SidecarNaming.CodeStyle? = nil, sdh: Bool? = nil, forced: Bool? = nil,
                 default isDefault: Bool? = nil, label: String? = nil) {
         self.languageCodes = languageCodes
         self.sdh = sdh
@@ -137,13 +137,13 @@ public struct NamingRequest: Sendable, Codable, Hashable {
 }
 
 /// How far a running job is.
-public struct JobProgress: Sendable, Codable, Hashable {
+package struct JobProgress: Sendable, Codable, Hashable {
     /// Chunks answered (sent or from the cache).
-    public var chunksDone: Int
+    package var chunksDone: Int
     /// Chunks planned so far (final once decoding is done).
-    public var chunks: Int
+    package var chunks: Int
     /// Audio answered, milliseconds.
-    public var audioDoneMs: Int64
+    package var audioDoneMs: Int64
     /// The audio's length, milliseconds, when known.
-    public var audioMs: Int64?
+    package var audioMs: Int64?
 }

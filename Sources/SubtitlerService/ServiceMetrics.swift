@@ -5,9 +5,9 @@ import SubtitlerJobs
 
 /// The service's figures in Prometheus's text format (`GET /metrics`): jobs by state, audio done, API requests,
 /// retries, bytes sent, and how long jobs waited for a slot.
-public final class ServiceMetrics: Sendable {
+package final class ServiceMetrics: Sendable {
     /// The registry the figures live in.
-    public let registry = PrometheusCollectorRegistry()
+    package let registry = PrometheusCollectorRegistry()
     private let jobs: [ServiceJob.State: Gauge]
     private let audioSeconds: Counter
     private let apiRequests: Counter
@@ -17,7 +17,7 @@ public final class ServiceMetrics: Sendable {
     private let bazarrRequests: Counter
 
     /// Creates the metrics.
-    public init() {
+    package init() {
         var jobs: [ServiceJob.State: Gauge] = [:]
         for state in ServiceJob.State.allCases {
             jobs[state] = registry.makeGauge(name: "subtitler_jobs", labels: [("state", state.rawValue)],
@@ -60,5 +60,5 @@ public final class ServiceMetrics: Sendable {
     func countBazarrRequest() { bazarrRequests.increment() }
 
     /// The Prometheus text exposition.
-    public func exposition() -> String { registry.emitToString() }
+    package func exposition() -> String { registry.emitToString() }
 }

@@ -1,25 +1,25 @@
 /// A fixed number of work slots shared by queued jobs and Bazarr's synchronous requests: at most `count` files are
 /// decoded and sent at once, while any number of requests wait (their connections stay open and accepted).
-public actor SlotPool {
+package actor SlotPool {
     private let count: Int
     private var used = 0
     private var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextID = 0
 
     /// Creates a pool of `count` slots (at least one).
-    public init(count: Int) {
+    package init(count: Int) {
         self.count = max(1, count)
     }
 
     /// How many slots are in use.
-    public var inUse: Int { used }
+    package var inUse: Int { used }
 
     /// How many callers wait for a slot.
-    public var waiting: Int { waiters.count }
+    package var waiting: Int { waiters.count }
 
     /// Waits for a free slot and takes it.
     /// - Throws: `CancellationError` when the waiting task is cancelled (it then holds no slot).
-    public func acquire() async throws {
+    package func acquire() async throws {
         try Task.checkCancellation()
         if used < count {
             used += 1
@@ -37,7 +37,7 @@ public actor SlotPool {
     }
 
     /// Gives a slot back (to the longest waiter, if any).
-    public func release() {
+    package func release() {
         if waiters.isEmpty {
             used = max(0, used - 1)
         } else {
@@ -51,7 +51,7 @@ public actor SlotPool {
     }
 
     /// Runs `body` holding a slot.
-    public func withSlot<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    package func withSlot<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         try await acquire()
         do {
             let value = try await body()

@@ -9,7 +9,7 @@ import SubtitlerJobs
 
 /// `subtitler serve` and `subtitler watch`: the job store, the scheduler, watch folders and (for `serve`) the HTTP
 /// API, run as one service group that stops gracefully on SIGTERM or SIGINT.
-public enum SubtitleService {
+package enum SubtitleService {
     /// Runs until SIGTERM or SIGINT.
     /// - Parameters:
     ///   - configuration: the service's settings (validated here).
@@ -18,7 +18,7 @@ public enum SubtitleService {
     ///   - logger: the service's logger.
     ///   - onListening: called with the bound address once the server listens (`--port 0` picks one).
     /// - Throws: ``ServiceConfigurationError`` before starting, or the server's error.
-    public static func run(
+    package static func run(
         configuration: ServiceConfiguration, runner: JobRunner, serveHTTP: Bool = true,
         logger: Logger = Logger(label: "subtitler.service"),
         onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }
