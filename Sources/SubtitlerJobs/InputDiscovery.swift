@@ -1,4 +1,5 @@
 import Foundation
+import SubtitlerSupport
 
 /// Finds the media files a job list covers: files named directly, media files in named directories (and their
 /// subdirectories with `recursive`), minus folder trees that hold a `.subtitler-skip` marker.
@@ -75,11 +76,7 @@ public enum InputDiscovery {
     /// Why a path can never be an input, or nil: URLs and FFmpeg protocol prefixes (`http://`, `concat:`…) are
     /// refused, so nothing is ever fetched from the network.
     public static func problem(withPath path: String) -> String? {
-        if path.isEmpty { return "empty path" }
-        if path.contains("://") {
-            return "not a local file: subtitler reads local files only and never fetches URLs"
-        }
-        return nil
+        FileKind.localPathProblem(path)
     }
 
     /// The nearest `.subtitler-skip` marker in the folder of `path` (the folder itself when it is one) or any folder
@@ -171,13 +168,6 @@ public enum InputDiscovery {
 
     /// A file type in words.
     static func kindName(_ mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFIFO: "a FIFO"
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFSOCK: "a socket"
-        case S_IFDIR: "a directory"
-        default: "not a regular file"
-        }
+        FileKind.name(of: mode)
     }
 }

@@ -36,7 +36,7 @@ extension JobRunner {
         guard access(input, R_OK) == 0 else {
             throw .failed(.at(input, .unreadableInput, String(cString: strerror(errno))))
         }
-        if !job.isDryRun { try checkOutputs(of: job, input: info) }
+        if !job.isDryRun { try checkOutputs(of: job) }
         if job.embedsSubtitles {
             do {
                 _ = try MuxContainer.required(for: input)
@@ -55,7 +55,7 @@ extension JobRunner {
         }
         if !job.isDryRun, language != nil, job.destination == .besideInput || job.isDirectoryDestination {
             // The names are known: a target that is a directory (or the input) fails now, not after paying.
-            try checkTargets(outputURLs(for: job, language: language), of: job, input: info)
+            try checkTargets(outputURLs(for: job, language: language), of: job)
         }
         if job.overwrite == .keepNewer, job.destination != .standardOutput, !job.isDryRun {
             let fixedName: Bool = if case .file = job.destination { true } else { false }
@@ -76,10 +76,9 @@ extension JobRunner {
     }
 
     /// Each target can be replaced or written through, and none is the input.
-    static func checkTargets(_ targets: [URL], of job: SubtitleJob, input: stat) throws(JobPreflightError) {
+    static func checkTargets(_ targets: [URL], of job: SubtitleJob) throws(JobPreflightError) {
         for target in targets {
-            var other = stat()
-            if stat(target.path, &other) == 0, other.st_dev == input.st_dev, other.st_ino == input.st_ino {
+            if OutputGuard.overwrittenInput(by: target.path, inputs: [job.input]) != nil {
                 throw .failed(.at(job.input, .outputIsInput, "the output \(target.path) is the input file itself; choose another name"))
             }
             if case .unusable(let why) = OutputTargetKind(path: target.path) {
@@ -89,12 +88,8 @@ extension JobRunner {
     }
 
     /// The outputs can be written and are not the input (checked before anything is sent).
-    static func checkOutputs(of job: SubtitleJob, input: stat) throws(JobPreflightError) {
+    static func checkOutputs(of job: SubtitleJob) throws(JobPreflightError) {
         let path = job.input
-        func isInput(_ target: String) -> Bool {
-            var other = stat()
-            return stat(target, &other) == 0 && other.st_dev == input.st_dev && other.st_ino == input.st_ino
-        }
         func writableDirectory(_ directory: URL, what: String) throws(JobPreflightError) {
             var info = stat()
             guard stat(directory.path, &info) == 0 else {
@@ -112,7 +107,7 @@ extension JobRunner {
             return
         case .file(let file):
             for target in outputURLs(for: job, language: nil) {
-                if isInput(target.path) {
+                if OutputGuard.overwrittenInput(by: target.path, inputs: [path]) != nil {
                     throw .failed(.at(path, .outputIsInput, "the output \(target.path) is the input file itself; choose another name"))
                 }
                 switch OutputTargetKind(path: target.path) {

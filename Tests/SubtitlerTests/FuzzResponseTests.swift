@@ -107,7 +107,7 @@ import TestSupport
         var chunks: [TranscriptChunk] = []
         for (index, transcript) in transcripts.enumerated() {
             let clean = transcript.sanitized(audioDuration: chunkDuration)
-            let segments = clean.segments.map { Subtitler.clamped($0, toDuration: chunkDuration) }
+            let segments = clean.segments.map { SegmentPlacement.clamped($0, toDuration: chunkDuration) }
             chunks.append(TranscriptChunk(offset: Int64(index) * chunkDuration, duration: chunkDuration, segments: segments))
         }
         let speech = (0..<Int(chunkDuration * 3 / 20)).map { $0 % 50 < 40 }

@@ -49,13 +49,12 @@ struct ChunkScheduler {
         state.result.language = options.language.flatMap(WhisperLanguages.code(for:)) ?? options.language
         let waitsForLanguage = state.result.language == nil && options.task == .transcribe
             && options.strategy == .segmentsAndWords
+        let (options, subtitler, counters, progress) = (self.options, self.subtitler, self.counters, self.progress)
         do {
             try await withThrowingTaskGroup(of: ChunkOutcome.self) { group in
                 while true {
                     try Task.checkCancellation()
                     let firstIndex = state.nextIndex
-                    let options = self.options
-                    let subtitler = self.subtitler
                     let decoded: [EncodedChunk]? = try await BlockingWork.run(on: subtitler.mediaPool, "decode") {
                         guard let raw = try box.value.next() else { return nil }
                         return try subtitler.encodeToFit(raw, producer: box.value, options: options, firstIndex: firstIndex)
@@ -72,8 +71,6 @@ struct ChunkScheduler {
                         if state.languageSource == nil { state.languageSource = encoded.summary.index }
                         let requestLanguage = state.result.language
                         state.inFlight += 1
-                        let counters = self.counters
-                        let progress = self.progress
                         group.addTask {
                             await subtitler.send(encoded, language: requestLanguage, options: options,
                                                  counters: counters, progress: progress)

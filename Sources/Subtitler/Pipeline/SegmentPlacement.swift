@@ -98,10 +98,3 @@ enum SegmentPlacement {
     }
 
 }
-
-extension Subtitler {
-    /// See ``SegmentPlacement/clamped(_:toDuration:)``.
-    static func clamped(_ segment: TranscriptSegment, toDuration duration: Milliseconds) -> TranscriptSegment {
-        SegmentPlacement.clamped(segment, toDuration: duration)
-    }
-}

@@ -223,12 +223,9 @@ public struct Subtitler: Sendable {
 
     // MARK: - Internals
 
+    /// A producer over the media file at `path`; its options are checked before the file is opened (an invalid
+    /// decoding rate is one of their problems).
     func makeProducer(path: String, options: SubtitleOptions) throws(SubtitlerError) -> ChunkProducer {
-        if let problem = options.problem { throw .invalidOptions(path: path, problem) }
-        guard options.sampleRate >= 8_000, options.sampleRate % 50 == 0 else {
-            throw .media(MediaError(.invalidArgument, path: path, operation: "plan",
-                                    message: "sample rate \(options.sampleRate) Hz: use a multiple of 50 Hz (20 ms frames), at least 8000"))
-        }
         return try makeProducer(name: path, options: options) { () throws(MediaError) in
             try AudioReader(source: .file(path, rawPCM: options.rawPCMInput), track: options.track,
                             sampleRate: options.sampleRate, blockSize: options.sampleRate)

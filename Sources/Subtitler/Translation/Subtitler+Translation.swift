@@ -80,7 +80,7 @@ extension Subtitler {
             ) { _ in counters.addRetry(bytes: bytes) }
             resent += upper - lower
             let again = ChunkTranscript(answer).segments.compactMap { segment -> TranscriptSegment? in
-                var shifted = Self.clamped(segment, toDuration: upper - lower)
+                var shifted = SegmentPlacement.clamped(segment, toDuration: upper - lower)
                 guard !shifted.text.isEmpty else { return nil }
                 shifted.start += lower
                 shifted.end += lower
