@@ -118,13 +118,14 @@ struct FaultInjectionTests {
         )
         try await Self.withServer([rateLimited, .json(200, Self.verbose)]) { server in
             let events = EventLog()
-            let clock = ContinuousClock()
-            let start = clock.now
-            let result = try await Self.client(server).transcribeVerbose(Self.request) { events.append($0) }
-            let elapsed = clock.now - start
+            let sleeper = SleepRecorder()
+            let result = try await Self.client(server, sleeper: sleeper).transcribeVerbose(Self.request) {
+                events.append($0)
+            }
             #expect(result.text == "ok")
             #expect(server.requestCount == 2)
-            #expect(elapsed >= .milliseconds(900))
+            // The server's Retry-After is waited in full (through the injected sleep), not the shorter backoff.
+            #expect(sleeper.recorded == [.seconds(1)])
             #expect(events.all.map(\.delay) == [.seconds(1)])
             #expect(events.all.first?.status == 429)
             #expect(events.all.first?.attempt == 1)

@@ -8,12 +8,13 @@ import TestSupport
 @testable import SubtitlerJobs
 
 /// The job runner against the in-process stub: what it refuses, skips and keeps before and after paying.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct JobRunnerStubTests {
     func runner(_ server: StubHTTPServer, _ scratch: TemporaryDirectory, requestTimeout: Duration = .seconds(30),
-                maxRetries: Int = 0) -> JobRunner {
+                maxRetries: Int = 0, clock: ManualClock? = nil) -> JobRunner {
         var configuration = OpenAIConfiguration(baseURL: server.baseURL, apiKey: "sk-test", maxRetries: maxRetries)
         configuration.requestTimeout = requestTimeout
+        if let clock { configuration.clock = clock }
         configuration.backoff.initialDelay = .milliseconds(1)
         return JobRunner(
             subtitler: Subtitler(client: OpenAIAudioClient(configuration: configuration),
@@ -129,11 +130,14 @@ struct JobRunnerStubTests {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let input = try PipelineFixtures.makeToneTalk(in: scratch, seconds: 12)
-        let slow = StubHTTPServer.Response.json(200, PipelineFixtures.verboseBody, delay: .milliseconds(1_500))
+        let answer = Gate()
+        defer { answer.open() }
+        var slow = StubHTTPServer.Response.json(200, PipelineFixtures.verboseBody)
+        slow.hold = answer
         let server = try await StubHTTPServer.start([slow])
         defer { Task { try? await server.shutdown() } }
         // The client's own default would give up after 0.5 s and retry twice; the job's timeout scales with the
-        // chunk's audio instead.
+        // chunk's audio instead. Time is the test's: the answer comes 1.5 s (of the test clock) after the request.
         var job = SubtitleJob(input: input)
         job.options.speechDetection = .energy   // a tone is speech only to the energy map
         job.options.language = "en"
@@ -144,19 +148,39 @@ struct JobRunnerStubTests {
         scaled.base = .zero
         scaled.secondsPerAudioSecond = 1   // 12 s of audio: 12 s
         job.options.requestTimeout = scaled
-        let runner = runner(server, scratch, requestTimeout: .milliseconds(500), maxRetries: 2)
-        let report = await runner.run(job).report
+        let clock = ManualClock()
+        let runner = runner(server, scratch, requestTimeout: .milliseconds(500), maxRetries: 2, clock: clock)
+        let first = job
+        let run = Task { await runner.run(first).report }
+        await server.waitForRequests(1)
+        await clock.sleeps(1)
+        clock.advance(by: .milliseconds(1_500))
+        answer.open()
+        let report = await run.value
         #expect(report.status == .done, "\(report.error ?? "")")
         #expect(server.requestCount == 1)
         #expect(report.retries == 0)
 
         // A fixed timeout shorter than the answer fails after one attempt: no retries piled on a busy server.
+        let late = Gate()
+        defer { late.open() }
+        slow.hold = late
+        let second = try await StubHTTPServer.start([slow])
+        defer { Task { try? await second.shutdown() } }
         job.options.requestTimeout = RequestTimeoutPolicy(fixed: .milliseconds(300))
         job.destination = .file(scratch.path("b.srt"))
-        let failed = await runner.run(job).report
+        let secondClock = ManualClock()
+        let secondRunner = self.runner(second, scratch, requestTimeout: .milliseconds(500), maxRetries: 2,
+                                       clock: secondClock)
+        let again = job
+        let failing = Task { await secondRunner.run(again).report }
+        await second.waitForRequests(1)
+        await secondClock.sleeps(1)
+        secondClock.advance(by: .milliseconds(300))
+        let failed = await failing.value
         #expect(failed.status == .failed)
         #expect(failed.error?.contains("no complete response") == true, "\(failed.error ?? "")")
-        #expect(server.requestCount == 2)
+        #expect(second.requestCount == 1)
         #expect(failed.requests == 1)
         #expect(failed.retries == 0)
     }

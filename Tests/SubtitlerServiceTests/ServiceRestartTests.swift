@@ -189,7 +189,14 @@ struct ServiceOperationsTests {
     @Test(.timeLimit(.minutes(3))) func identicalBazarrRequestsAreComputedOnce() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let server = try await StubHTTPServer.start { _, _ in .json(200, ServiceRestartTests.verbose, delay: .milliseconds(500)) }
+        // The answer is held until the test has sent all three requests and the first has reached the server.
+        let answer = Gate()
+        defer { answer.open() }
+        let server = try await StubHTTPServer.start { _, _ in
+            var response = StubHTTPServer.Response.json(200, ServiceRestartTests.verbose)
+            response.hold = answer
+            return response
+        }
         defer { Task { try? await server.shutdown() } }
         let service = try ServiceProcess.start(["--root", scratch.url.path, "--jobs", "2"],
                                                environment: ServiceProcess.environment(["OPENAI_BASE_URL": server.baseURL], scratch: scratch))
@@ -211,8 +218,10 @@ struct ServiceOperationsTests {
                     return String(buffer: try await response.body.collect(upTo: 1 << 20))
                 }
             }
+            await server.waitForRequests(1)
+            answer.open()
             var all: [String] = []
-            for try await answer in group { all.append(answer) }
+            for try await text in group { all.append(text) }
             return all
         }
         #expect(Set(answers).count == 1)
