@@ -1,3 +1,4 @@
+import SubtitlerSupport
 /// Turns a stream of per-frame speech probabilities into ``SpeechRegion``s, each delivered as soon as it can no
 /// longer change, with exactly the semantics of faster-whisper's `get_speech_timestamps` (the same options give
 /// the same regions, sample for sample).
@@ -37,7 +38,7 @@ public struct SpeechRegionTracker: Sendable {
     ///
     /// - Precondition: `options.problem == nil`.
     public init(options: VoiceActivityOptions = .fasterWhisper) {
-        precondition(options.problem == nil, "invalid voice activity options: \(options.problem ?? "")")
+        precondition(options.problem == nil, "invalid voice activity options: \(options.problem?.message ?? "")")
         self.options = options
         threshold = options.threshold
         negativeThreshold = options.effectiveNegativeThreshold

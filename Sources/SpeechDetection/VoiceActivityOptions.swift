@@ -1,3 +1,4 @@
+import SubtitlerSupport
 /// How speech probabilities become speech regions: the hysteresis of faster-whisper's `VadOptions` and
 /// `get_speech_timestamps`, with the same meanings and, by default, the same values.
 ///
@@ -57,16 +58,16 @@ public struct VoiceActivityOptions: Sendable, Hashable, Codable {
     }
 
     /// A description of the first invalid setting, or `nil` when all are usable.
-    public var problem: String? {
-        if !(threshold > 0 && threshold <= 1) { return "threshold \(threshold) is outside 0 < t <= 1" }
+    public var problem: SettingProblem? {
+        if !(threshold > 0 && threshold <= 1) { return SettingProblem("threshold", "threshold \(threshold) is outside 0 < t <= 1") }
         if let negativeThreshold, !(negativeThreshold >= 0 && negativeThreshold <= threshold) {
-            return "negative threshold \(negativeThreshold) is outside 0...\(threshold)"
+            return SettingProblem("negativeThreshold", "negative threshold \(negativeThreshold) is outside 0...\(threshold)")
         }
-        if minimumSpeechMilliseconds < 0 { return "minimum speech \(minimumSpeechMilliseconds) ms is negative" }
-        if minimumSilenceMilliseconds < 0 { return "minimum silence \(minimumSilenceMilliseconds) ms is negative" }
-        if speechPadMilliseconds < 0 { return "speech padding \(speechPadMilliseconds) ms is negative" }
+        if minimumSpeechMilliseconds < 0 { return SettingProblem("minimumSpeechMilliseconds", "minimum speech \(minimumSpeechMilliseconds) ms is negative") }
+        if minimumSilenceMilliseconds < 0 { return SettingProblem("minimumSilenceMilliseconds", "minimum silence \(minimumSilenceMilliseconds) ms is negative") }
+        if speechPadMilliseconds < 0 { return SettingProblem("speechPadMilliseconds", "speech padding \(speechPadMilliseconds) ms is negative") }
         if let maximumSpeechMilliseconds, maximumSpeechMilliseconds <= 0 {
-            return "maximum speech \(maximumSpeechMilliseconds) ms is not positive"
+            return SettingProblem("maximumSpeechMilliseconds", "maximum speech \(maximumSpeechMilliseconds) ms is not positive")
         }
         return nil
     }

@@ -1,3 +1,4 @@
+import SubtitlerSupport
 import Foundation
 import MediaAudio
 import Subtitles
@@ -125,20 +126,20 @@ public struct DubOptions: Sendable {
     public init() {}
 
     /// The first problem with these options, or nil when they are usable.
-    public var problem: String? {
-        if !(1...32).contains(concurrency) { return "concurrency must be between 1 and 32" }
-        if !(1.0...4.0).contains(maxSpeed) { return "the highest speech speed must be between 1 and 4" }
+    public var problem: SettingProblem? {
+        if !(1...32).contains(concurrency) { return SettingProblem("concurrency", "concurrency must be between 1 and 32") }
+        if !(1.0...4.0).contains(maxSpeed) { return SettingProblem("maxSpeed", "the highest speech speed must be between 1 and 4") }
         if !(1.0...TimeStretch.tempoRange.upperBound).contains(maxTempo) {
-            return "the largest tempo change must be between 1 and \(TimeStretch.tempoRange.upperBound)"
+            return SettingProblem("maxTempo", "the largest tempo change must be between 1 and \(TimeStretch.tempoRange.upperBound)")
         }
-        if let duckDecibels, !(0...60).contains(duckDecibels) { return "ducking must be between 0 and 60 dB" }
-        if speechModel.trimmingCharacters(in: .whitespaces).isEmpty { return "the speech model must not be empty" }
-        if voice.trimmingCharacters(in: .whitespaces).isEmpty { return "the voice must not be empty" }
-        if let instructions, instructions.unicodeScalars.count > 4096 { return "instructions are over 4096 characters" }
+        if let duckDecibels, !(0...60).contains(duckDecibels) { return SettingProblem("duckDecibels", "ducking must be between 0 and 60 dB") }
+        if speechModel.trimmingCharacters(in: .whitespaces).isEmpty { return SettingProblem("speechModel", "the speech model must not be empty") }
+        if voice.trimmingCharacters(in: .whitespaces).isEmpty { return SettingProblem("voice", "the voice must not be empty") }
+        if let instructions, instructions.unicodeScalars.count > 4096 { return SettingProblem("instructions", "instructions are over 4096 characters") }
         if ![8_000, 12_000, 16_000, 24_000, 48_000].contains(sampleRate) {
-            return "the dub's sample rate must be 8, 12, 16, 24 or 48 kHz"
+            return SettingProblem("sampleRate", "the dub's sample rate must be 8, 12, 16, 24 or 48 kHz")
         }
-        if minimumGap < 0 { return "the gap after an overrunning utterance must not be negative" }
+        if minimumGap < 0 { return SettingProblem("minimumGap", "the gap after an overrunning utterance must not be negative") }
         return nil
     }
 

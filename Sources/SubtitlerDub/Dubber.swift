@@ -43,7 +43,7 @@ public struct Dubber: Sendable {
         let clock = ContinuousClock()
         let began = clock.now
         let path = job.input
-        if let problem = job.options.problem { throw .invalidJob(path: path, reason: problem) }
+        if let problem = job.options.problem { throw .invalidJob(path: path, reason: problem.message) }
         let setup = try await Self.blocking(path, "preflight", on: .io) { () throws(DubError) in try DubSetup(job: job) }
         progress(.started(input: path, duration: setup.mediaDuration))
 
@@ -72,7 +72,7 @@ public struct Dubber: Sendable {
                 cues = result.cues
                 translation = result.report
             } catch {
-                if case .cancelled = error { throw .cancelled(path: path) }
+                if error.kind == .cancelled { throw .cancelled(path: path) }
                 throw .translation(error)
             }
         }

@@ -168,7 +168,7 @@ public struct JobRunner: Sendable {
             report.requests = counters.requests
             report.retries = counters.retries
             report.bytesSent = counters.bytesSent
-            if case .cancelled = error {
+            if error.kind == .cancelled {
                 report.status = .cancelled
                 report.failure = JobFailure(.cancelled, path: input, message: error.description)
                 return JobOutcome(report: report)

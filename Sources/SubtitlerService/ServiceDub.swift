@@ -4,6 +4,7 @@ import Subtitler
 import Subtitles
 import SubtitlerDub
 import SubtitlerJobs
+import SubtitlerSupport
 
 /// An English dub track as the jobs API takes it: once the job's subtitles are written, the English cues are spoken
 /// through `/audio/speech`, fitted, and muxed into the media file as an extra audio track (`eng`, "English (dub)"),
@@ -51,7 +52,7 @@ package struct DubRequest: Sendable, Codable, Hashable {
     }
 
     /// The first problem with the request, or nil.
-    var problem: String? { options(translation: SubtitleOptions()).problem.map { "dub: \($0)" } }
+    var problem: String? { options(translation: SubtitleOptions()).problem.map { $0.nested(in: "dub").message } }
 }
 
 /// Runs the dub a job asked for, after its subtitles were written.

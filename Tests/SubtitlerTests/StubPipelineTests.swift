@@ -151,11 +151,8 @@ struct StubPipelineTests {
             _ = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
             Issue.record("expected the file to fail")
         } catch let error {
-            guard case .chunksFailed(_, let failures) = error else {
-                Issue.record("unexpected error \(error)")
-                return
-            }
-            #expect(failures.map(\.index) == [2])
+            #expect(error.kind == .chunksFailed, "\(error)")
+            #expect(error.chunkFailures.map(\.index) == [2])
             #expect(error.description.contains("Audio file might be corrupted"))
             #expect(error.description.contains("chunk 3"))
         }
@@ -181,11 +178,9 @@ struct StubPipelineTests {
         let error = try await #require(throws: SubtitlerError.self) {
             _ = try await subtitler(server, cache: nil).makeSubtitles(for: input, options: options)
         }
-        guard case .chunksFailed(let path, let failures) = error else {
-            Issue.record("expected chunksFailed, got \(error)")
-            return
-        }
-        #expect(path == input)
+        #expect(error.kind == .chunksFailed, "\(error)")
+        let failures = error.chunkFailures
+        #expect(error.path == input)
         #expect(failures.count == 3)
         #expect(failures.allSatisfy { $0.message.contains("500") })
         #expect(error.description.contains("nothing written"))

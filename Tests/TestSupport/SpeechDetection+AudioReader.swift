@@ -1,5 +1,6 @@
 import MediaAudio
 import SpeechDetection
+import SubtitlerSupport
 
 extension VoiceActivityDetector {
     /// Reads `reader` to its end and returns the probabilities and regions, in constant memory apart from the
@@ -20,7 +21,7 @@ extension VoiceActivityDetector {
                     + "\(reader.sampleRate) Hz (open it with sampleRate: \(SileroVAD.sampleRate))")
         }
         if let problem = options.problem {
-            throw MediaError(.invalidArgument, path: reader.info.path, operation: "detect speech", message: problem)
+            throw MediaError(.invalidArgument, path: reader.info.path, operation: "detect speech", message: problem.message)
         }
         let origin = reader.position
         let detector = VoiceActivityDetector(model: model, options: options)

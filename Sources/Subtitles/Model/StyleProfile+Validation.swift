@@ -1,4 +1,5 @@
 import Foundation
+import SubtitlerSupport
 
 extension StyleProfile {
     /// The ranges every number of a profile must lie in before it shapes anything: beyond them the shaper's work
@@ -23,30 +24,37 @@ extension StyleProfile {
 
     /// Why the profile cannot be used, or nil: every number inside ``Limits`` (NaN and infinity never are), and the
     /// longest duration not below the shortest.
-    public var problem: String? {
-        if !Limits.charactersPerLine.contains(maxCharactersPerLine) {
-            return "maxCharactersPerLine \(maxCharactersPerLine) is out of range \(Limits.charactersPerLine)"
+    public var problem: SettingProblem? {
+        func outOfRange(_ name: String, _ value: some Any, _ range: some Any, unit: String = "") -> SettingProblem {
+            SettingProblem(name, "\(name) \(value)\(unit) is out of range \(range)")
         }
-        if !Limits.lines.contains(maxLines) { return "maxLines \(maxLines) is out of range \(Limits.lines)" }
+        if !Limits.charactersPerLine.contains(maxCharactersPerLine) {
+            return outOfRange("maxCharactersPerLine", maxCharactersPerLine, Limits.charactersPerLine)
+        }
+        if !Limits.lines.contains(maxLines) { return outOfRange("maxLines", maxLines, Limits.lines) }
         if !Limits.charactersPerSecond.contains(maxCharactersPerSecond) {
-            return "maxCharactersPerSecond \(maxCharactersPerSecond) is out of range \(Limits.charactersPerSecond)"
+            return outOfRange("maxCharactersPerSecond", maxCharactersPerSecond, Limits.charactersPerSecond)
         }
         if let maxWordsPerMinute, !Limits.wordsPerMinute.contains(maxWordsPerMinute) {
-            return "maxWordsPerMinute \(maxWordsPerMinute) is out of range \(Limits.wordsPerMinute)"
+            return outOfRange("maxWordsPerMinute", maxWordsPerMinute, Limits.wordsPerMinute)
         }
-        if !Limits.duration.contains(minDuration) { return "minDuration \(minDuration) ms is out of range \(Limits.duration)" }
+        if !Limits.duration.contains(minDuration) { return outOfRange("minDuration", minDuration, Limits.duration, unit: " ms") }
         if !Limits.duration.contains(maxDuration) || maxDuration < max(1, minDuration) {
-            return "maxDuration \(maxDuration) ms must be at least minDuration (\(minDuration) ms) and at most "
-                + "\(Limits.duration.upperBound) ms"
+            return SettingProblem("maxDuration", "maxDuration \(maxDuration) ms must be at least minDuration "
+                + "(\(minDuration) ms) and at most \(Limits.duration.upperBound) ms")
         }
         for (name, value) in [("minGap", minGap), ("maxReadingExtension", maxReadingExtension),
                               ("flickerGapThreshold", flickerGapThreshold)]
         where !Limits.gap.contains(value) {
-            return "\(name) \(value) ms is out of range \(Limits.gap)"
+            return outOfRange(name, value, Limits.gap, unit: " ms")
         }
         if let frameRate, !Limits.frameRate.contains(frameRate) {
-            return "frameRate \(frameRate) is out of range \(Limits.frameRate) frames per second"
+            return SettingProblem("frameRate", "frameRate \(frameRate) is out of range \(Limits.frameRate) frames per second")
         }
         return nil
     }
 }
+
+/// Why a setting cannot be used (the validators' typed result): the setting's name and one line saying why.
+/// Declared in the support module, named here so that library users can spell it with `import Subtitles`.
+public typealias SettingProblem = SubtitlerSupport.SettingProblem
