@@ -8,9 +8,17 @@ import TestSupport
 @testable import SubtitlerDub
 
 /// Dub behaviour a real speech server cannot be made to show on demand: answers of chosen lengths, a server that
-/// honours or ignores `speed`, failures. The media and every measurement are real (FFmpeg).
+/// honours or ignores `speed`, failures. Speech comes from an in-memory synthesiser (the `SpeechSynthesizer` seam),
+/// except where the real client's behaviour is the point (the resume cache, an HTTP error); the media and every
+/// measurement are real (FFmpeg).
 @Suite(.serialized)
 struct DubStubTests {
+    func dubber(_ speech: FakeSpeechSynthesizer, cache: URL? = nil) -> Dubber {
+        let unused = OpenAIAudioClient(configuration: OpenAIConfiguration(baseURL: "http://127.0.0.1:9/v1", apiKey: nil))
+        return Dubber(subtitler: Subtitler(backend: unused, synthesizer: speech,
+                                           cache: cache.map { ResponseCache(directory: $0) }))
+    }
+
     func dubber(_ server: StubHTTPServer, cache: URL?) -> Dubber {
         var configuration = OpenAIConfiguration(baseURL: server.baseURL, apiKey: "sk-test-secret-key-123", maxRetries: 0)
         configuration.requestTimeout = .seconds(30)
@@ -31,8 +39,7 @@ struct DubStubTests {
         defer { directory.cleanup() }
         let input = try DubFixtures.toneVideo(in: directory)
         let stub = SpeechStub(durations: ["One.": 2.4, "Two.": 3.8, "Three.": 0.8])
-        let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
-        defer { Task { try? await server.shutdown() } }
+        let speech = FakeSpeechSynthesizer { request throws(OpenAIAudioError) in try stub.answer(request) }
         let cues = [
             // Slot 2.0 s; 2.46 s once trimmed (tone and 60 ms of margin): ×1.23, plus 3 % and rounded up, speed 1.3.
             Cue(start: 500, end: 2_000, lines: ["One."]),
@@ -41,19 +48,18 @@ struct DubStubTests {
             Cue(start: 4_500, end: 5_500, lines: ["Three."]),  // fits
         ]
         let output = directory.path("out.mkv")
-        let result = try await dubber(server, cache: nil).dub(job(input, cues: cues, output: output))
+        let result = try await dubber(speech).dub(job(input, cues: cues, output: output))
         let report = result.report
 
-        let requests = server.requests.map(DubFixtures.speechBody)
+        let requests = speech.requests
         #expect(requests.count == 5)
-        let speeds = Dictionary(grouping: requests, by: { $0["input"] as? String ?? "" })
-            .mapValues { $0.compactMap { $0["speed"] as? Double }.sorted() }
+        let speeds = Dictionary(grouping: requests, by: \.input).mapValues { $0.compactMap(\.speed).sorted() }
         #expect(speeds["One."] == [1.3])
         #expect(speeds["Two."] == [1.5])
         #expect(speeds["Three."] == [])
-        for body in requests {
-            #expect(body["response_format"] as? String == "wav")
-            #expect(body["model"] as? String == "gpt-4o-mini-tts")
+        for request in requests {
+            #expect(request.responseFormat == .wav)
+            #expect(request.model == "gpt-4o-mini-tts")
         }
 
         #expect(report.cues.map(\.speed) == [1.3, 1.5, 1])
@@ -83,12 +89,11 @@ struct DubStubTests {
         defer { directory.cleanup() }
         let input = try DubFixtures.toneVideo(in: directory)
         let stub = SpeechStub(durations: ["One.": 2.4], honoursSpeed: false)
-        let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
-        defer { Task { try? await server.shutdown() } }
+        let speech = FakeSpeechSynthesizer { request throws(OpenAIAudioError) in try stub.answer(request) }
         let cues = [Cue(start: 1_000, end: 2_000, lines: ["One."]), Cue(start: 3_000, end: 4_000, lines: ["Two."])]
-        let result = try await dubber(server, cache: nil).dub(job(input, cues: cues, output: directory.path("out.mkv")))
+        let result = try await dubber(speech).dub(job(input, cues: cues, output: directory.path("out.mkv")))
         let cue = result.report.cues[0]
-        #expect(server.requestCount == 3)
+        #expect(speech.requests.count == 3)
         #expect(cue.speed == 1)
         // 2.4 s of tone plus 60 ms of kept margin into 2.0 s.
         #expect(cue.tempo > 1.2 && cue.tempo < 1.25)
@@ -101,15 +106,14 @@ struct DubStubTests {
         defer { directory.cleanup() }
         let input = try DubFixtures.toneVideo(in: directory)
         let stub = SpeechStub(durations: ["Long.": 2.0, "Next.": 0.5])
-        let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
-        defer { Task { try? await server.shutdown() } }
+        let speech = FakeSpeechSynthesizer { request throws(OpenAIAudioError) in try stub.answer(request) }
         let cues = [Cue(start: 1_000, end: 1_800, lines: ["Long."]), Cue(start: 2_000, end: 3_000, lines: ["Next."])]
         let output = directory.path("out.mkv")
-        let result = try await dubber(server, cache: nil).dub(job(input, cues: cues, output: output) { options in
+        let result = try await dubber(speech).dub(job(input, cues: cues, output: output) { options in
             options.maxSpeed = 1
         })
         let report = result.report
-        #expect(server.requestCount == 2)
+        #expect(speech.requests.count == 2)
         #expect(report.notFitted == [1])
         let first = report.cues[0]
         let second = report.cues[1]
@@ -134,6 +138,7 @@ struct DubStubTests {
         defer { directory.cleanup() }
         let input = try DubFixtures.toneVideo(in: directory)
         let stub = SpeechStub(durations: ["One.": 2.4, "Two.": 0.7])
+        // The real client over a stub server: the cache entries must not hold the key it sends.
         let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
         defer { Task { try? await server.shutdown() } }
         let cues = [Cue(start: 500, end: 2_000, lines: ["One."]), Cue(start: 2_500, end: 3_500, lines: ["Two."])]
@@ -173,11 +178,10 @@ struct DubStubTests {
         defer { directory.cleanup() }
         let input = try DubFixtures.toneVideo(in: directory, name: "media.\(container)")
         let stub = SpeechStub(durations: ["Hello.": 1.0])
-        let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
-        defer { Task { try? await server.shutdown() } }
+        let speech = FakeSpeechSynthesizer { request throws(OpenAIAudioError) in try stub.answer(request) }
         let output = directory.path("out.\(container)")
         let cues = [Cue(start: 2_000, end: 3_000, lines: ["Hello."])]
-        let result = try await dubber(server, cache: nil).dub(job(input, cues: cues, output: output) { options in
+        let result = try await dubber(speech).dub(job(input, cues: cues, output: output) { options in
             options.duckDecibels = 12
         })
         let report = result.report
@@ -217,15 +221,14 @@ struct DubStubTests {
         let input = try DubFixtures.toneVideo(in: directory)
         let audioHash = try TrackMeasurements.packetHash(input, "a:0")
         let stub = SpeechStub(durations: [:])
-        let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
-        defer { Task { try? await server.shutdown() } }
+        let speech = FakeSpeechSynthesizer { request throws(OpenAIAudioError) in try stub.answer(request) }
         var job = DubJob(input: input, cues: .cues([Cue(start: 1_000, end: 2_000, lines: ["Hello."])]),
                          destination: .replacingInput)
         job.options.embedsSubtitles = true
-        let first = try await dubber(server, cache: nil).dub(job)
+        let first = try await dubber(speech).dub(job)
         #expect(first.report.output == input)
         job.cues = .cues([Cue(start: 3_000, end: 4_000, lines: ["Again."])])
-        let second = try await dubber(server, cache: nil).dub(job)
+        let second = try await dubber(speech).dub(job)
 
         let info = try MediaProbe.probe(input)
         #expect(info.audioStreams.count == 2)
@@ -245,11 +248,10 @@ struct DubStubTests {
         defer { directory.cleanup() }
         let input = directory.path("silent.mp4")
         _ = try FFmpegCLI.run(["-y", "-f", "lavfi", "-i", "color=c=black:s=64x64:d=4:r=10", "-c:v", "mpeg4", input])
-        let server = try await StubHTTPServer.start { _, request in SpeechStub(durations: [:]).respond(request) }
-        defer { Task { try? await server.shutdown() } }
+        let speech = FakeSpeechSynthesizer { request throws(OpenAIAudioError) in try SpeechStub(durations: [:]).answer(request) }
         let cues = [Cue(start: 1_000, end: 2_500, lines: ["Hello."])]
         let output = directory.path("voiced.mp4")
-        let result = try await dubber(server, cache: nil).dub(job(input, cues: cues, output: output))
+        let result = try await dubber(speech).dub(job(input, cues: cues, output: output))
         #expect(result.report.originalTrack == nil)
         #expect(result.media.audioStreams.count == 1)
         let dub = try TrackMeasurements.track(output, index: try #require(result.report.dubTrack))
@@ -257,7 +259,7 @@ struct DubStubTests {
 
         // Ducking needs an original.
         await #expect(throws: DubError.self) {
-            try await dubber(server, cache: nil).dub(job(input, cues: cues, output: output) { $0.duckDecibels = 6 })
+            try await dubber(speech).dub(job(input, cues: cues, output: output) { $0.duckDecibels = 6 })
         }
     }
 
@@ -266,6 +268,7 @@ struct DubStubTests {
         defer { directory.cleanup() }
         let input = try DubFixtures.toneVideo(in: directory)
         let stub = SpeechStub(durations: [:], failing: ["Bad."])
+        // The real client over a stub server: the message is the client's, and never holds the key.
         let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
         defer { Task { try? await server.shutdown() } }
         let cues = (0..<5).map { Cue(start: Int64($0) * 1_000, end: Int64($0) * 1_000 + 800, lines: [$0 == 3 ? "Bad." : "Fine."]) }
@@ -283,13 +286,14 @@ struct DubStubTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let input = try DubFixtures.toneVideo(in: directory)
-        let server = try await StubHTTPServer.start([])
-        defer { Task { try? await server.shutdown() } }
+        let speech = FakeSpeechSynthesizer { _ throws(OpenAIAudioError) in
+            throw FakeSpeechSynthesizer.rejected(500, message: "nothing should be asked")
+        }
         let cues = [Cue(start: 1_000, end: 2_000, lines: ["♪ ♪"]), Cue(start: 60_000, end: 61_000, lines: ["Late."])]
         await #expect(throws: DubError.self) {
-            try await dubber(server, cache: nil).dub(job(input, cues: cues, output: directory.path("out.mkv")))
+            try await dubber(speech).dub(job(input, cues: cues, output: directory.path("out.mkv")))
         }
-        #expect(server.requestCount == 0)
+        #expect(speech.requests.count == 0)
         #expect(try directory.files() == ["media.mkv"])
     }
 }

@@ -36,6 +36,16 @@ struct SpeechStub: Sendable {
     /// Texts answered with HTTP 400.
     var failing: Set<String> = []
 
+    /// The answer to `request` as the speech seam returns it: a WAV of tone, or the client's error.
+    func answer(_ request: SpeechRequest) throws(OpenAIAudioError) -> [UInt8] {
+        if failing.contains(request.input) {
+            throw FakeSpeechSynthesizer.rejected(400, message: "rejected input")
+        }
+        let speed = honoursSpeed ? (request.speed ?? 1) : 1
+        return TrackMeasurements.toneWAV(seconds: (durations[request.input] ?? 1) / speed)
+    }
+
+    /// The same answer over HTTP, for tests of the real client.
     func respond(_ request: StubHTTPServer.RecordedRequest) -> StubHTTPServer.Response {
         let body = DubFixtures.speechBody(request)
         let input = body["input"] as? String ?? ""
