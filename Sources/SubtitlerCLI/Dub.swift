@@ -38,14 +38,8 @@ struct Dub: AsyncParsableCommand {
     @Option(help: "Audio track by language: ISO 639-1 or 639-2 (de, ger, deu).")
     var audioLanguage: String?
 
-    @Option(help: "Voice name (alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer, verse, ...).")
-    var voice: String = "alloy"
-
-    @Option(help: "Speech model.")
-    var model: String = "gpt-4o-mini-tts"
-
-    @Option(help: "How to speak (gpt-4o-mini-tts), e.g. \"Calm documentary narrator\".")
-    var instructions: String?
+    @OptionGroup(title: "Voice")
+    var speech: VoiceOptions
 
     @Option(help: ArgumentHelp("Speech requests in flight at once (1...32).", valueName: "n"))
     var jobs: Int = 4
@@ -106,12 +100,8 @@ struct Dub: AsyncParsableCommand {
         if !(1.0...4.0).contains(maxSpeed) { throw ValidationError("--max-speed must be between 1 and 4") }
         if !(1.0...2.0).contains(maxTempo) { throw ValidationError("--max-tempo must be between 1 and 2") }
         if let duck, !(0...60).contains(duck) { throw ValidationError("--duck must be between 0 and 60 dB") }
-        if let instructions, instructions.unicodeScalars.count > SpeechRequest.maxInputLength {
-            throw ValidationError("--instructions is over \(SpeechRequest.maxInputLength) characters")
-        }
-        for (name, value) in [("--voice", voice), ("--model", model), ("--translation-model", translationModel)]
-        where value.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("\(name) must not be empty")
+        if translationModel.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--translation-model must not be empty")
         }
         if cues == nil && !AudioModel.named(translationModel).translates {
             throw ValidationError("/audio/translations serves whisper-1 only; '\(translationModel)' cannot translate")
@@ -128,9 +118,9 @@ struct Dub: AsyncParsableCommand {
         options.translation.model = translationModel
         options.translation.concurrency = jobs
         options.translation.usesCache = !noCache
-        options.speechModel = model
-        options.voice = voice
-        options.instructions = instructions
+        options.speechModel = speech.model
+        options.voice = speech.voice
+        options.instructions = speech.instructions
         options.concurrency = jobs
         options.maxSpeed = maxSpeed
         options.maxTempo = maxTempo

@@ -25,14 +25,8 @@ struct Speak: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The audio file to write ('-' for stdout).", valueName: "file"))
     var output: String
 
-    @Option(help: "Voice name (alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer, verse, ...).")
-    var voice: String = "alloy"
-
-    @Option(help: "Speech model.")
-    var model: String = "gpt-4o-mini-tts"
-
-    @Option(help: "How to speak (gpt-4o-mini-tts).")
-    var instructions: String?
+    @OptionGroup(title: "Voice")
+    var speech: VoiceOptions
 
     @Option(help: "Speed from 0.25 to 4.0.")
     var speed: Double?
@@ -84,9 +78,9 @@ struct Speak: AsyncParsableCommand {
         }
         let maker = SpeechMaker(client: OpenAIAudioClient(configuration: configuration))
         var options = SpeechMaker.Options()
-        options.voice = voice
-        options.model = model
-        options.instructions = instructions
+        options.voice = speech.voice
+        options.model = speech.model
+        options.instructions = speech.instructions
         options.speed = speed
         options.format = speechFormat ?? .mp3
         let label = input ?? "speech"

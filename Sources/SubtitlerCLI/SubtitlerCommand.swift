@@ -17,7 +17,7 @@ struct SubtitlerCommand: AsyncParsableCommand {
             For the offline backend: scripts/local-backend start, then set OPENAI_BASE_URL to what it prints.
 
             Exit codes: 0 all done; 1 some input failed (lint: violations found); 2 usage or configuration error;
-            130 interrupted (Ctrl-C): no partial files, finished chunks stay in the resume cache.
+            130 interrupted (Ctrl-C or SIGTERM): no partial files, finished chunks stay in the resume cache.
             """,
         version: subtitlerVersion,
         subcommands: [Transcribe.self, Translate.self, Probe.self, Extract.self, Speak.self, Dub.self, Mux.self,
