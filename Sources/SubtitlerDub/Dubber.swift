@@ -86,8 +86,10 @@ public struct Dubber: Sendable {
             client: subtitler.synthesizer, cache: job.options.usesCache ? subtitler.cache : nil,
             model: job.options.speechModel, voice: job.options.voice, instructions: job.options.instructions,
             counters: counters)
-        let temporary = TemporaryFile.url(for: URL(fileURLWithPath: setup.outputPath),
-                                          extraExtension: setup.encoding.fileExtension)
+        // Leftovers of killed runs in the output's folder (speech tracks, muxed copies) go before a new one is made.
+        let outputURL = URL(fileURLWithPath: setup.outputPath)
+        TemporaryFile.removeLeftovers(in: outputURL.deletingLastPathComponent())
+        let temporary = TemporaryFile.url(for: outputURL, extraExtension: setup.encoding.fileExtension)
         defer { unlink(temporary.path) }
         let session = DubSession(job: job, setup: setup, source: source, temporaryPath: temporary.path,
                                  progress: progress)

@@ -27,6 +27,12 @@ public struct JobFailure: Sendable, Codable, Hashable, CustomStringConvertible {
         case pipeline = "pipeline"
         /// Writing the outputs failed; nothing was written.
         case writeFailed = "write-failed"
+        /// The input or an output is outside the folders the service may use (checked again where each file is
+        /// opened and renamed: a folder swapped for a symlink, a sidecar name that links out of the roots).
+        case outsideRoots = "outside-roots"
+        /// The input changed while it was being transcribed (rewritten or replaced); nothing was written, because
+        /// the subtitles would be of the old content. The service queues the job again.
+        case inputChanged = "input-changed"
         /// The job was cancelled.
         case cancelled = "cancelled"
         /// The subtitles were written but a feature after them (the dub) failed.

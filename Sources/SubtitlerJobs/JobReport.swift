@@ -204,6 +204,22 @@ public struct JobOutcome: Sendable {
     public var standardOutput: String?
     /// The pipeline's full report, for a finished job.
     public var subtitleReport: SubtitleReport?
+
+    /// Creates an outcome.
+    public init(report: JobReport, cues: [Cue]? = nil, standardOutput: String? = nil,
+                subtitleReport: SubtitleReport? = nil) {
+        self.report = report
+        self.cues = cues
+        self.standardOutput = standardOutput
+        self.subtitleReport = subtitleReport
+    }
+
+    /// The outcome of a job that failed before it started.
+    public static func failed(_ failure: JobFailure) -> JobOutcome {
+        var report = JobReport(input: failure.path, status: .failed)
+        report.failure = failure
+        return JobOutcome(report: report)
+    }
 }
 
 /// Progress of jobs, for a front end to render or log. Events may arrive from any task.

@@ -30,6 +30,12 @@ extension JobRunner {
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw .failed(.at(input, .notAFile, "not a regular file (\(InputDiscovery.kindName(info.st_mode)))"))
         }
+        if let roots = job.outputRoots {
+            let confinement = OutputConfinement(roots: roots)
+            guard let real = PathResolution.realPath(input), confinement.contains(real) else {
+                throw .failed(.at(input, .outsideRoots, "outside the folders this service may use"))
+            }
+        }
         if let marker = InputDiscovery.skipMarker(above: input) {
             throw .skipped(SkipReason(kind: .excludedByMarker, message: "excluded by \(marker)", path: marker), [])
         }
@@ -83,6 +89,13 @@ extension JobRunner {
             }
             if case .unusable(let why) = OutputTargetKind(path: target.path) {
                 throw .failed(.at(job.input, .outputNotWritable, "cannot write \(target.path): \(why)"))
+            }
+            if let roots = job.outputRoots {
+                do {
+                    try OutputConfinement(roots: roots).check(target)
+                } catch {
+                    throw .failed(.at(job.input, error.isOutsideRoots ? .outsideRoots : .outputNotWritable, error.description))
+                }
             }
         }
     }

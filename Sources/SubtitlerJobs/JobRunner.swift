@@ -157,7 +157,9 @@ public struct JobRunner: Sendable {
             }
         }
 
-        // 3. The pipeline.
+        // 3. The pipeline. The input's version now is compared with its version before the write: subtitles of a
+        // file that was rewritten or replaced meanwhile would be of the old content.
+        let versionRead = FileVersion(path: input)
         let counters = RequestCounters()
         let result: SubtitleResult
         do {
@@ -180,6 +182,12 @@ public struct JobRunner: Sendable {
 
         // 4. Outputs, all or none.
         if Task.isCancelled { return cancelled() }
+        if FileVersion(path: input) != versionRead {
+            var outcome = failed(.at(input, .inputChanged,
+                                     "the file changed while it was being transcribed; nothing was written"))
+            outcome.report.fill(from: subtitleReport, cueCount: result.cues.count)
+            return outcome
+        }
         if job.destination == .standardOutput {
             report.status = .done
             let text = Subtitler.render(result.cues, as: job.formats[0], language: subtitleReport.language)
@@ -204,15 +212,22 @@ public struct JobRunner: Sendable {
         let embedded = job.embedsSubtitles
             ? SubtitleEmbedding.track(for: result.cues, language: subtitleReport.language, naming: job.naming) : nil
         do {
+            let confinement = job.outputRoots.map(OutputConfinement.init(roots:))
             try await BlockingWork.run("write") {
-                var transaction = OutputTransaction()
+                var transaction = OutputTransaction(confinement: confinement)
                 do {
                     for (url, text) in zip(targets, rendered) { try transaction.stage(Data(text.utf8), for: url) }
                     if let embedded {
                         // The muxed copy replaces the input together with the sidecars, or not at all.
                         let real = PathResolution.realPath(input) ?? input
+                        if let confinement, !confinement.contains(real) { throw OutputError.outsideRoots(input) }
                         let copy = try SubtitleEmbedding.muxedCopy(of: real, adding: [embedded])
-                        transaction.stage(writtenFile: copy, for: URL(fileURLWithPath: real))
+                        do {
+                            try transaction.stage(writtenFile: copy, for: URL(fileURLWithPath: real))
+                        } catch {
+                            unlink(copy.path)
+                            throw error
+                        }
                     }
                     try transaction.commit()
                 } catch {
@@ -221,7 +236,7 @@ public struct JobRunner: Sendable {
                 }
             }
         } catch let error as OutputError {
-            return failed(.at(input, .writeFailed, error.description))
+            return failed(.at(input, error.isOutsideRoots ? .outsideRoots : .writeFailed, error.description))
         } catch let error as MediaError {
             return failed(JobFailure(.writeFailed, path: input, message: error.description))
         } catch {

@@ -37,6 +37,9 @@ public struct SubtitleJob: Sendable {
     /// Also mux the subtitles into the media file (MKV, WebM, MP4, M4V, MOV), replacing it atomically together with
     /// the sidecars; earlier tracks this tool added in the same language are replaced, not duplicated.
     public var embedsSubtitles: Bool
+    /// The folders every file the job writes must stay in (the service's roots), checked again where each output
+    /// is opened and renamed; nil (the command line) writes wherever the job says.
+    package var outputRoots: [String]? = nil
 
     /// Creates a job with the defaults of `subtitler transcribe FILE`.
     public init(

@@ -26,6 +26,10 @@ package actor JobScheduler: Service {
     /// The running jobs, each with what stops it: finishing the stream cancels the job.
     private var running: [String: AsyncStream<Void>.Continuation] = [:]
     private var userCancelled: Set<String> = []
+    /// How many times each job was queued again because its file changed while it ran.
+    private var redone: [String: Int] = [:]
+    /// The most times a job is done again because its file changed while it ran.
+    static let redoLimit = 3
     private var shuttingDown = false
     private let wake: AsyncStream<Void>
     private let wakeSignal: AsyncStream<Void>.Continuation
@@ -60,6 +64,8 @@ package actor JobScheduler: Service {
 
     /// Queues a job for a file (deduplicated against queued and running jobs for the same request).
     /// - Throws: ``PathPolicy/Refusal`` for a path the service may not use; ``JobRequestError`` for bad fields.
+    /// The file is named by its canonical path (mapped, then resolved), so every spelling of one file (`a//b.mkv`,
+    /// `a/./b.mkv`, `/proc/self/root/…`, a path-map alias) finds the same job.
     package func submit(_ request: JobRequest, origin: JobOrigin) async throws -> (job: ServiceJob, created: Bool) {
         let path = try paths.file(request.path)
         try Self.validate(request)
@@ -106,6 +112,7 @@ package actor JobScheduler: Service {
     package func run() async throws {
         let requeued = try await store.requeueInterrupted()
         if requeued > 0 { logger.notice("jobs interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"]) }
+        await recheckQueued()
         await refreshGauges()
         wakeSignal.yield()
         await withDiscardingTaskGroup { jobs in
@@ -174,20 +181,40 @@ package actor JobScheduler: Service {
         metrics.recordQueueWait(.seconds(max(0, Date().timeIntervalSince(job.createdAt))))
         jobLogger.info("job started", metadata: ["path": "\(job.request.path)"])
         var subtitleJob = makeJob(for: job)
-        subtitleJob.input = (try? paths.file(job.request.path)) ?? paths.mapped(job.request.path)
-        // Progress is written by one task, in the order it was made, the newest when several are waiting.
-        let progress = ProgressRecorder()
-        var outcome = await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await progress.drain { snapshot in
-                    try? await store.update(id: id, progress: snapshot)
+        var outcome: JobOutcome
+        do {
+            // The roots are checked again now (they may have changed since the job was queued, or since a restart);
+            // the job uses the canonical path found now, never an unchecked spelling, and every output it writes is
+            // checked against the roots again where it is opened and renamed.
+            subtitleJob.input = try paths.file(job.request.path)
+            subtitleJob.outputRoots = paths.roots
+            // Progress is written by one task, in the order it was made, the newest when several are waiting.
+            let progress = ProgressRecorder()
+            let ready = subtitleJob
+            outcome = await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await progress.drain { snapshot in
+                        try? await store.update(id: id, progress: snapshot)
+                    }
                 }
+                let outcome = await runner.run(ready) { event in progress.handle(event) }
+                progress.finish()
+                return outcome
             }
-            let outcome = await runner.run(subtitleJob) { event in progress.handle(event) }
-            progress.finish()
-            return outcome
+        } catch {
+            jobLogger.warning("job refused: its file is not usable now", metadata: ["reason": "\(error)"])
+            outcome = .failed(JobFailure(error.failureReason, path: error.path, message: error.description))
         }
         if outcome.report.status == .done { outcome = await afterWrite(job, outcome) }
+        if outcome.report.status == .done, job.request.dub != nil,
+           !paths.isUnderRoot(PathResolution.realPath(subtitleJob.input) ?? "") {
+            // The dub rewrites the media file: checked against the roots again right before it starts.
+            var report = outcome.report
+            report.status = .failed
+            report.failure = JobFailure(.outsideRoots, path: subtitleJob.input, message: "\(subtitleJob.input): the subtitles "
+                                        + "were written; the dub was not made: the file is outside the folders this service may use now")
+            outcome.report = report
+        }
         if outcome.report.status == .done, let dub = job.request.dub {
             outcome = await ServiceDub.run(dub, job: subtitleJob, outcome: outcome, subtitler: runner.subtitler,
                                            logger: jobLogger)
@@ -204,11 +231,22 @@ package actor JobScheduler: Service {
         let state: ServiceJob.State
         switch report.status {
         case .done, .skipped, .planned: state = .done
-        case .failed: state = .failed
+        case .failed:
+            // A file rewritten or replaced while its job ran is done again (a few times at most: a file that keeps
+            // changing fails, and a watch folder queues it again once it has settled).
+            if report.failure?.reason == .inputChanged, redone[id, default: 0] < Self.redoLimit {
+                redone[id, default: 0] += 1
+                state = .queued
+            } else {
+                state = .failed
+            }
         case .cancelled: state = userCancelled.contains(job.id) ? .cancelled : .queued
         }
         do {
-            if state == .queued {
+            if state == .queued, report.failure?.reason == .inputChanged {
+                try await store.finish(id: job.id, state: .queued, report: nil, error: nil)
+                jobLogger.notice("the file changed while its job ran; queued again", metadata: ["path": "\(subtitleJob.input)"])
+            } else if state == .queued {
                 // Stopped by a shutdown: the job runs again on the next start, paying only for missing chunks.
                 try await store.finish(id: job.id, state: .queued, report: nil, error: nil)
                 jobLogger.notice("job interrupted by shutdown; queued for the next start")
@@ -225,6 +263,7 @@ package actor JobScheduler: Service {
         if state != .queued { metrics.record(report) }
         running[job.id] = nil
         userCancelled.remove(job.id)
+        if state != .queued { redone[job.id] = nil }
         await refreshGauges()
         if state == .done { await notifier.jobFinished(report, task: subtitleJob.options.task) }
         wakeSignal.yield()
@@ -243,6 +282,42 @@ package actor JobScheduler: Service {
         result.embedsSubtitles = request.embed ?? defaults.embedsSubtitles
         if job.origin == .watch { result.skipsIfSubtitled = true }
         return result
+    }
+
+    /// At start: every queued job is checked against the current roots (a job queued under a root that is gone fails
+    /// now, with `outside-roots`), and the leftovers of writers killed by the last stop are removed from the folders
+    /// of the jobs that remain (a muxed copy, a sidecar's temporary file).
+    private func recheckQueued() async {
+        let queued: [ServiceJob]
+        do {
+            queued = try await store.jobs(state: .queued, limit: .max)
+        } catch {
+            logger.error("the job store could not list the queued jobs", metadata: ["error": "\(error)"])
+            return
+        }
+        var folders: Set<String> = []
+        for job in queued {
+            do {
+                let path = try paths.file(job.request.path)
+                folders.insert((path as NSString).deletingLastPathComponent)
+            } catch {
+                // A file that is merely missing fails when its turn comes, as before; one outside the roots fails now.
+                guard error.failureReason == .outsideRoots else { continue }
+                let failure = JobFailure(.outsideRoots, path: error.path, message: error.description)
+                do {
+                    try await store.finish(id: job.id, state: .failed, report: JobOutcome.failed(failure).report,
+                                           error: failure.message)
+                    logger.warning("queued job refused: its file is outside the roots now",
+                                   metadata: ["job": "\(job.id)", "path": "\(error.path)"])
+                } catch {
+                    logger.error("the job store could not record a refused job", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        let cleaned = folders
+        _ = try? await BlockingWork.run("clean") {
+            for folder in cleaned { TemporaryFile.removeLeftovers(in: URL(fileURLWithPath: folder)) }
+        }
     }
 
     private func shutDown() {

@@ -78,6 +78,8 @@ package final class JobStore: Sendable {
     // MARK: - Queue
 
     /// Adds a queued job, unless an equal request for the same file is already queued or running: then that job.
+    /// `resolvedPath` is the file's canonical path (the caller resolves it); requests that differ only in how they
+    /// spell the path are equal.
     /// - Returns: the job, and whether it was created now.
     package func enqueue(_ request: JobRequest, resolvedPath: String, origin: ServiceJob.Origin) async throws
         -> (job: ServiceJob, created: Bool)
@@ -89,7 +91,7 @@ package final class JobStore: Sendable {
             var unreadable: [Unreadable] = []
             for row in active {
                 switch try Self.read(row) {
-                case .job(let job) where job.request == request: return ((job, false), unreadable)
+                case .job(let job) where job.request.asksForTheSame(as: request): return ((job, false), unreadable)
                 case .job: continue
                 case .unreadable(let bad):
                     try Self.markFailed(bad, db)
@@ -108,14 +110,23 @@ package final class JobStore: Sendable {
         return result
     }
 
-    /// Takes the oldest queued job and marks it running, or returns nil. A queued row that cannot be read is marked
-    /// failed (with a log line) and the next one is taken.
+    /// Takes the oldest queued job whose outputs no running job holds and marks it running, or returns nil. A queued
+    /// row that cannot be read is marked failed (with a log line) and the next one is taken.
+    ///
+    /// A running job holds its file's outputs: every sidecar named after the file's stem in its folder, and the file
+    /// itself (embed, dub). A queued job whose outputs are held waits until that job ends, so two jobs never write the
+    /// same file at once (two requests for one file, or `film.mkv` and `film.mp4` side by side).
     package func claimNext() async throws -> ServiceJob? {
         let (job, unreadable) = try await database.write { db -> (ServiceJob?, [Unreadable]) in
             var unreadable: [Unreadable] = []
-            while let row = try Row.fetchOne(
+            let held = Set(try String.fetchAll(
+                db, JobRow.select(Column("path")).filter(Column("state") == ServiceJob.State.running)
+            ).map(Self.outputClaim(of:)))
+            let queued = try Row.fetchAll(
                 db, JobRow.filter(Column("state") == ServiceJob.State.queued).order(Column("sequence")))
-            {
+            for row in queued {
+                let path: String? = row["path"]
+                if let path, held.contains(Self.outputClaim(of: path)) { continue }
                 switch try Self.read(row) {
                 case .job(var job):
                     job.state = .running
@@ -132,6 +143,11 @@ package final class JobStore: Sendable {
         }
         log(unreadable)
         return job
+    }
+
+    /// What a job for the file at `path` (canonical) writes: the folder and the stem its outputs are named after.
+    static func outputClaim(of path: String) -> String {
+        (path as NSString).deletingPathExtension
     }
 
     /// Puts jobs that were running (the service stopped or was killed) back in the queue; returns how many.

@@ -50,6 +50,22 @@ package struct PathPolicy: Sendable {
             case .unreadable(let path, let reason): "\(path): \(reason)"
             }
         }
+
+        /// The reason code of a job that fails because of this refusal.
+        package var failureReason: JobFailure.Reason {
+            switch self {
+            case .notAPath: .invalidPath
+            case .outsideRoots: .outsideRoots
+            case .unreadable: .unreadableInput
+            }
+        }
+
+        /// The path refused.
+        package var path: String {
+            switch self {
+            case .notAPath(let path), .outsideRoots(let path), .unreadable(let path, _): path
+            }
+        }
     }
 
     /// The caller's path mapped to the service's view (no checks).
@@ -58,7 +74,8 @@ package struct PathPolicy: Sendable {
         return path
     }
 
-    /// The mapped, resolved path of an existing regular file under a root.
+    /// The canonical path of an existing regular file under a root: mapped, then resolved (symlinks, `.`, `//` and
+    /// `/proc/self/root` spellings gone), so one file has one path however a caller spells it.
     /// - Throws: ``Refusal``.
     package func file(_ callerPath: String) throws(Refusal) -> String {
         let path = mapped(callerPath)
@@ -74,7 +91,7 @@ package struct PathPolicy: Sendable {
             throw .unreadable(path, reason: "not a regular file")
         }
         guard access(real, R_OK) == 0 else { throw .unreadable(path, reason: String(cString: strerror(errno))) }
-        return path
+        return real
     }
 
     /// The mapped, resolved path of an existing directory under a root.

@@ -101,6 +101,16 @@ package struct JobRequest: Sendable, Codable, Hashable {
     }
 }
 
+extension JobRequest {
+    /// Whether `other` asks for the same work: equal in every field but the spelling of the path (the store compares
+    /// requests for one canonical path).
+    func asksForTheSame(as other: JobRequest) -> Bool {
+        var same = other
+        same.path = path
+        return same == self
+    }
+}
+
 /// Sidecar naming as the jobs API takes it.
 package struct NamingRequest: Sendable, Codable, Hashable {
     /// `639-1` (default), `639-2b` or `639-2t`.

@@ -6,6 +6,9 @@ public struct OutputError: Error, Sendable, CustomStringConvertible {
     public var path: String
     /// The system's reason.
     public var reason: String
+    /// Whether the write was refused because the file is outside the folders the writer may use (see
+    /// ``OutputConfinement``).
+    public var isOutsideRoots = false
 
     /// Creates an error from an `errno` value.
     public init(path: String, errno code: Int32) {
@@ -50,32 +53,6 @@ package enum OutputTargetKind: Equatable {
     }
 }
 
-/// Temporary files: named after their target and the process that writes them, so a later run can tell a
-/// leftover of a killed process (whose process is gone) from a file another run is still writing.
-package enum TemporaryFile {
-    /// `.<name>.<pid>.<random>.tmp` next to `target` (plus `extraExtension`, for encoders that pick their
-    /// format from the name).
-    package static func url(for target: URL, extraExtension: String? = nil) -> URL {
-        var name = ".\(target.lastPathComponent).\(getpid()).\(UUID().uuidString.prefix(8)).tmp"
-        if let extraExtension { name += ".\(extraExtension)" }
-        return target.deletingLastPathComponent().appendingPathComponent(name)
-    }
-
-    /// Removes temporary files for `target` left by processes that no longer run (a crash or `kill -9`).
-    package static func removeLeftovers(for target: URL) {
-        let directory = target.deletingLastPathComponent()
-        let prefix = ".\(target.lastPathComponent)."
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
-        for name in names where name.hasPrefix(prefix) {
-            let rest = name.dropFirst(prefix.count).split(separator: ".")
-            guard rest.count >= 3, rest[2] == "tmp", let pid = pid_t(rest[0]) else { continue }
-            if pid == getpid() { continue }
-            if kill(pid, 0) == 0 || errno == EPERM { continue }   // still running
-            unlink(directory.appendingPathComponent(name).path)
-        }
-    }
-}
-
 /// Writes files so that readers see either the old file or the complete new one, never a partial file.
 package enum AtomicFile {
     /// Writes `data` to a temporary file next to `url`, flushes it, and renames it over `url`. A FIFO or a
@@ -104,64 +81,129 @@ package enum AtomicFile {
 /// file is kept under a temporary name while the new one is renamed into place; if a rename fails, the outputs
 /// already placed are rolled back to their old files. Outputs that are FIFOs or character devices are written
 /// through at commit time (they cannot be replaced or rolled back).
+///
+/// Every file is created and renamed relative to its folder's open descriptor. With an ``OutputConfinement`` (the
+/// service), that folder is checked against the roots when it is opened and again before every rename, what has the
+/// target's name must be a regular file (never a FIFO or a device, never a link out of the roots), and a failed
+/// check is an ``OutputError`` with ``OutputError/isOutsideRoots``. Before the first file is created in a folder,
+/// the leftovers of killed writers there are removed (``TemporaryFile/removeLeftovers(in:)``).
 package struct OutputTransaction: Sendable {
     private struct Staged: Sendable {
         var target: URL
-        var temporary: URL?
+        /// The temporary file's name in the target's folder.
+        var temporary: String?
+        /// The target's folder, open.
+        var folder: Int32
         var streamData: Data?
     }
 
     private var staged: [Staged] = []
+    /// Where the outputs may be, when they are confined.
+    package let confinement: OutputConfinement?
 
     /// Creates an empty transaction.
-    package init() {}
+    /// - Parameter confinement: the folders every output must stay in (checked at each open and rename), or nil.
+    package init(confinement: OutputConfinement? = nil) {
+        self.confinement = confinement
+    }
 
     /// Writes `data` for `target` to a temporary file (or keeps it for a FIFO or device target).
     /// - Throws: ``OutputError`` for the target; the transaction's other staged files stay staged (call ``abort()``).
     package mutating func stage(_ data: Data, for target: URL, permissions: mode_t = 0o644) throws(OutputError) {
-        switch OutputTargetKind(path: target.path) {
-        case .stream:
-            staged.append(Staged(target: target, temporary: nil, streamData: data))
-            return
-        case .unusable(let why):
-            throw OutputError(path: target.path, reason: why)
-        case .missing, .regularFile:
-            break
+        if confinement == nil {
+            switch OutputTargetKind(path: target.path) {
+            case .stream:
+                staged.append(Staged(target: target, temporary: nil, folder: -1, streamData: data))
+                return
+            case .unusable(let why):
+                throw OutputError(path: target.path, reason: why)
+            case .missing, .regularFile:
+                break
+            }
         }
-        TemporaryFile.removeLeftovers(for: target)
-        let temporary = TemporaryFile.url(for: target)
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
-        guard fd >= 0 else { throw OutputError(path: target.path, errno: errno) }
+        let folder = try openFolder(of: target)
+        let name = TemporaryFile.name(for: target)
+        let fd = openat(folder, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
+        guard fd >= 0 else {
+            let code = errno
+            close(folder)
+            throw OutputError(path: target.path, errno: code)
+        }
         var failure = Self.writeAll(data, to: fd)
         if failure == 0 && fsync(fd) != 0 { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
         if failure != 0 {
-            unlink(temporary.path)
+            unlinkat(folder, name, 0)
+            close(folder)
             throw OutputError(path: target.path, errno: failure)
         }
-        staged.append(Staged(target: target, temporary: temporary, streamData: nil))
+        staged.append(Staged(target: target, temporary: name, folder: folder, streamData: nil))
     }
 
     /// Stages a complete file already written next to `target` (for example a muxed copy of a video): it is renamed
     /// onto `target` at commit, with the same restore-on-failure as the other outputs. The file must be in the
     /// target's folder.
-    package mutating func stage(writtenFile file: URL, for target: URL) {
-        staged.append(Staged(target: target, temporary: file, streamData: nil))
+    /// - Throws: ``OutputError`` when the folder cannot be opened (or is outside the confinement) or the file is not
+    ///   a regular file there.
+    package mutating func stage(writtenFile file: URL, for target: URL) throws(OutputError) {
+        let folder = try openFolder(of: target)
+        var info = stat()
+        guard fstatat(folder, file.lastPathComponent, &info, AT_SYMLINK_NOFOLLOW) == 0,
+              info.st_mode & S_IFMT == S_IFREG else {
+            close(folder)
+            throw OutputError(path: target.path, reason: "the new file is not in its folder any more")
+        }
+        staged.append(Staged(target: target, temporary: file.lastPathComponent, folder: folder, streamData: nil))
+    }
+
+    /// Opens the folder of `target` (checked against the confinement, and the target's entry too), after removing
+    /// leftovers of killed writers there.
+    private func openFolder(of target: URL) throws(OutputError) -> Int32 {
+        let directory = target.deletingLastPathComponent()
+        let folder: Int32
+        if let confinement {
+            folder = try confinement.openFolder(directory, for: target)
+            do {
+                try confinement.checkEntry(named: target.lastPathComponent, in: folder, for: target)
+            } catch {
+                close(folder)
+                throw error
+            }
+        } else {
+            folder = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard folder >= 0 else { throw OutputError(path: target.path, errno: errno) }
+        }
+        TemporaryFile.removeLeftovers(in: directory)
+        return folder
     }
 
     /// Puts every staged output in place, or none: on failure the replaced files are restored.
     /// - Throws: ``OutputError`` for the output that could not be placed.
     package mutating func commit() throws(OutputError) {
-        var placed: [(target: URL, backup: URL?)] = []
+        var placed: [(item: Staged, backup: String?)] = []
         var failure: OutputError?
-        for item in staged where item.temporary != nil {
+        for item in staged {
+            guard let temporary = item.temporary else { continue }
             let target = item.target
-            var backup: URL?
-            if OutputTargetKind(path: target.path) == .regularFile {
-                let keep = TemporaryFile.url(for: target, extraExtension: "old")
+            let name = target.lastPathComponent
+            if let confinement {
+                // Checked again right before the rename: the folder may have moved out, the name may be a link now.
+                do {
+                    try confinement.check(folder: item.folder, for: target)
+                    try confinement.checkEntry(named: name, in: item.folder, for: target)
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+            var backup: String?
+            var info = stat()
+            if fstatat(item.folder, name, &info, 0) == 0, info.st_mode & S_IFMT == S_IFREG {
+                let keep = TemporaryFile.name(for: target, extraExtension: "old")
                 // A hard link keeps the old file under a second name without a moment where the target is missing;
                 // where links are not supported, the old file is moved aside instead.
-                if link(target.path, keep.path) == 0 || rename(target.path, keep.path) == 0 {
+                if linkat(item.folder, name, item.folder, keep, 0) == 0
+                    || renameat(item.folder, name, item.folder, keep) == 0 {
                     backup = keep
                 } else {
                     // Without a copy of the old file a failure later could not restore it: replace nothing.
@@ -170,26 +212,25 @@ package struct OutputTransaction: Sendable {
                     break
                 }
             }
-            if rename(item.temporary!.path, target.path) != 0 {
+            if renameat(item.folder, temporary, item.folder, name) != 0 {
                 failure = OutputError(path: target.path, errno: errno)
-                if let backup { unlink(backup.path) }
+                if let backup { unlinkat(item.folder, backup, 0) }
                 break
             }
-            placed.append((target, backup))
+            placed.append((item, backup))
         }
         if let failure {
-            for (target, backup) in placed.reversed() {
-                if let backup { rename(backup.path, target.path) } else { unlink(target.path) }
+            for (item, backup) in placed.reversed() {
+                let name = item.target.lastPathComponent
+                if let backup { renameat(item.folder, backup, item.folder, name) } else { unlinkat(item.folder, name, 0) }
             }
             abort()
             throw failure
         }
-        for (_, backup) in placed { if let backup { unlink(backup.path) } }
-        for item in staged {
-            guard let data = item.streamData else { continue }
-            try Self.writeThrough(data, to: item.target)
-        }
-        staged = []
+        for (item, backup) in placed { if let backup { unlinkat(item.folder, backup, 0) } }
+        let streams = staged.compactMap { item in item.streamData.map { (item.target, $0) } }
+        closeFolders()
+        for (target, data) in streams { try Self.writeThrough(data, to: target) }
     }
 
     /// Writes `data` into a FIFO or character device without replacing it. The open does not wait: a FIFO that no
@@ -213,7 +254,12 @@ package struct OutputTransaction: Sendable {
 
     /// Removes every staged temporary file; the targets are untouched.
     package mutating func abort() {
-        for item in staged { if let temporary = item.temporary { unlink(temporary.path) } }
+        for item in staged { if let temporary = item.temporary { unlinkat(item.folder, temporary, 0) } }
+        closeFolders()
+    }
+
+    private mutating func closeFolders() {
+        for item in staged where item.folder >= 0 { close(item.folder) }
         staged = []
     }
 

@@ -39,7 +39,7 @@ package struct TemporaryOutput {
         guard access(directory, W_OK | X_OK) == 0 else {
             throw OutputError(path: output.path, reason: "cannot write in \(directory): " + String(cString: strerror(errno)))
         }
-        TemporaryFile.removeLeftovers(for: output)
+        TemporaryFile.removeLeftovers(in: output.deletingLastPathComponent())
         temporary = TemporaryFile.url(for: output, extraExtension: extraExtension)
     }
 

@@ -243,6 +243,20 @@ struct DubStubTests {
         #expect(try directory.files() == ["media.mkv"])
     }
 
+    @Test func dubbingInPlaceRemovesDeadWritersTemporariesFromTheFolderAndKeepsLiveOnes() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try DubFixtures.toneVideo(in: directory)
+        let planted = try directory.plantTemporaries(deadProcess: try TemporaryDirectory.deadProcessID())
+        let stub = SpeechStub(durations: [:])
+        let server = try await StubHTTPServer.start { _, request in stub.respond(request) }
+        defer { Task { try? await server.shutdown() } }
+        let job = DubJob(input: input, cues: .cues([Cue(start: 1_000, end: 2_000, lines: ["Hello."])]),
+                         destination: .replacingInput)
+        _ = try await dubber(server, cache: nil).dub(job)
+        #expect(try directory.files() == ["media.mkv", planted.live].sorted())
+    }
+
     @Test func aSilentVideoGetsAVoiceFromGivenCues() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }

@@ -43,6 +43,24 @@ import TestSupport
         #expect(try await store.counts() == [.running: 2])
     }
 
+    @Test func aJobWhoseOutputsARunningJobHoldsWaitsUntilThatJobEnds() async throws {
+        let store = try store()
+        let srt = try await store.enqueue(JobRequest(path: "/m/d1.mp4"), resolvedPath: "/m/d1.mp4", origin: .api).job
+        let both = try await store.enqueue(JobRequest(path: "/m/d1.mp4", formats: [.srt, .vtt]), resolvedPath: "/m/d1.mp4",
+                                           origin: .api).job
+        let sibling = try await store.enqueue(JobRequest(path: "/m/d1.mkv"), resolvedPath: "/m/d1.mkv", origin: .api).job
+        let other = try await store.enqueue(JobRequest(path: "/m/d2.mp4"), resolvedPath: "/m/d2.mp4", origin: .api).job
+        #expect(try await store.claimNext()?.id == srt.id)
+        // The second request for d1.mp4 and d1.mkv (same sidecar names) wait; d2 does not.
+        #expect(try await store.claimNext()?.id == other.id)
+        #expect(try await store.claimNext() == nil)
+        try await store.finish(id: srt.id, state: .done, report: JobReport(input: "/m/d1.mp4", status: .done), error: nil)
+        #expect(try await store.claimNext()?.id == both.id)
+        #expect(try await store.claimNext() == nil)
+        try await store.finish(id: both.id, state: .failed, report: nil, error: "x")
+        #expect(try await store.claimNext()?.id == sibling.id)
+    }
+
     @Test func progressIsRecordedOnlyForARunningJob() async throws {
         let store = try store()
         let job = try await store.enqueue(JobRequest(path: "/m/a.mkv"), resolvedPath: "/m/a.mkv", origin: .api).job

@@ -25,6 +25,31 @@ public struct TemporaryDirectory: Sendable {
 
     /// Removes the directory and everything in it.
     public func cleanup() { try? FileManager.default.removeItem(at: url) }
+
+    /// A process id that is not running: a child that has exited and been reaped (for temporary files of a "killed"
+    /// writer).
+    public static func deadProcessID() throws -> pid_t {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
+
+    /// Creates the temporary files a killed writer (`pid`) would leave, and one of this process, in `folder`; returns
+    /// the names of the stale ones and of the live one.
+    public func plantTemporaries(in folder: String = "", deadProcess pid: pid_t) throws -> (stale: [String], live: String) {
+        let directory = folder.isEmpty ? url : url.appendingPathComponent(folder)
+        let stale = [".other.mkv.\(pid).ABCD1234.tmp", ".other.mkv.\(pid).ABCD1234.tmp.m4a", ".x.en.srt.\(pid).1234ABCD.tmp"]
+        let live = ".busy.mkv.\(getpid()).BEEF0123.tmp"
+        for name in stale + [live] {
+            guard FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path,
+                                                 contents: Data(count: 1_024)) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+        }
+        return (stale, live)
+    }
 }
 
 /// A TCP port on 127.0.0.1 that is bound but never listens, so every connection to it is refused at once, and no

@@ -10,7 +10,7 @@ import SubtitlerSupport
 ///
 /// The temporary name is the house's one scheme, `.<name>.<pid>.<random>.tmp` in the destination's directory
 /// (``TemporaryFile``), so the rename is atomic (same file system) and a leftover of a killed run is recognised and
-/// removed by the next run that writes the same file.
+/// removed by the next run that writes in the same folder.
 final class AtomicOutput {
     /// Where the file ends up.
     let finalPath: String
@@ -28,7 +28,7 @@ final class AtomicOutput {
         let slash = finalPath.lastIndex(of: "/")
         let directory = slash.map { String(finalPath[..<$0]) } ?? "."
         let target = URL(fileURLWithPath: finalPath)
-        TemporaryFile.removeLeftovers(for: target)
+        TemporaryFile.removeLeftovers(in: target.deletingLastPathComponent())
         var existing = stat()
         let replacing = stat(finalPath, &existing) == 0
         let mode: mode_t = replacing ? existing.st_mode & 0o7777 : 0o666
