@@ -12,10 +12,11 @@ struct Hook: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sonarr/Radarr Custom Script: queue the imported file in a running service, or subtitle it now.",
         discussion: """
-            Reads sonarr_eventtype / radarr_eventtype and sonarr_episodefile_path / radarr_moviefile_path. The Test \
-            event exits 0. A Download event is sent to the service at --server (token from SUBTITLER_TOKEN); when no \
-            service answers there, or with --direct, the file is subtitled right away with the same rules. Other \
-            events are ignored. Exit codes: 0 queued, done or ignored; 1 failed; 2 usage error.
+            Reads sonarr_eventtype / radarr_eventtype and sonarr_episodefile_path / radarr_moviefile_path (or \
+            sonarr_episodefile_paths, |-separated, from Sonarr v4's On Import Complete). The Test event exits 0. Each \
+            file of a Download event is sent to the service at --server (token from SUBTITLER_TOKEN); when no service \
+            answers there, or with --direct, it is subtitled right away with the same rules. Other events are \
+            ignored. Exit codes: 0 queued, done or ignored; 1 a file failed or was refused; 2 usage error.
             """
     )
 
@@ -55,22 +56,31 @@ struct Hook: AsyncParsableCommand {
         case .invalid(let reason):
             Console.error("error: \(reason)")
             throw ExitCode(ExitStatus.failure)
-        case .queue(let original):
+        case .queue(let originals):
             let mappings = pathMaps.compactMap(PathMapping.init(argument:))
-            let path = mappings.first { $0.from == original || original.hasPrefix($0.from + "/") }
-                .map { $0.to + original.dropFirst($0.from.count) } ?? original
-            if !direct, let answer = await queue(path, environment: environment) {
-                Console.error("subtitler: \(answer)")
-                if answer.hasPrefix("refused") { throw ExitCode(ExitStatus.failure) }
-                return
+            var failed = false
+            for original in originals {
+                let path = mappings.first { $0.from == original || original.hasPrefix($0.from + "/") }
+                    .map { $0.to + original.dropFirst($0.from.count) } ?? original
+                if !direct, let answer = await queue(path, environment: environment) {
+                    Console.error("subtitler: \(answer)")
+                    if answer.hasPrefix("refused") { failed = true }
+                    continue
+                }
+                do {
+                    try await subtitleNow(path)
+                } catch let exit as ExitCode where exit.rawValue == ExitStatus.failure {
+                    failed = true
+                }
             }
-            try await subtitleNow(path)
+            if failed { throw ExitCode(ExitStatus.failure) }
         }
     }
 
     /// Sends the file to the service; nil when no service answers.
     func queue(_ path: String, environment: [String: String]) async -> String? {
-        var request = HTTPClientRequest(url: server.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/v1/jobs")
+        // `origin=hook`: the job list shows it came from a Custom Script, not from a client of the jobs API.
+        var request = HTTPClientRequest(url: server.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/v1/jobs?origin=hook")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         if let token = environment["SUBTITLER_TOKEN"], !token.isEmpty {

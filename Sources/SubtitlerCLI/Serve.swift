@@ -31,6 +31,9 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where the job store lives (default $XDG_STATE_HOME/subtitler).", valueName: "dir"))
     var stateDir: String?
 
+    @Option(help: ArgumentHelp("On SIGTERM or SIGINT, how long to wait for requests and jobs in progress before cutting them off (0...3600).", valueName: "seconds"))
+    var shutdownTimeout: Int = 30
+
     @OptionGroup var naming: NamingOptions
 
     @OptionGroup var api: APIOptions
@@ -38,6 +41,7 @@ struct ServiceOptions: ParsableArguments {
     func validate() throws {
         if !(1...32).contains(jobs) { throw ValidationError("--jobs must be between 1 and 32") }
         if !(1...32).contains(requests) { throw ValidationError("--requests must be between 1 and 32") }
+        if !(0...3_600).contains(shutdownTimeout) { throw ValidationError("--shutdown-timeout must be between 0 and 3600") }
         for map in pathMaps where PathMapping(argument: map) == nil {
             throw ValidationError("--path-map \(map): use FROM=TO with absolute paths")
         }
@@ -55,6 +59,7 @@ struct ServiceOptions: ParsableArguments {
         configuration.roots = roots.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         configuration.pathMappings = pathMaps.compactMap(PathMapping.init(argument:))
         configuration.concurrentFiles = jobs
+        configuration.shutdownTimeout = .seconds(shutdownTimeout)
         configuration.notifyURL = notify
         let environment = ProcessInfo.processInfo.environment
         for name in refreshServers {
@@ -112,6 +117,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The largest upload accepted, in MB.", valueName: "mb"))
     var maxUploadMb: Int = 1024
 
+    @Option(help: ArgumentHelp("Close a connection that sends nothing, or less than 64 KiB of a request body, for this long (1...3600).", valueName: "seconds"))
+    var readTimeout: Int = 60
+
     @OptionGroup var service: ServiceOptions
 
     func validate() throws {
@@ -119,6 +127,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--allow \(network): give an address or a network such as 192.168.1.0/24")
         }
         if !(1...65_536).contains(maxUploadMb) { throw ValidationError("--max-upload-mb must be between 1 and 65536") }
+        if !(1...3_600).contains(readTimeout) { throw ValidationError("--read-timeout must be between 1 and 3600") }
     }
 
     func run() async throws {
@@ -129,6 +138,7 @@ struct Serve: AsyncParsableCommand {
         configuration.allowedNetworks = allowed.compactMap(IPNetwork.init)
         configuration.watchFolders = watchFolders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         configuration.maxUploadBytes = Int64(maxUploadMb) << 20
+        configuration.readTimeout = .seconds(readTimeout)
         try await ServiceRunner.run(configuration, service: service, serveHTTP: true)
     }
 }
@@ -190,6 +200,9 @@ enum ServiceRunner {
             }
         } catch let error as ServiceConfigurationError {
             Console.error("error: \(error.message)")
+            throw ExitCode(ExitStatus.usage)
+        } catch let error as ServiceStartError {
+            Console.error("subtitler \(serveHTTP ? "serve" : "watch"): \(error.message)")
             throw ExitCode(ExitStatus.usage)
         }
     }

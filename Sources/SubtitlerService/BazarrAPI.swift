@@ -7,6 +7,7 @@ import OpenAIAudio
 import Subtitler
 import Subtitles
 import SubtitlerJobs
+import SubtitlerSupport
 
 /// Bazarr's "Whisper" provider API, as whisper-asr-webservice defines it: `GET /status`, `POST /asr`,
 /// `POST /detect-language`. The answer to `/asr` is what `subtitler transcribe` would write: merged, guarded and
@@ -29,22 +30,22 @@ struct BazarrAPI: Sendable {
 
     func asr(_ request: Request) async throws -> Response {
         environment.metrics.countBazarrRequest()
-        let query = request.uri.queryParameters
-        let task = query["task"].map(String.init) ?? "transcribe"
+        let query = FormQuery(request.uri.query)
+        let task = query["task"] ?? "transcribe"
         guard let subtitleTask = SubtitleTask(rawValue: task) else {
             return ServiceResponses.error(.badRequest, "task must be transcribe or translate")
         }
-        let outputName = query["output"].map(String.init) ?? "txt"
+        let outputName = query["output"] ?? "txt"
         guard let output = Output(rawValue: outputName) else {
             return ServiceResponses.error(.badRequest, "output must be one of srt, vtt, txt, json")
         }
-        let language = query["language"].flatMap { WhisperLanguages.code(for: String($0)) }
-        let prompt = query["initial_prompt"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let language = query["language"].flatMap { WhisperLanguages.code(for: $0) }
+        let prompt = query["initial_prompt"].flatMap { $0.isEmpty ? nil : $0 }
         let source: AudioSourceChoice
         do {
             source = try await receiveAudio(request)
-        } catch let failure as MultipartUpload.Failure {
-            return ServiceResponses.error(failure == .notMultipart ? .unsupportedMediaType : .contentTooLarge, failure.description)
+        } catch {
+            return uploadRefusal(error)
         }
         var key = source.identity + "\u{0}\(task)\u{0}\(language ?? "")\u{0}\(outputName)\u{0}\(prompt ?? "")"
         key = SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
@@ -69,8 +70,8 @@ struct BazarrAPI: Sendable {
         let source: AudioSourceChoice
         do {
             source = try await receiveAudio(request)
-        } catch let failure as MultipartUpload.Failure {
-            return ServiceResponses.error(failure == .notMultipart ? .unsupportedMediaType : .contentTooLarge, failure.description)
+        } catch {
+            return uploadRefusal(error)
         }
         let environment = self.environment
         let key = SHA256.hash(data: Data(("detect\u{0}" + source.identity).utf8)).map { String(format: "%02x", $0) }.joined()
@@ -104,20 +105,35 @@ struct BazarrAPI: Sendable {
         var upload: URL?
     }
 
+    /// The answer to an upload that could not be received: 415 for a body that is not multipart, 413 for one over
+    /// a limit, 400 for a malformed one, 500 when the service cannot store it (the cause, never its own paths).
+    func uploadRefusal(_ error: any Error) -> Response {
+        guard let failure = error as? MultipartUpload.Failure else {
+            let cause = (error as? OutputError)?.reason.lowercased() ?? "\(type(of: error))"
+            environment.logger.error("an upload could not be stored", metadata: ["error": "\(error)"])
+            return ServiceResponses.error(.internalServerError, "the service could not store the upload: \(cause)")
+        }
+        switch failure {
+        case .notMultipart: return ServiceResponses.error(.unsupportedMediaType, failure.description)
+        case .tooLarge, .fieldsTooLarge: return ServiceResponses.error(.contentTooLarge, failure.description)
+        case .malformed: return ServiceResponses.error(.badRequest, failure.description)
+        }
+    }
+
     func receiveAudio(_ request: Request) async throws -> AudioSourceChoice {
-        let query = request.uri.queryParameters
+        let query = FormQuery(request.uri.query)
         let encode = query["encode"].map { !["false", "0", "no"].contains($0.lowercased()) } ?? true
         let received = try await MultipartUpload.receive(
             request.body, contentType: request.headers[.contentType], fileField: "audio_file",
             into: environment.uploadsDirectory, limit: environment.configuration.maxUploadBytes)
-        if let videoFile = query["video_file"].map(String.init), !videoFile.isEmpty {
+        if let videoFile = query["video_file"], !videoFile.isEmpty {
             do {
                 let path = try environment.paths.file(videoFile)
                 if let upload = received.file { unlink(upload.path) }
                 var info = stat()
                 stat(path, &info)
                 let identity = "video\u{0}\(path)\u{0}\(info.st_size)\u{0}\(info.st_mtim.tv_sec)"
-                let language = query["language"].map(String.init)
+                let language = query["language"]
                 return AudioSourceChoice(path: path, rawPCM: nil, track: Self.track(in: path, language: language),
                                          identity: identity, upload: nil)
             } catch {
@@ -163,10 +179,27 @@ struct BazarrAPI: Sendable {
         guard outcome.report.status == .done, let cues = outcome.cues else {
             let message = outcome.report.error ?? "transcription failed"
             logger.notice("asr request failed", metadata: ["error": "\(message)"])
-            throw ASRFailure(message: "subtitler could not transcribe this audio: \(message)")
+            let shown = withoutInternalPaths(message, upload: source.upload, environment: environment)
+            throw ASRFailure(message: "subtitler could not transcribe this audio: \(shown)")
         }
         logger.info("asr request done", metadata: ["cues": "\(cues.count)", "language": "\(outcome.report.language ?? "")"])
         return render(cues, as: output, language: outcome.report.language)
+    }
+
+    /// `message` for a client: the upload's temporary file is "the uploaded audio", and no other path inside the
+    /// service's state directory is named (the log keeps the full message).
+    static func withoutInternalPaths(_ message: String, upload: URL?, environment: ServiceEnvironment) -> String {
+        var shown = message
+        if let upload { shown = shown.replacingOccurrences(of: upload.path, with: "the uploaded audio") }
+        for directory in [environment.uploadsDirectory.path, environment.configuration.stateDirectory.path] {
+            // Any other path under the state directory, up to the next space or quote.
+            while let range = shown.range(of: directory) {
+                var end = range.upperBound
+                while end < shown.endIndex, !" \"':,".contains(shown[end]) { end = shown.index(after: end) }
+                shown.replaceSubrange(range.lowerBound..<end, with: "a file of the service")
+            }
+        }
+        return shown
     }
 
     /// Cues in `/asr`'s output formats.

@@ -222,14 +222,18 @@ package final class JobStore: Sendable {
         return stored.job
     }
 
-    /// Jobs in creation order, optionally only those in `state`; at most `limit`. Rows that cannot be read are listed
-    /// as failed; a row with an unknown state or origin is left out with an error log line (one bad row never makes
-    /// the list fail).
-    package func jobs(state: ServiceJob.State? = nil, limit: Int = 1_000) async throws -> [ServiceJob] {
+    /// Jobs in creation order (or newest first), optionally only those in `state` and only those created before the
+    /// job `before`; at most `limit`. Rows that cannot be read are listed as failed; a row with an unknown state or
+    /// origin is left out with an error log line (one bad row never makes the list fail).
+    package func jobs(state: ServiceJob.State? = nil, limit: Int = 1_000, newestFirst: Bool = false,
+                      before: String? = nil) async throws -> [ServiceJob] {
         let logger = self.logger
         let stored = try await database.read { db -> [Stored] in
-            var query = JobRow.order(Column("sequence"))
+            var query = JobRow.order(newestFirst ? Column("sequence").desc : Column("sequence"))
             if let state { query = query.filter(Column("state") == state) }
+            if let before {
+                query = query.filter(sql: "sequence < (SELECT sequence FROM job WHERE id = ?)", arguments: [before])
+            }
             var result: [Stored] = []
             for row in try Row.fetchAll(db, query.limit(limit)) {
                 do {

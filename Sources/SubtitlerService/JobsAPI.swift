@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import Logging
 import Subtitler
 import OpenAIAudio
@@ -30,8 +31,11 @@ struct JobsAPI: Sendable {
         router.get("/v1/jobs") { request, _ in try await list(request) }
         router.get("/v1/jobs/{id}") { _, context in try await show(context) }
         router.delete("/v1/jobs/{id}") { _, context in try await cancel(context) }
-        router.post("/v1/hooks/sonarr") { request, context in try await hook(request, context: context, kind: .sonarr) }
-        router.post("/v1/hooks/radarr") { request, context in try await hook(request, context: context, kind: .radarr) }
+        // Sonarr's and Radarr's Webhook connections offer POST and PUT.
+        for kind in ArrHook.Kind.allCases {
+            router.post("/v1/hooks/\(kind.rawValue)") { request, context in try await hook(request, context: context, kind: kind) }
+            router.put("/v1/hooks/\(kind.rawValue)") { request, context in try await hook(request, context: context, kind: kind) }
+        }
         router.get("/healthz") { _, _ in try await health() }
         router.get("/metrics") { _, _ in
             ServiceResponses.text(.ok, environment.metrics.exposition(), contentType: "text/plain; version=0.0.4")
@@ -42,13 +46,43 @@ struct JobsAPI: Sendable {
     }
 
     func create(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let body: JobRequest
-        do {
-            body = try await request.decode(as: JobRequest.self, context: context)
-        } catch {
-            return ServiceResponses.error(.badRequest, "the body must be a JSON object with at least \"path\" (max 64 KB)")
+        // `?origin=hook` marks a job queued by `subtitler hook` (Sonarr's or Radarr's Custom Script).
+        let origin: JobOrigin
+        switch request.uri.queryParameters["origin"].map(String.init) {
+        case nil, "api": origin = .api
+        case "hook": origin = .hook
+        case let other?: return ServiceResponses.error(.badRequest, "origin must be api or hook, not '\(other)'")
         }
-        return await submit(body, origin: .api)
+        let body: JobRequest
+        switch await Self.decode(JobRequest.self, from: request, context: context) {
+        case .success(let value): body = value
+        case .failure(let refusal): return refusal.response
+        }
+        return await submit(body, origin: origin)
+    }
+
+    /// Why a JSON body was refused: its status and one line naming the field.
+    struct BodyRefusal: Error {
+        var status: HTTPResponse.Status
+        var message: String
+        var response: Response { ServiceResponses.error(status, message) }
+    }
+
+    /// Reads a JSON body of at most the context's limit (64 KB) and decodes it; a refusal names what is wrong.
+    static func decode<Body: Decodable>(_ type: Body.Type, from request: Request, context: ServiceRequestContext) async
+        -> Result<Body, BodyRefusal>
+    {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            return .failure(BodyRefusal(status: .contentTooLarge, message: "the body is larger than \(context.maxUploadSize / 1024) KB"))
+        }
+        do {
+            return .success(try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView)))
+        } catch {
+            return .failure(BodyRefusal(status: .badRequest, message: RequestBodyErrors.message(for: error)))
+        }
     }
 
     /// Queues a request and answers with the job (201 when new, 200 when an equal job was already queued).
@@ -56,17 +90,26 @@ struct JobsAPI: Sendable {
         do {
             let (job, created) = try await environment.scheduler.submit(body, origin: origin)
             return ServiceResponses.json(created ? .created : .ok, job)
-        } catch let refusal as PathPolicy.Refusal {
-            switch refusal {
-            case .outsideRoots: return ServiceResponses.error(.forbidden, refusal.description)
-            case .notAPath: return ServiceResponses.error(.badRequest, refusal.description)
-            case .unreadable: return ServiceResponses.error(.notFound, refusal.description)
-            }
-        } catch let error as JobRequestError {
-            return ServiceResponses.error(.badRequest, error.message)
         } catch {
+            let (status, message) = refusal(error)
+            return ServiceResponses.error(status, message)
+        }
+    }
+
+    /// The status and message for a request the scheduler refused.
+    func refusal(_ error: any Error) -> (HTTPResponse.Status, String) {
+        switch error {
+        case let refusal as PathPolicy.Refusal:
+            switch refusal {
+            case .outsideRoots: return (.forbidden, refusal.description)
+            case .notAPath: return (.badRequest, refusal.description)
+            case .unreadable: return (.notFound, refusal.description)
+            }
+        case let error as JobRequestError:
+            return (.badRequest, error.message)
+        default:
             environment.logger.error("job could not be stored", metadata: ["error": "\(error)"])
-            return ServiceResponses.error(.internalServerError, "the job could not be stored")
+            return (.internalServerError, "the job could not be stored")
         }
     }
 
@@ -88,8 +131,23 @@ struct JobsAPI: Sendable {
             }
             limit = value
         }
-        let jobs = try await environment.store.jobs(state: state, limit: limit)
-        return ServiceResponses.json(.ok, jobs)
+        let before = query["before"].map(String.init)
+        if let before, try await environment.store.job(id: before) == nil {
+            return ServiceResponses.error(.badRequest, "before names no job: \(before)")
+        }
+        // Newest first; one more than asked tells whether there is a next page.
+        var jobs = try await environment.store.jobs(state: state, limit: limit + 1, newestFirst: true, before: before)
+        var response: Response
+        if jobs.count > limit {
+            jobs.removeLast()
+            response = ServiceResponses.json(.ok, jobs)
+            var next = "/v1/jobs?limit=\(limit)&before=\(jobs[jobs.count - 1].id)"
+            if let state { next += "&state=\(state.rawValue)" }
+            response.headers[HTTPField.Name("Link")!] = "<\(next)>; rel=\"next\""
+        } else {
+            response = ServiceResponses.json(.ok, jobs)
+        }
+        return response
     }
 
     func show(_ context: ServiceRequestContext) async throws -> Response {
@@ -102,10 +160,15 @@ struct JobsAPI: Sendable {
 
     func cancel(_ context: ServiceRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id") else { return ServiceResponses.error(.badRequest, "missing id") }
+        // A job that has ended (done, failed, or cancelled before) is left as it is: 409, as the OpenAPI document says.
+        if let job = try await environment.store.job(id: id), job.state.isFinal {
+            return ServiceResponses.error(.conflict, "job \(id) has already ended (\(job.state.rawValue))")
+        }
         guard let job = try await environment.scheduler.cancel(id: id) else {
             return ServiceResponses.error(.notFound, "no job \(id)")
         }
         if job.state == .done || job.state == .failed {
+            // It ended between the two reads.
             return ServiceResponses.error(.conflict, "job \(id) has already ended (\(job.state.rawValue))")
         }
         return ServiceResponses.json(.ok, job)
@@ -113,21 +176,50 @@ struct JobsAPI: Sendable {
 
     func hook(_ request: Request, context: ServiceRequestContext, kind: ArrHook.Kind) async throws -> Response {
         let payload: ArrHook.Payload
-        do {
-            payload = try await request.decode(as: ArrHook.Payload.self, context: context)
-        } catch {
-            return ServiceResponses.error(.badRequest, "not a \(kind.rawValue) webhook payload")
+        switch await Self.decode(ArrHook.Payload.self, from: request, context: context) {
+        case .success(let value): payload = value
+        case .failure(let refusal):
+            return ServiceResponses.error(refusal.status, "not a \(kind.rawValue) webhook payload: \(refusal.message)")
         }
         switch ArrHook.action(for: payload, kind: kind) {
         case .test:
             return ServiceResponses.json(.ok, ["status": "ok", "message": "subtitler received the test"])
         case .ignore(let event):
             return ServiceResponses.json(.ok, ["status": "ignored", "eventType": event])
-        case .queue(let path):
-            return await submit(JobRequest(path: path), origin: JobOrigin(kind))
+        case .queue(let paths) where paths.count == 1:
+            return await submit(JobRequest(path: paths[0]), origin: JobOrigin(kind))
+        case .queue(let paths):
+            return await submitAll(paths, origin: JobOrigin(kind))
         case .invalid(let reason):
             return ServiceResponses.error(.badRequest, reason)
         }
+    }
+
+    /// Queues one job per file of an import (Sonarr v4's "On Import Complete"): `{"jobs": [...]}`, 201 when any is
+    /// new. A file the service may not use is refused with its path and reason, the others are queued all the same
+    /// (`{"error": ..., "jobs": [...]}` with the refusal's status).
+    func submitAll(_ paths: [String], origin: JobOrigin) async -> Response {
+        struct Queued: Encodable {
+            var error: String?
+            var jobs: [ServiceJob]
+        }
+        var jobs: [ServiceJob] = []
+        var created = false
+        var refused: (HTTPResponse.Status, String)?
+        for path in paths {
+            do {
+                let (job, isNew) = try await environment.scheduler.submit(JobRequest(path: path), origin: origin)
+                jobs.append(job)
+                created = created || isNew
+            } catch {
+                let (status, message) = self.refusal(error)
+                if refused == nil { refused = (status, message) }
+            }
+        }
+        if let (status, message) = refused {
+            return ServiceResponses.json(status, Queued(error: message + (jobs.isEmpty ? "" : "; the other files were queued"), jobs: jobs))
+        }
+        return ServiceResponses.json(created ? .created : .ok, Queued(jobs: jobs))
     }
 
     func health() async throws -> Response {

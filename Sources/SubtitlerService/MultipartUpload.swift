@@ -5,9 +5,15 @@ import Subtitler
 import SubtitlerSupport
 
 /// Streams a `multipart/form-data` body to disk: the file part goes to a private temporary file as it arrives (never
-/// held whole in memory), with a size cap; small text fields are kept. Memory stays at about one network buffer plus
-/// one megabyte of pending writes, whatever the upload's size.
+/// held whole in memory), with a size cap; small text fields are kept, at most ``maxFieldBytes`` each and
+/// ``maxFieldsBytes`` in all, whatever the upload limit. Memory stays at about one network buffer plus one megabyte of
+/// pending writes plus the text fields, whatever the upload's size.
 struct MultipartUpload {
+    /// The most one text field may hold.
+    static let maxFieldBytes = 64 * 1024
+    /// The most all text fields together may hold.
+    static let maxFieldsBytes = 256 * 1024
+
     /// What was received.
     struct Received {
         /// The temporary file holding the file part (delete it when done), or nil when there was no file part.
@@ -22,14 +28,20 @@ struct MultipartUpload {
 
     /// Why an upload was refused.
     enum Failure: Error, Equatable, CustomStringConvertible {
+        /// Not `multipart/form-data`, or no boundary (HTTP 415).
         case notMultipart
+        /// The file part is over the upload limit (HTTP 413).
         case tooLarge(limit: Int64)
+        /// The text fields together over their limit (HTTP 413).
+        case fieldsTooLarge(String)
+        /// Not a valid form, or not the form this endpoint takes (HTTP 400).
         case malformed(String)
 
         var description: String {
             switch self {
             case .notMultipart: "the body must be multipart/form-data with a boundary"
             case .tooLarge(let limit): "the upload is larger than the service's limit of \(limit) bytes"
+            case .fieldsTooLarge(let why): why
             case .malformed(let why): "malformed multipart body: \(why)"
             }
         }
@@ -66,6 +78,7 @@ struct MultipartUpload {
         var size: Int64 = 0
         var fields: [String: String] = [:]
         var fieldBytes: [UInt8] = []
+        var allFieldBytes = 0
         var current: MultipartParser.PartHeaders?
         do {
             for try await buffer in body {
@@ -75,8 +88,12 @@ struct MultipartUpload {
                     case .partStart(let headers):
                         current = headers
                         fieldBytes = []
-                        if headers.name == fileField, sink == nil {
+                        if headers.name == fileField {
+                            guard sink == nil else { throw Failure.malformed("more than one '\(fileField)' part") }
                             sink = try await FileSink.create(in: directory)
+                        } else if headers.filename != nil {
+                            // A file under another name: the client named the part wrongly.
+                            throw Failure.malformed("the file part is named '\(headers.name)'; send it as '\(fileField)'")
                         }
                     case .data(let bytes):
                         guard let headers = current else { continue }
@@ -87,7 +104,15 @@ struct MultipartUpload {
                             try await sink.write(bytes)
                         } else {
                             fieldBytes += bytes
-                            if fieldBytes.count > 64 * 1024 { throw Failure.malformed("the field '\(headers.name)' is too long") }
+                            allFieldBytes += bytes.count
+                            if fieldBytes.count > maxFieldBytes {
+                                // Most likely the audio, sent under another name: say so, not "too long".
+                                throw Failure.malformed("unexpected part '\(headers.name)': the audio goes in the part "
+                                                        + "'\(fileField)', and other parts are text fields of at most \(maxFieldBytes) bytes")
+                            }
+                            if allFieldBytes > maxFieldsBytes {
+                                throw Failure.fieldsTooLarge("the text fields are longer than \(maxFieldsBytes) bytes in all")
+                            }
                         }
                     case .partEnd:
                         if let headers = current, headers.name != fileField {

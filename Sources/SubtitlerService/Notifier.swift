@@ -164,11 +164,3 @@ package struct Notifier: Sendable {
         }
     }
 }
-
-extension TimeAmount {
-    /// A NIO time amount from a Swift duration.
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(min(seconds, 1_000_000_000) * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

@@ -33,6 +33,12 @@ package struct ServiceConfiguration: Sendable {
     package var notifyURL: String?
     /// Media servers to refresh after writing.
     package var mediaServers: [Notifier.MediaServer] = []
+    /// How long the service waits for a client (60 s by default): a connection that sends nothing for this long,
+    /// or a request body that brings less than 64 KiB in this long, is closed.
+    package var readTimeout: Duration = .seconds(60)
+    /// How long a graceful stop (SIGTERM, SIGINT) waits for requests in progress (30 s by default); then they are
+    /// cut off, running jobs go back to the queue, and the service exits.
+    package var shutdownTimeout: Duration = .seconds(30)
     /// The settings every job starts from.
     package var defaults = SubtitleJob(input: "")
 
@@ -56,6 +62,10 @@ package struct ServiceConfiguration: Sendable {
         if !(0...65_535).contains(port) { return "--port must be between 0 and 65535" }
         if !(1...32).contains(concurrentFiles) { return "--jobs must be between 1 and 32" }
         if maxUploadBytes < 1 << 20 { return "--max-upload-mb must be at least 1" }
+        if readTimeout <= .zero || readTimeout > .seconds(3_600) { return "--read-timeout must be between 1 and 3600 seconds" }
+        if shutdownTimeout < .zero || shutdownTimeout > .seconds(3_600) {
+            return "--shutdown-timeout must be between 0 and 3600 seconds"
+        }
         return nil
     }
 }

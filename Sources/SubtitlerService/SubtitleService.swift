@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
+import SubtitlerSupport
 import ServiceLifecycle
 import Subtitler
 import UnixSignals
@@ -34,7 +36,7 @@ package enum SubtitleService {
         do {
             store = try JobStore(directory: configuration.stateDirectory, logger: logger)
         } catch {
-            throw ServiceConfigurationError("the job store in \(configuration.stateDirectory.path) cannot be opened: \(error)")
+            throw ServiceStartError(stateDirectory: configuration.stateDirectory, error)
         }
         // Uploads left by a service that was killed mid-request are of no use to anyone.
         let uploads = configuration.stateDirectory.appendingPathComponent("uploads")
@@ -54,11 +56,26 @@ package enum SubtitleService {
         if serveHTTP {
             services.append(makeApplication(environment: environment, logger: logger, onListening: onListening))
         }
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
+        let group = makeGroup(services: services, configuration: configuration, logger: logger,
+                              signals: [.sigterm, .sigint])
+        do {
+            try await group.run()
+        } catch let error as IOError where serveHTTP {
+            throw ServiceStartError(listeningOn: configuration.host, port: configuration.port, error)
+        } catch let error as SocketAddressError where serveHTTP {
+            throw ServiceStartError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        }
+    }
+
+    /// The service group: stops gracefully on `signals`, and a graceful stop that takes longer than the
+    /// configuration's `shutdownTimeout` (a request whose client keeps its body open, a slow transcription) is
+    /// turned into cancellation, so the service always exits.
+    static func makeGroup(services: [any Service], configuration: ServiceConfiguration, logger: Logger,
+                          signals: [UnixSignal]) -> ServiceGroup {
+        var group = ServiceGroupConfiguration(services: services.map { .init(service: $0) },
+                                              gracefulShutdownSignals: signals, logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        return ServiceGroup(configuration: group)
     }
 
     /// What the routes and the scheduler share, over a store and a runner (the tests give an in-memory store and a
@@ -93,18 +110,65 @@ package enum SubtitleService {
         return router
     }
 
-    /// The HTTP application: routes, access policy, and the bound address reported once listening.
+    /// The HTTP application: routes, access policy, the read timeout, and the bound address reported once listening.
+    /// - Parameter router: the routes (``makeRouter(environment:peerAddress:)`` unless a test adds its own).
     static func makeApplication(
-        environment: ServiceEnvironment, logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void
+        environment: ServiceEnvironment, router: Router<ServiceRequestContext>? = nil, logger: Logger,
+        onListening: @escaping @Sendable (String, Int) -> Void
     ) -> some Service {
         let configuration = environment.configuration
+        // A client that sends nothing, or too little of a body, for the read timeout loses its connection.
+        let readTimeout = TimeAmount(configuration.readTimeout)
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [SlowClientGuard(window: readTimeout, logger: logger)], idleTimeout: readTimeout)
         return Application(
-            router: makeRouter(environment: environment),
+            router: router ?? makeRouter(environment: environment),
+            server: .http1(configuration: http1),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "subtitler"),
             onServerRunning: { channel in
                 let address = channel.localAddress
                 onListening(address?.ipAddress ?? configuration.host, address?.port ?? configuration.port)
             },
             logger: logger)
+    }
+}
+
+/// Why the service could not start (the address is taken, the state directory is unusable): one line, naming the
+/// address or the path and the cause.
+package struct ServiceStartError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    package var message: String
+    init(_ message: String) { self.message = message }
+    package var description: String { message }
+
+    /// A listening socket that could not be opened.
+    init(listeningOn host: String, port: Int, _ error: IOError) {
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let cause = switch error.errnoCode {
+        case EADDRINUSE: "the address is already in use (another service, or another subtitler, listens there)"
+        case EACCES: "permission denied (ports below 1024 need privileges)"
+        case EADDRNOTAVAIL: "the address is not one of this machine's"
+        default: String(cString: strerror(error.errnoCode)).lowercased()
+        }
+        self.init("cannot listen on \(address): \(cause)")
+    }
+
+    /// A state directory the job store cannot live in.
+    init(stateDirectory: URL, _ error: any Error) {
+        var path = stateDirectory.path
+        // A file where a folder must be (the directory itself or one of its parents) is the common mistake.
+        while path != "/" && !path.isEmpty {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue {
+                    self.init("the state directory \(stateDirectory.path) cannot be used: \(path) is a file, not a folder "
+                              + "(choose another with --state-dir)")
+                    return
+                }
+                break
+            }
+            path = (path as NSString).deletingLastPathComponent
+        }
+        self.init("the state directory \(stateDirectory.path) cannot be used: \(FileChecks.describe(error))")
     }
 }

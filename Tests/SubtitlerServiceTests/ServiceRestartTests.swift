@@ -155,9 +155,10 @@ struct ServiceOperationsTests {
                                            environment: hookEnvironment)
         #expect(queued.status == 0, "\(queued.stderr)")
         #expect(queued.stderr.contains("queued"), "\(queued.stderr)")
+        // The Custom Script's job says where it came from: origin hook, not api.
         let (_, jobs, _) = try await ServiceClient(baseURL: service.baseURL).send(.GET, "/v1/jobs")
         let list = try #require(try JSONSerialization.jsonObject(with: jobs) as? [[String: Any]])
-        #expect(list.contains { ($0["request"] as? [String: Any])?["path"] as? String == media.appendingPathComponent("episode.wav").path && $0["origin"] as? String == "api" })
+        #expect(list.contains { ($0["request"] as? [String: Any])?["path"] as? String == media.appendingPathComponent("episode.wav").path && $0["origin"] as? String == "hook" })
         #expect(!service.log.contains("jellyfin-secret"))
     }
 

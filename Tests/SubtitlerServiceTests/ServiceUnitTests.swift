@@ -138,17 +138,21 @@ struct ArrHookTests {
     func decode(_ text: String) throws -> ArrHook.Payload { try JSONDecoder().decode(ArrHook.Payload.self, from: Data(text.utf8)) }
 
     @Test func webhookPayloadsNameTheImportedFile() throws {
-        #expect(ArrHook.action(for: try decode(Self.sonarrDownload), kind: .sonarr) == .queue(path: "/tv/Show/Season 01/Show - S01E01.mkv"))
-        #expect(ArrHook.action(for: try decode(Self.sonarrOldDownload), kind: .sonarr) == .queue(path: "/tv/Show/Season 01/Show - S01E02.mkv"))
-        #expect(ArrHook.action(for: try decode(Self.radarrDownload), kind: .radarr) == .queue(path: "/movies/Film (2020)/Film (2020).mkv"))
+        #expect(ArrHook.action(for: try decode(Self.sonarrDownload), kind: .sonarr) == .queue(paths: ["/tv/Show/Season 01/Show - S01E01.mkv"]))
+        #expect(ArrHook.action(for: try decode(Self.sonarrOldDownload), kind: .sonarr) == .queue(paths: ["/tv/Show/Season 01/Show - S01E02.mkv"]))
+        #expect(ArrHook.action(for: try decode(Self.radarrDownload), kind: .radarr) == .queue(paths: ["/movies/Film (2020)/Film (2020).mkv"]))
         #expect(ArrHook.action(for: try decode(#"{"eventType":"Test"}"#), kind: .radarr) == .test)
         #expect(ArrHook.action(for: try decode(#"{"eventType":"Grab"}"#), kind: .sonarr) == .ignore(event: "Grab"))
         if case .invalid = ArrHook.action(for: try decode(#"{"eventType":"Download"}"#), kind: .sonarr) {} else { Issue.record("expected invalid") }
+        // Sonarr v4's On Import Complete: every file, the relative ones under the series folder, each once.
+        let importComplete = #"{"eventType":"Download","series":{"path":"/tv/Show"},"episodeFiles":[{"relativePath":"Season 01/a.mkv"},{"path":"/tv/Show/Season 01/b.mkv"},{"path":"/tv/Show/Season 01/b.mkv"}]}"#
+        #expect(ArrHook.action(for: try decode(importComplete), kind: .sonarr)
+            == .queue(paths: ["/tv/Show/Season 01/a.mkv", "/tv/Show/Season 01/b.mkv"]))
     }
 
     @Test func customScriptVariables() {
         #expect(ArrHook.action(environment: ["sonarr_eventtype": "Test"])?.1 == .test)
-        #expect(ArrHook.action(environment: ["radarr_eventtype": "Download", "radarr_moviefile_path": "/m/F.mkv"])?.1 == .queue(path: "/m/F.mkv"))
+        #expect(ArrHook.action(environment: ["radarr_eventtype": "Download", "radarr_moviefile_path": "/m/F.mkv"])?.1 == .queue(paths: ["/m/F.mkv"]))
         #expect(ArrHook.action(environment: ["sonarr_eventtype": "Download", "sonarr_episodefile_path": "/tv/a.mkv"])?.0 == .sonarr)
         #expect(ArrHook.action(environment: ["PATH": "/bin"]) == nil)
     }

@@ -89,11 +89,17 @@ enum OpenAPIDocument {
           "eventType": { "type": "string" },
           "series": { "type": "object", "nullable": true, "properties": { "path": { "type": "string", "nullable": true } } },
           "episodeFile": { "type": "object", "nullable": true, "properties": { "path": { "type": "string", "nullable": true }, "relativePath": { "type": "string", "nullable": true } } },
+          "episodeFiles": { "type": "array", "nullable": true, "description": "Sonarr v4's On Import Complete: every file of the import; each is queued.", "items": { "type": "object", "properties": { "path": { "type": "string", "nullable": true }, "relativePath": { "type": "string", "nullable": true } } } },
           "movie": { "type": "object", "nullable": true, "properties": { "folderPath": { "type": "string", "nullable": true }, "path": { "type": "string", "nullable": true } } },
           "movieFile": { "type": "object", "nullable": true, "properties": { "path": { "type": "string", "nullable": true }, "relativePath": { "type": "string", "nullable": true } } }
         }
       },
-      "HookAnswer": { "type": "object", "properties": { "status": { "type": "string" } } }
+      "HookAnswer": { "type": "object", "properties": { "status": { "type": "string" } } },
+      "QueuedJobs": {
+        "type": "object", "required": ["jobs"],
+        "description": "The jobs of an import with several files; error names the first file that was refused (the others are queued).",
+        "properties": { "error": { "type": "string" }, "jobs": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } } }
+      }
     },
     "responses": {
       "BadRequest": { "description": "Bad request", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
@@ -101,7 +107,9 @@ enum OpenAPIDocument {
       "Forbidden": { "description": "Outside the roots", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
       "NotFound": { "description": "No such job or file", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
       "Queued": { "description": "Queued", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Job" } } } },
-      "HookAcknowledged": { "description": "Test acknowledged, event ignored, or an equal job already queued", "content": { "application/json": { "schema": { "type": "object" } } } }
+      "HookAcknowledged": { "description": "Test acknowledged, event ignored, or an equal job already queued", "content": { "application/json": { "schema": { "type": "object" } } } },
+      "HookQueued": { "description": "Queued: the job, or {jobs} for an import with several files", "content": { "application/json": { "schema": { "oneOf": [ { "$ref": "#/components/schemas/Job" }, { "$ref": "#/components/schemas/QueuedJobs" } ] } } } },
+      "TooLarge": { "description": "The body (64 KB for JSON) or the upload is over its limit", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
     },
     "requestBodies": {
       "ArrPayload": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ArrPayload" } } } }
@@ -112,6 +120,10 @@ enum OpenAPIDocument {
     "/v1/jobs": {
       "post": {
         "summary": "Queue a job for a media file under a root",
+        "description": "A field of the wrong type or value is refused with 400 and a message naming the field.",
+        "parameters": [
+          { "name": "origin", "in": "query", "description": "hook: queued by `subtitler hook` (a Custom Script); the job's origin is then hook", "schema": { "type": "string", "enum": ["api", "hook"] } }
+        ],
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/JobRequest" } } } },
         "responses": {
           "201": { "$ref": "#/components/responses/Queued" },
@@ -119,17 +131,23 @@ enum OpenAPIDocument {
           "400": { "$ref": "#/components/responses/BadRequest" },
           "401": { "$ref": "#/components/responses/Unauthorized" },
           "403": { "$ref": "#/components/responses/Forbidden" },
-          "404": { "$ref": "#/components/responses/NotFound" }
+          "404": { "$ref": "#/components/responses/NotFound" },
+          "413": { "$ref": "#/components/responses/TooLarge" }
         }
       },
       "get": {
-        "summary": "List jobs",
+        "summary": "List jobs, newest first, a page at a time",
         "parameters": [
           { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"] } },
-          { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
+          { "name": "limit", "in": "query", "description": "The page size (100 by default)", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } },
+          { "name": "before", "in": "query", "description": "A job id: only jobs created before it (the cursor of the next page)", "schema": { "type": "string" } }
         ],
         "responses": {
-          "200": { "description": "Jobs, oldest first", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } } } } },
+          "200": {
+            "description": "Jobs, newest first. When more follow, the Link header names the next page (rel=\"next\").",
+            "headers": { "Link": { "description": "</v1/jobs?limit=N&before=ID[&state=S]>; rel=\"next\"", "schema": { "type": "string" } } },
+            "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } } } }
+          },
           "400": { "$ref": "#/components/responses/BadRequest" },
           "401": { "$ref": "#/components/responses/Unauthorized" }
         }
@@ -146,12 +164,12 @@ enum OpenAPIDocument {
         }
       },
       "delete": {
-        "summary": "Cancel a job",
+        "summary": "Cancel a queued or running job",
         "responses": {
           "200": { "description": "Cancelled (or cancellation requested for a running job)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Job" } } } },
           "401": { "$ref": "#/components/responses/Unauthorized" },
           "404": { "$ref": "#/components/responses/NotFound" },
-          "409": { "description": "The job has already ended", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+          "409": { "description": "The job has already ended (done, failed, or cancelled before); nothing changed", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
         }
       }
     },
@@ -180,15 +198,29 @@ enum OpenAPIDocument {
     },
     "/v1/hooks/sonarr": {
       "post": {
-        "summary": "Sonarr's Webhook connection: Test answers 200, Download queues the imported file",
+        "summary": "Sonarr's Webhook connection: Test answers 200, Download queues the imported files",
         "requestBody": { "$ref": "#/components/requestBodies/ArrPayload" },
         "responses": {
           "200": { "$ref": "#/components/responses/HookAcknowledged" },
-          "201": { "$ref": "#/components/responses/Queued" },
+          "201": { "$ref": "#/components/responses/HookQueued" },
           "400": { "$ref": "#/components/responses/BadRequest" },
           "401": { "$ref": "#/components/responses/Unauthorized" },
           "403": { "$ref": "#/components/responses/Forbidden" },
-          "404": { "$ref": "#/components/responses/NotFound" }
+          "404": { "$ref": "#/components/responses/NotFound" },
+          "413": { "$ref": "#/components/responses/TooLarge" }
+        }
+      },
+      "put": {
+        "summary": "Sonarr's Webhook connection (method PUT): Test answers 200, Download queues the imported files",
+        "requestBody": { "$ref": "#/components/requestBodies/ArrPayload" },
+        "responses": {
+          "200": { "$ref": "#/components/responses/HookAcknowledged" },
+          "201": { "$ref": "#/components/responses/HookQueued" },
+          "400": { "$ref": "#/components/responses/BadRequest" },
+          "401": { "$ref": "#/components/responses/Unauthorized" },
+          "403": { "$ref": "#/components/responses/Forbidden" },
+          "404": { "$ref": "#/components/responses/NotFound" },
+          "413": { "$ref": "#/components/responses/TooLarge" }
         }
       }
     },
@@ -198,11 +230,25 @@ enum OpenAPIDocument {
         "requestBody": { "$ref": "#/components/requestBodies/ArrPayload" },
         "responses": {
           "200": { "$ref": "#/components/responses/HookAcknowledged" },
-          "201": { "$ref": "#/components/responses/Queued" },
+          "201": { "$ref": "#/components/responses/HookQueued" },
           "400": { "$ref": "#/components/responses/BadRequest" },
           "401": { "$ref": "#/components/responses/Unauthorized" },
           "403": { "$ref": "#/components/responses/Forbidden" },
-          "404": { "$ref": "#/components/responses/NotFound" }
+          "404": { "$ref": "#/components/responses/NotFound" },
+          "413": { "$ref": "#/components/responses/TooLarge" }
+        }
+      },
+      "put": {
+        "summary": "Radarr's Webhook connection (method PUT): Test answers 200, Download queues the imported file",
+        "requestBody": { "$ref": "#/components/requestBodies/ArrPayload" },
+        "responses": {
+          "200": { "$ref": "#/components/responses/HookAcknowledged" },
+          "201": { "$ref": "#/components/responses/HookQueued" },
+          "400": { "$ref": "#/components/responses/BadRequest" },
+          "401": { "$ref": "#/components/responses/Unauthorized" },
+          "403": { "$ref": "#/components/responses/Forbidden" },
+          "404": { "$ref": "#/components/responses/NotFound" },
+          "413": { "$ref": "#/components/responses/TooLarge" }
         }
       }
     },
@@ -238,7 +284,7 @@ enum OpenAPIDocument {
           { "name": "language", "in": "query", "schema": { "type": "string" } },
           { "name": "output", "in": "query", "schema": { "type": "string", "enum": ["srt", "vtt", "txt", "json"] } },
           { "name": "encode", "in": "query", "schema": { "type": "boolean" } },
-          { "name": "video_file", "in": "query", "schema": { "type": "string" } },
+          { "name": "video_file", "in": "query", "description": "The video's path as the caller sees it, form-encoded (+ or %20 for a space)", "schema": { "type": "string" } },
           { "name": "initial_prompt", "in": "query", "schema": { "type": "string" } }
         ],
         "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "properties": { "audio_file": { "type": "string", "format": "binary" } } } } } },
@@ -246,9 +292,9 @@ enum OpenAPIDocument {
           "200": { "description": "The subtitles", "content": { "text/plain": { "schema": { "type": "string" } }, "application/json": { "schema": { "type": "object" } } } },
           "400": { "$ref": "#/components/responses/BadRequest" },
           "403": { "$ref": "#/components/responses/Forbidden" },
-          "413": { "description": "Upload over the limit", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+          "413": { "description": "The upload, a text field (64 KB) or the text fields together (256 KB) over the limit", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "415": { "description": "Not multipart/form-data", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
-          "500": { "description": "No subtitles could be made", "content": { "text/plain": { "schema": { "type": "string" } } } }
+          "500": { "description": "No subtitles could be made: the cause, never a path inside the service", "content": { "text/plain": { "schema": { "type": "string" } } } }
         }
       }
     },
@@ -262,6 +308,7 @@ enum OpenAPIDocument {
         "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "properties": { "audio_file": { "type": "string", "format": "binary" } } } } } },
         "responses": {
           "200": { "description": "The language", "content": { "application/json": { "schema": { "type": "object", "properties": { "detected_language": { "type": "string" }, "language_code": { "type": "string" } } } } } },
+          "400": { "$ref": "#/components/responses/BadRequest" },
           "403": { "$ref": "#/components/responses/Forbidden" },
           "413": { "description": "Upload over the limit", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
           "415": { "description": "Not multipart/form-data", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
