@@ -15,8 +15,8 @@ import TestSupport
        .serialized, .backendTurn)
 struct ReviewSampleTests {
     /// Runs the pipeline on the sample so every kind of mark is real: 15 s chunks (chunk cuts), a reading speed
-    /// of 12 characters per second (style violations), and two sentences of the talk declared phantom
-    /// (dropped segments).
+    /// of 12 characters per second (style violations), and two sentences of the talk declared phantom through the
+    /// user's own list (dropped segments: a user's phrases are dropped even inside speech, the built-in ones never).
     func makeSubtitles(cache: URL) async throws -> SubtitleResult {
         let url = try #require(LocalBackend.whisperURL, "SUBTITLER_TEST_WHISPER_URL is not set")
         let client = OpenAIAudioClient(configuration: OpenAIConfiguration(baseURL: url, apiKey: nil))

@@ -166,6 +166,23 @@ struct GuardTests {
         #expect(result.dropped.first?.start == 10_000)
     }
 
+    @Test func phantomPhrasesAreKeptInsideDetectedSpeechAndDroppedOutsideIt() {
+        // Speech from 0 to 5 s (100 ms frames), silence from 5 to 15 s.
+        let activity = SpeechActivity(frameDuration: 100, isSpeech: Array(repeating: true, count: 50) + Array(repeating: false, count: 100))
+        let sentence = Script.segment("And that should be all.", start: 500)
+        var spokenThanks = Script.segment("Thanks.", start: 3_000)
+        spokenThanks.averageLogProbability = -0.9   // unsure to the model, but the detector hears speech
+        let credit = Script.segment("Thanks for watching!", start: 8_000)
+        let withMap = SubtitleBuilder(hallucinationGuard: HallucinationGuard(dropsTextWithoutSpeech: false), language: "en")
+            .build(from: [chunk([sentence, spokenThanks, credit])], speechActivity: activity)
+        #expect(Script.words(of: withMap.cues).joined(separator: " ") == "And that should be all. Thanks.")
+        #expect(withMap.dropped.map(\.text) == ["Thanks for watching!"])
+        #expect(withMap.dropped.map(\.rule) == [.phantomPhrase])
+        // Without a speech map the model's own doubt decides, as before.
+        let withoutMap = SubtitleBuilder(language: "en").build(from: [chunk([sentence, spokenThanks, credit])])
+        #expect(withoutMap.dropped.map(\.text) == ["Thanks.", "Thanks for watching!"])
+    }
+
     @Test func speechFractionWeighsPartialFrames() {
         let activity = SpeechActivity(frameDuration: 100, isSpeech: [true, false, true, true])
         #expect(activity.speechFraction(from: 0, to: 400) == 0.75)

@@ -5,7 +5,10 @@ import Foundation
 /// farthest from an edge, removes words doubled at a seam, and makes times monotonic.
 struct ChunkMerger {
     var hallucinationGuard: HallucinationGuard
+    /// The built-in phantom phrases (dropped only where no speech is detected).
     var phrases: PhantomPhraseMatcher
+    /// The user's own phantom phrases (dropped wherever they come back).
+    var ownPhrases: PhantomPhraseMatcher?
     var speechActivity: SpeechActivity?
 
     struct Output {
@@ -60,7 +63,8 @@ struct ChunkMerger {
                 let mediaStart = min(max(segment.start &+ chunk.offset, lower), upper)
                 let mediaEnd = max(mediaStart, min(max(segment.end &+ chunk.offset, lower), upper))
                 if let rule = hallucinationGuard.rule(
-                    for: segment, offset: chunk.offset, phrases: phrases, speechActivity: speechActivity
+                    for: segment, offset: chunk.offset, phrases: phrases, ownPhrases: ownPhrases,
+                    speechActivity: speechActivity
                 ) {
                     dropped.append(DroppedSegment(start: mediaStart, end: mediaEnd, text: trimmed, rule: rule))
                     continue

@@ -12,7 +12,8 @@ public struct HallucinationGuard: Sendable {
     /// repeated back to back (the repeats; the first stays). Rule name `loop`.
     public var dropsLoops = true
     /// Drop segments made only of known phantom phrases ("Thanks for watching!", Amara.org credits) for the
-    /// language, and segments with no letters or digits at all. Rule name `phantom-phrase`.
+    /// language, and segments with no letters or digits at all, where the speech map (if any) hears no speech.
+    /// Rule name `phantom-phrase`.
     public var dropsPhantomPhrases = true
     /// Drop text where the pipeline's speech activity shows no speech: segments that overlap no speech region
     /// (rule `outside-speech`), and segments whose span holds too little speech: a mean speech probability below
@@ -33,7 +34,8 @@ public struct HallucinationGuard: Sendable {
     /// Segments whose span has a lower mean speech probability are dropped by the `no-speech` rule (speech maps
     /// with a detector's probabilities).
     public var minimumSpeechProbability: Double = 0.15
-    /// Extra phrases to treat as phantom, merged with the built-in lists.
+    /// Extra phrases to treat as phantom. Unlike the built-in lists (dropped only where no speech is detected),
+    /// these are dropped wherever they come back.
     public var additionalPhantomPhrases: PhantomPhraseList?
 
     /// Creates a guard; all rules default to on.
@@ -56,6 +58,10 @@ public struct HallucinationGuard: Sendable {
         dropsSilence: false, dropsLoops: false, dropsPhantomPhrases: false, dropsTextWithoutSpeech: false
     )
 
+    /// The mean speech probability at or above which a segment lies inside detected speech, where the
+    /// phantom-phrase rule never drops it.
+    static let detectedSpeechProbability = 0.5
+
     /// The rule that drops `segment` on its own (everything except back-to-back repetition), or nil to keep it.
     ///
     /// - Parameters:
@@ -67,6 +73,7 @@ public struct HallucinationGuard: Sendable {
         for segment: TranscriptSegment,
         offset: Milliseconds,
         phrases: PhantomPhraseMatcher,
+        ownPhrases: PhantomPhraseMatcher? = nil,
         speechActivity: SpeechActivity?
     ) -> DroppedSegment.Rule? {
         if dropsSilence, let noSpeech = segment.noSpeechProbability, let logProb = segment.averageLogProbability,
@@ -77,12 +84,20 @@ public struct HallucinationGuard: Sendable {
         if dropsLoops, let ratio = segment.compressionRatio, ratio > compressionRatioThreshold {
             return DroppedSegment.Rule.loop
         }
+        // A phrase on the built-in phantom lists is dropped only where no one is heard speaking: inside detected
+        // speech ("...and that should be all. Thanks.") it is what the speaker said. The user's own phrases are
+        // dropped wherever they come back: the user knows they are never wanted.
+        let speechProbability = speechActivity?.meanProbability(from: offset + segment.start, to: offset + segment.end)
+        let insideDetectedSpeech = speechProbability.map { $0 >= Self.detectedSpeechProbability } ?? false
         if dropsPhantomPhrases {
             let looksUnsure =
                 (segment.noSpeechProbability ?? 0) >= 0.3 || (segment.averageLogProbability ?? 0) < -0.7
-                || (speechActivity.map { $0.meanProbability(from: offset + segment.start, to: offset + segment.end) < 0.5 }
-                    ?? false)
-            if phrases.matchesWholly(segment.text, allowingWeakPhrases: looksUnsure) {
+                || (speechProbability.map { $0 < Self.detectedSpeechProbability } ?? false)
+            if PhantomPhraseMatcher.hasNothingToRead(segment.text) { return DroppedSegment.Rule.phantomPhrase }
+            if let ownPhrases, ownPhrases.matchesWholly(segment.text, allowingWeakPhrases: true) {
+                return DroppedSegment.Rule.phantomPhrase
+            }
+            if !insideDetectedSpeech, phrases.matchesWholly(segment.text, allowingWeakPhrases: looksUnsure) {
                 return DroppedSegment.Rule.phantomPhrase
             }
         }

@@ -95,13 +95,16 @@ struct PhantomPhraseMatcher: Sendable {
         patterns = list.patterns.map(TextNormalizer.normalize).filter { !$0.isEmpty }
     }
 
+    /// Whether `text` has nothing to read at all ("...", "-"): no letters or digits, and no music notes (which
+    /// some viewers want).
+    static func hasNothingToRead(_ text: String) -> Bool {
+        TextNormalizer.normalize(text).isEmpty && !text.contains(where: { "♪♫♬".contains($0) })
+    }
+
     /// Whether `text` consists only of phantom phrases (every sentence matches), or has no letters or digits.
     func matchesWholly(_ text: String, allowingWeakPhrases: Bool) -> Bool {
         let whole = TextNormalizer.normalize(text)
-        if whole.isEmpty {
-            // Nothing to read at all ("...", "-"); keep music notes, which some viewers want.
-            return !text.contains(where: { "♪♫♬".contains($0) })
-        }
+        if whole.isEmpty { return Self.hasNothingToRead(text) }
         if matches(whole, weak: allowingWeakPhrases) { return true }
         let sentences = TextNormalizer.sentences(text).map(TextNormalizer.normalize).filter { !$0.isEmpty }
         guard sentences.count > 1 else { return false }

@@ -43,10 +43,11 @@ public struct SubtitleBuilder: Sendable {
     ///   - chunks: transcripts with their offsets on the media timeline, in any order; they may overlap.
     ///   - speechActivity: the pipeline's speech map on the media timeline, for the `no-speech` rule.
     public func build(from chunks: [TranscriptChunk], speechActivity: SpeechActivity? = nil) -> SubtitleBuildResult {
-        var phrases = PhantomPhraseList.builtIn(language: language)
-        if let extra = hallucinationGuard.additionalPhantomPhrases { phrases = phrases.merging(extra) }
         let merger = ChunkMerger(
-            hallucinationGuard: hallucinationGuard, phrases: PhantomPhraseMatcher(phrases), speechActivity: speechActivity
+            hallucinationGuard: hallucinationGuard,
+            phrases: PhantomPhraseMatcher(PhantomPhraseList.builtIn(language: language)),
+            ownPhrases: hallucinationGuard.additionalPhantomPhrases.map(PhantomPhraseMatcher.init),
+            speechActivity: speechActivity
         )
         let merged = merger.merge(chunks)
         let cues = CueShaper(style: style).shape(merged.tokens)
