@@ -117,6 +117,35 @@ struct CLITests {
         #expect(try scratch.files() == ["locked talk.mp4"])
     }
 
+    @Test func anUnreadableDirectoryIsReportedAsUnreadableNotAsEmpty() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let locked = scratch.path("locked folder")
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: locked + "/clip.mkv")
+        chmod(locked, 0o300)             // may be entered, never listed (as nobody: root lists everything)
+        defer { chmod(locked, 0o755) }
+        chmod(scratch.url.path, 0o777)
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "HOME": scratch.path("home")],
+                                            cache: scratch.cache)
+        for extra in [[String](), ["--recursive"]] {
+            let result = try await CommandRunner.run(["transcribe", locked] + extra, environment: env, unprivileged: true)
+            #expect(result.status == 1, "\(extra): \(result.stderr)")
+            #expect(result.stderr == "\(locked): cannot read this directory: permission denied\n", "\(extra): \(result.stderr)")
+        }
+        // A subdirectory that cannot be listed is reported too, beside the media found elsewhere.
+        chmod(locked, 0o755)
+        let outer = scratch.path("outer")
+        try FileManager.default.createDirectory(atPath: outer, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: locked, toPath: outer + "/locked")
+        chmod(outer + "/locked", 0o300)
+        defer { chmod(outer + "/locked", 0o755) }
+        let nested = try await CommandRunner.run(["transcribe", outer, "--recursive", "--dry-run"], environment: env,
+                                                 unprivileged: true)
+        #expect(nested.stderr.contains("\(outer)/locked: cannot read this directory: permission denied"), "\(nested.stderr)")
+        #expect(!nested.stderr.contains("no media files"), "\(nested.stderr)")
+    }
+
     @Test func aServerAnswering401FailsWithoutLeakingTheKey() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
