@@ -166,9 +166,9 @@ package struct Notifier: Sendable {
             let response = try await httpClient.execute(request, timeout: TimeAmount(timeout))
             _ = try? await response.body.collect(upTo: 64 * 1024)
             if (300..<400).contains(response.status.code) {
-                logger.notice("\(what) failed: the server answered with a redirect, which is not followed (the token "
-                              + "stays with the configured host); set its URL to where it redirects",
-                              metadata: ["status": "\(response.status.code)"])
+                logger.notice(
+                    "\(what) failed: the server answered with a redirect, which is not followed (the token stays with the configured host); set its URL to where it redirects",
+                    metadata: ["status": "\(response.status.code)"])
             } else if !(200..<300).contains(response.status.code) {
                 logger.notice("\(what) failed", metadata: ["status": "\(response.status.code)"])
             }

@@ -3,6 +3,7 @@ import Foundation
 import Subtitler
 import SubtitlerDub
 import SubtitlerJobs
+import Subtitles
 import Testing
 import TestSupport
 @testable import SubtitlerCLI

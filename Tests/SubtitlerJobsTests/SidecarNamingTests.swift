@@ -134,4 +134,3 @@ enum JellyfinNameModel {
         return reading
     }
 }
-}
