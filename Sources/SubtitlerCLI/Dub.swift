@@ -169,7 +169,7 @@ struct Dub: AsyncParsableCommand {
         } catch {
             printer.finish()
             if case .cancelled = error { throw CancellationError() }
-            Console.error(error.description)
+            Console.error(JobPhrasing.dubFailure(error))
             throw ExitCode(ExitStatus.failure)
         }
         if json {

@@ -1,3 +1,4 @@
+import SubtitlerDub
 import SubtitlerJobs
 
 /// The job layer's typed failures and skip reasons, phrased for the command line: where a remedy is a flag, the
@@ -30,5 +31,15 @@ enum JobPhrasing {
     /// The line printed for a job that failed or was cancelled.
     static func failureLine(_ report: JobReport, recursive: Bool = false) -> String {
         report.failure.map { failure($0, recursive: recursive) } ?? "\(report.input): failed"
+    }
+
+    /// The line printed for a failed dub: the library's message, with the flag that is the remedy where there is one.
+    static func dubFailure(_ error: DubError) -> String {
+        switch error {
+        case .outputIsInput(let path, let output):
+            "\(path): the output \(output) is the input itself; use --in-place to replace it, or --output another name"
+        default:
+            error.description
+        }
     }
 }

@@ -44,15 +44,16 @@ struct Review: AsyncParsableCommand {
         }
         var jobReport: JobReport?
         if let report {
-            do {
-                let batch = try JSONDecoder().decode(BatchReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
-                let name = (video as NSString).lastPathComponent
-                jobReport = batch.inputs.first { $0.input == video || ($0.input as NSString).lastPathComponent == name }
-                if jobReport == nil { Console.error("\(report): no entry for \(video); drawing without it") }
-            } catch {
-                Console.error("\(report): not a subtitler --json summary: \(error.localizedDescription)")
+            let batch: BatchReport
+            switch Self.readReport(report) {
+            case .success(let read): batch = read
+            case .failure(let problem):
+                Console.error(problem.message)
                 throw ExitCode(ExitStatus.failure)
             }
+            let name = (video as NSString).lastPathComponent
+            jobReport = batch.inputs.first { $0.input == video || ($0.input as NSString).lastPathComponent == name }
+            if jobReport == nil { Console.error("\(report): no entry for \(video); drawing without it") }
         }
         do {
             let document = try await ReviewBuilder.document(
@@ -72,6 +73,53 @@ struct Review: AsyncParsableCommand {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/xdg-open")
             process.arguments = [page.path]
             try? process.run()
+        }
+    }
+
+    /// Why a `--report` file cannot be used: one line naming it and the cause.
+    struct ReportProblem: Error {
+        /// `FILE: cause`.
+        var message: String
+    }
+
+    /// The `--json` summary at `path`, or one line saying that it cannot be read, is not JSON, or is JSON of
+    /// another shape (naming the field that does not fit).
+    static func readReport(_ path: String) -> Result<BatchReport, ReportProblem> {
+        if let problem = FileChecks.textFileProblem(path) {
+            return .failure(ReportProblem(message: "\(path): cannot read the report: \(problem)"))
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            return .failure(ReportProblem(message: "\(path): cannot read the report: \(FileChecks.describe(error))"))
+        }
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            return .failure(ReportProblem(
+                message: "\(path): not valid JSON, so not a subtitler report (the output of transcribe --json)"))
+        }
+        do {
+            return .success(try JSONDecoder().decode(BatchReport.self, from: data))
+        } catch let error as DecodingError {
+            return .failure(ReportProblem(
+                message: "\(path): not a subtitler report (the output of transcribe --json): \(Self.describe(error))"))
+        } catch {
+            return .failure(ReportProblem(message: "\(path): not a subtitler report: \(error)"))
+        }
+    }
+
+    /// A decoding error in a few words: which field is missing or of the wrong type.
+    static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
+            let names = (path + (key.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return names.isEmpty ? "the top level" : "'" + names.joined(separator: ".").replacingOccurrences(of: ".[", with: "[") + "'"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "it has no \(field(context.codingPath, key)) field"
+        case .typeMismatch(_, let context): return "\(field(context.codingPath)) is of the wrong type"
+        case .valueNotFound(_, let context): return "\(field(context.codingPath)) is null"
+        case .dataCorrupted(let context): return "\(field(context.codingPath)) holds a value it cannot have"
+        @unknown default: return "its content does not fit"
         }
     }
 

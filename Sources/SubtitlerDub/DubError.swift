@@ -7,6 +7,9 @@ import Subtitler
 public enum DubError: Error, Sendable, CustomStringConvertible {
     /// The job's settings cannot work (reported before anything is decoded or sent).
     case invalidJob(path: String, reason: String)
+    /// The output named is the input itself; a dub replaces its input only when the job says so
+    /// (``DubDestination/replacingInput``). Front ends phrase the remedy in their own words.
+    case outputIsInput(path: String, output: String)
     /// Reading the media, encoding the dub track or muxing failed.
     case media(MediaError)
     /// The cue file cannot be read or holds no cue.
@@ -26,6 +29,8 @@ public enum DubError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .invalidJob(let path, let reason):
             return "\(path): \(reason)"
+        case .outputIsInput(let path, let output):
+            return "\(path): the output \(output) is the input itself; choose another name, or replace the input"
         case .media(let error):
             return error.description
         case .cueFile(let path, let reason):

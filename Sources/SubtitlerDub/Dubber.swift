@@ -198,7 +198,7 @@ struct DubSetup: Sendable {
         encoding = container.dubEncoding
         if job.destination != .replacingInput {
             if OutputGuard.overwrittenInput(by: outputPath, inputs: [path]) != nil {
-                throw .invalidJob(path: path, reason: "the output \(outputPath) is the input itself; use --in-place")
+                throw .outputIsInput(path: path, output: outputPath)
             }
             let directory = URL(fileURLWithPath: outputPath).deletingLastPathComponent().path
             guard access(directory, W_OK | X_OK) == 0 else {

@@ -108,8 +108,17 @@ public enum InputDiscovery {
             reports.append(report)
             return
         }
+        let entries: [Entry]
+        switch directoryEntries(directory) {
+        case .success(let read): entries = read
+        case .failure(let cause):
+            var report = JobReport(input: directory, status: .failed)
+            report.failure = .at(directory, .unreadableInput, "cannot read this directory: \(cause.reason)")
+            reports.append(report)
+            return
+        }
         var subdirectories: [String] = []
-        for entry in directoryEntries(directory) {
+        for entry in entries {
             let path = (directory as NSString).appendingPathComponent(entry.name)
             if !entry.isValidUTF8 {
                 var report = JobReport(input: path, status: .failed)
@@ -149,9 +158,16 @@ public enum InputDiscovery {
         var isValidUTF8: Bool
     }
 
+    /// Why a directory could not be listed: `opendir`'s cause, lower-cased (`permission denied`).
+    private struct ListingFailure: Error {
+        var reason: String
+    }
+
     /// The names in a directory, sorted, read with `readdir` so names that are not UTF-8 are seen too.
-    private static func directoryEntries(_ directory: String) -> [Entry] {
-        guard let handle = opendir(directory) else { return [] }
+    private static func directoryEntries(_ directory: String) -> Swift.Result<[Entry], ListingFailure> {
+        guard let handle = opendir(directory) else {
+            return .failure(ListingFailure(reason: String(cString: strerror(errno)).lowercased()))
+        }
         defer { closedir(handle) }
         var entries: [Entry] = []
         while let entry = readdir(handle) {
@@ -163,7 +179,7 @@ public enum InputDiscovery {
             if name == "." || name == ".." { continue }
             entries.append(Entry(name: name, isValidUTF8: valid != nil))
         }
-        return entries.sorted { $0.name < $1.name }
+        return .success(entries.sorted { $0.name < $1.name })
     }
 
     /// A file type in words.

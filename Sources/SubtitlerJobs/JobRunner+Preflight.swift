@@ -118,7 +118,7 @@ extension JobRunner {
         switch job.destination {
         case .standardOutput:
             return
-        case .file(let file):
+        case .file:
             for target in outputURLs(for: job, language: nil) {
                 if OutputGuard.overwrittenInput(by: target.path, inputs: [path]) != nil {
                     throw .failed(.at(path, .outputIsInput, "the output \(target.path) is the input file itself; choose another name"))
@@ -127,7 +127,7 @@ extension JobRunner {
                 case .unusable(let why): throw .failed(.at(path, .outputNotWritable, "cannot write \(target.path): \(why)"))
                 case .stream: continue
                 case .missing, .regularFile:
-                    try writableDirectory(target.deletingLastPathComponent(), what: "the folder of -o \(file),")
+                    try writableDirectory(target.deletingLastPathComponent(), what: "the output file's folder")
                 }
             }
         case .directory(let directory):

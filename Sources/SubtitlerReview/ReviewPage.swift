@@ -1,4 +1,5 @@
 import Foundation
+import Subtitler
 import SubtitlerSupport
 
 /// Renders a ``ReviewDocument`` as one self-contained HTML page: the video with its subtitle tracks, a
@@ -23,7 +24,16 @@ public enum ReviewPage {
     /// The page for `document`, as HTML text: the template `Assets/review.html` with the version this page reads,
     /// the style sheet, the document and the script put in at its placeholders (see ``ReviewAssets``, made by
     /// `scripts/generate/review-assets`).
+    ///
+    /// The media's file name (the page's title and heading) and the track labels (file names too) are shown with
+    /// control and bidirectional formatting characters as U+FFFD, as the command line prints them: a name holding
+    /// U+202E cannot read backwards in the title while the heading reads otherwise.
     public static func render(_ document: ReviewDocument) -> String {
+        var document = document
+        document.media.fileName = TextSanitising.printable(document.media.fileName)
+        for index in document.tracks.indices {
+            document.tracks[index].label = TextSanitising.printable(document.tracks[index].label)
+        }
         var page = ReviewAssets.pageBeforeDocumentVersion
         page += String(ReviewDocument.currentVersion)
         page += ReviewAssets.pageBeforeStyle

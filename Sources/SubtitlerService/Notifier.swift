@@ -8,7 +8,8 @@ import SubtitlerJobs
 
 /// Tells other programs that subtitles were written: a completion webhook in subgen's JSON shape, and optionally a
 /// Jellyfin or Plex library refresh for the video's folder. Every call has a short timeout; a failure is logged,
-/// never fatal.
+/// never fatal. Redirects are never followed (``noRedirectClient``): a media server's URL that answers 3xx to another
+/// host must not get the token sent there, so the answer counts as a failure.
 package struct Notifier: Sendable {
     /// A media server to refresh, with its URL and the token read from the environment.
     package struct MediaServer: Sendable, Hashable {
@@ -49,13 +50,22 @@ package struct Notifier: Sendable {
 
     /// Creates a notifier.
     package init(webhookURL: String?, mediaServers: [MediaServer], timeout: Duration = .seconds(10),
-                httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "subtitler.service.notify")) {
+                httpClient: HTTPClient = Notifier.noRedirectClient,
+                logger: Logger = Logger(label: "subtitler.service.notify")) {
         self.webhookURL = webhookURL
         self.mediaServers = mediaServers
         self.timeout = timeout
         self.httpClient = httpClient
         self.logger = logger
     }
+
+    /// The client every notifier uses unless given another: `HTTPClient.shared`'s settings, but redirects are not
+    /// followed (a 3xx answer is returned as it is). It lives as long as the process, like `HTTPClient.shared`.
+    package static let noRedirectClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     /// The completion event subgen sends, which users already wire into other tools.
     package struct Event: Sendable, Codable, Hashable {
@@ -155,7 +165,11 @@ package struct Notifier: Sendable {
         do {
             let response = try await httpClient.execute(request, timeout: TimeAmount(timeout))
             _ = try? await response.body.collect(upTo: 64 * 1024)
-            if !(200..<300).contains(response.status.code) {
+            if (300..<400).contains(response.status.code) {
+                logger.notice(
+                    "\(what) failed: the server answered with a redirect, which is not followed (the token stays with the configured host); set its URL to where it redirects",
+                    metadata: ["status": "\(response.status.code)"])
+            } else if !(200..<300).contains(response.status.code) {
                 logger.notice("\(what) failed", metadata: ["status": "\(response.status.code)"])
             }
         } catch {

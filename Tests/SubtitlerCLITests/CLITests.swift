@@ -117,6 +117,56 @@ struct CLITests {
         #expect(try scratch.files() == ["locked talk.mp4"])
     }
 
+    @Test func anUnreadableDirectoryIsReportedAsUnreadableNotAsEmpty() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let locked = scratch.path("locked folder")
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: locked + "/clip.mkv")
+        chmod(locked, 0o300)             // may be entered, never listed (as nobody: root lists everything)
+        defer { chmod(locked, 0o755) }
+        chmod(scratch.url.path, 0o777)
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "HOME": scratch.path("home")],
+                                            cache: scratch.cache)
+        for extra in [[String](), ["--recursive"]] {
+            let result = try await CommandRunner.run(["transcribe", locked] + extra, environment: env, unprivileged: true)
+            #expect(result.status == 1, "\(extra): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").first == "\(locked): cannot read this directory: permission denied",
+                    "\(extra): \(result.stderr)")
+            #expect(!result.stderr.contains("no media files"), "\(extra): \(result.stderr)")
+        }
+        // A subdirectory that cannot be listed is reported too, beside the media found elsewhere.
+        chmod(locked, 0o755)
+        let outer = scratch.path("outer")
+        try FileManager.default.createDirectory(atPath: outer, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: locked, toPath: outer + "/locked")
+        chmod(outer + "/locked", 0o300)
+        defer { chmod(outer + "/locked", 0o755) }
+        let nested = try await CommandRunner.run(["transcribe", outer, "--recursive", "--dry-run"], environment: env,
+                                                 unprivileged: true)
+        #expect(nested.stderr.contains("\(outer)/locked: cannot read this directory: permission denied"), "\(nested.stderr)")
+        #expect(!nested.stderr.contains("no media files"), "\(nested.stderr)")
+    }
+
+    @Test func aTruncatedMKVIsOneLineNamingTheFileWithoutFFmpegsOwnLog() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let whole = try Data(contentsOf: Samples.url("clip-de.mkv"))
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": "http://127.0.0.1:9/v1"], cache: scratch.cache)
+        for length in [500, 1_000, whole.count / 2] {
+            let cut = scratch.path("cut \(length).mkv")
+            try whole.prefix(length).write(to: URL(fileURLWithPath: cut))
+            for command in [["probe", cut], ["extract", cut, "-o", scratch.path("x.wav")], ["transcribe", cut, "--dry-run"]] {
+                let result = try await CommandRunner.run(command, environment: env)
+                let lines = result.stderr.split(separator: "\n")
+                // FFmpeg's log lines look like "[matroska,webm @ 0x55…] …"; every line here is ours and names the file.
+                #expect(!lines.contains { $0.hasPrefix("[") || $0.contains(" @ 0x") }, "\(command): \(result.stderr)")
+                #expect(lines.filter { !$0.hasPrefix("subtitler:") }.allSatisfy { $0.hasPrefix(cut) },
+                        "\(command): \(result.stderr)")
+            }
+        }
+    }
+
     @Test func aServerAnswering401FailsWithoutLeakingTheKey() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }

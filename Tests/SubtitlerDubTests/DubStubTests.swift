@@ -215,6 +215,27 @@ struct DubStubTests {
         #expect(added.dispositions.contains(.default) == false)
     }
 
+    @Test func anOutputThatIsTheInputIsATypedRefusalNamingNoFlag() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try DubFixtures.toneVideo(in: directory)
+        let server = try await StubHTTPServer.start { _, request in SpeechStub(durations: [:]).respond(request) }
+        defer { Task { try? await server.shutdown() } }
+        let onto = self.job(input, cues: [Cue(start: 1_000, end: 2_000, lines: ["Hello."])], output: input)
+        do {
+            _ = try await dubber(server, cache: nil).dub(onto)
+            Issue.record("a dub onto its own input was accepted")
+        } catch {
+            guard case .outputIsInput(let path, let output) = error else {
+                Issue.record("unexpected error: \(error)")
+                return
+            }
+            #expect(path == input && output == input)
+            #expect(!error.description.contains("--"), "\(error.description)")
+        }
+        #expect(server.requestCount == 0)
+    }
+
     @Test func dubbingInPlaceTwiceLeavesOneDubTrackAndTheOriginals() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }

@@ -54,7 +54,9 @@ struct JobRunnerStubTests {
         job.destination = .file(scratch.url.path)                         // -o naming a directory
         #expect(await runner(server, scratch).run(job).report.error?.contains("directory") == true)
         job.destination = .file(scratch.path("missing/out.srt"))          // a folder that does not exist
-        #expect(await runner(server, scratch).run(job).report.error?.contains("does not exist") == true)
+        let missing = try #require(await runner(server, scratch).run(job).report.error)
+        #expect(missing.contains("the output file's folder \(scratch.path("missing")) does not exist"), "\(missing)")
+        #expect(!missing.contains("-o"), "the library names no flag: \(missing)")
         _ = FileManager.default.createFile(atPath: scratch.path("plain"), contents: Data())
         job.destination = .directory(scratch.path("plain/sub"))          // an output folder under a file
         #expect(await runner(server, scratch).run(job).report.status == .failed)

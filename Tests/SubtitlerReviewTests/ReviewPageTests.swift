@@ -131,4 +131,23 @@ struct ReviewPageTests {
         let bytes = try keep(document, named: "long-film-10h")
         #expect(bytes < 12_000_000, "the page has \(bytes) bytes")
     }
+
+    @Test func controlAndBidiCharactersInFileNamesAreShownAsReplacementCharacters() throws {
+        var document = ReviewFixtures.hostileDocument()
+        // U+202E (right-to-left override) makes "film\u{202E}vkm.exe" read as "filmexe.mkv"; a bell and an isolate too.
+        document.media.fileName = "film\u{202E}vkm.exe\u{07}\u{2066}.mkv"
+        document.tracks = [ReviewDocument.Track(label: "film\u{200F}.en.srt\u{1B}", language: "en",
+                                                cues: [Cue(start: 0, end: 1_000, lines: ["Hello."])])]
+        let page = ReviewPage.render(document)
+        let shown = try JSONDecoder().decode(ReviewDocument.self, from: Data(try embeddedJSON(in: page).utf8))
+        // The title and the heading are both made from this one value, so they show the same.
+        #expect(shown.media.fileName == "film\u{FFFD}vkm.exe\u{FFFD}\u{FFFD}.mkv")
+        #expect(shown.tracks.map(\.label) == ["film\u{FFFD}.en.srt\u{FFFD}"])
+        for raw in ["\u{202E}", "\u{2066}", "\u{200F}", "\u{07}", "\u{1B}", "\\u202e", "\\u001b", "\\u0007"] {
+            #expect(!page.lowercased().contains(raw), "\(raw.unicodeScalars.map { String($0.value, radix: 16) }) in the page")
+        }
+        // Cue text keeps a right-to-left mark: Arabic and Hebrew subtitles need it.
+        document.cues = [ReviewDocument.Cue(number: 1, start: 0, end: 1_000, lines: ["\u{200F}שלום"], status: .ok)]
+        #expect(ReviewPage.render(document).contains("\u{200F}שלום"))
+    }
 }

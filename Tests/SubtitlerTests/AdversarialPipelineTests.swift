@@ -235,6 +235,20 @@ struct AdversarialPipelineTests {
         #expect(error.description.contains("sample rate"), "\(error)")
     }
 
+    @Test func speechThatIsNotAudioNamesThePieceOnce() async throws {
+        let server = try await StubHTTPServer.start([.bytes(200, [Array("not audio at all".utf8)], contentType: "audio/wav")])
+        defer { Task { try? await server.shutdown() } }
+        let maker = SpeechMaker(client: OpenAIAudioClient(configuration: OpenAIConfiguration(baseURL: server.baseURL)))
+        var options = SpeechMaker.Options()
+        options.format = .wav
+        let cues = [Cue(start: 0, end: 1_000, lines: ["Hello."]), Cue(start: 2_000, end: 3_000, lines: ["There."])]
+        let error = try await #require(throws: SpeechError.self) { _ = try await maker.speak(cues, options: options) }
+        let message = error.description
+        #expect(message.components(separatedBy: "speech for cue 1").count == 2, "\(message)")
+        #expect(message.hasPrefix("the speech server returned audio that cannot be read: speech for cue 1: "), "\(message)")
+        #expect(!message.contains("\n"))
+    }
+
     // MARK: Extraction
 
     @Test func extractionNeverReplacesItsInputADirectoryOrADevice() throws {

@@ -6,7 +6,9 @@ import Subtitles
 /// skip rules, the review page): `<stem>[.<label>].<lang>[.sdh][.forced][.default].<ext>`.
 ///
 /// Reading accepts what media servers and other tools write too: any case, flags in any order, `cc` for `sdh`,
-/// `foreign` for `forced`, and languages in any ISO 639 form or as English names.
+/// `foreign` for `forced`, and languages in any ISO 639 form or as English names. Writing uses only language tokens
+/// and labels that Jellyfin, Plex and Emby all read right (``languageToken(for:style:)``,
+/// ``problem(withLabel:)``).
 public struct SidecarName: Sendable, Hashable {
     /// Subtitle file extensions a sidecar may have.
     public static let subtitleExtensions: Set<String> = ["srt", "vtt", "ass", "ssa"]
@@ -61,7 +63,7 @@ public struct SidecarName: Sendable, Hashable {
             }
         }
         // The language is the last other token that names one; what stands before it is the label.
-        if let index = others.lastIndex(where: { LanguageCodes.entry(for: $0.lowercased()) != nil }) {
+        if let index = others.lastIndex(where: { Self.languageEntry(for: $0.lowercased()) != nil }) {
             language = others[index]
             others.remove(at: index)
         } else if let last = others.popLast() {
@@ -82,9 +84,14 @@ public struct SidecarName: Sendable, Hashable {
         return tokens.joined(separator: ".")
     }
 
-    /// Whether the name says it is in `language` (any ISO 639 form or an English name, any case).
+    /// Whether the name says it is in `language` (any ISO 639 form or an English name, any case), or holds the token
+    /// names are given for it (Cantonese is written `zh`).
     public func isIn(language other: String) -> Bool {
         guard let language else { return false }
-        return LanguageCodes.matches(language.lowercased(), other)
+        let written = language.lowercased()
+        if LanguageCodes.matches(written, other) { return true }
+        // A language the media layer's table lacks, or one written as another.
+        guard Self.languageEntry(for: written) != nil else { return false }
+        return Self.languageToken(for: other) == Self.languageToken(for: written)
     }
 }

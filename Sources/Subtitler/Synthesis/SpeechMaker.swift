@@ -114,8 +114,9 @@ public struct SpeechMaker: Sendable {
             try await synthesizeInOrder(pieces.map(\.text), options: options) { index, wav in
                 let start = pieces[index].start
                 try await BlockingWork.run(on: .media, "decode speech") {
+                    let name = start == nil ? "speech for text \(index + 1)" : "speech for cue \(index + 1)"
                     let audio: PCMAudio? = wav.isEmpty ? nil
-                        : try PCMAudio(speech: wav, name: "speech for text \(index + 1)", sampleRate: track.value.sampleRate)
+                        : try PCMAudio(speech: wav, name: name, sampleRate: track.value.sampleRate)
                     try track.value.place(audio, at: start)
                 }
             }
@@ -280,7 +281,8 @@ package struct PCMAudio: Sendable {
         } catch let error as SpeechError {
             throw error
         } catch let error as MediaError {
-            throw SpeechError.invalidAudio("\(name): \(error.description)")
+            // The media layer's message already starts with the source's name (`name`).
+            throw SpeechError.invalidAudio(error.description)
         }
     }
 

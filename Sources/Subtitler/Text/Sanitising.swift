@@ -19,21 +19,32 @@ public enum TextSanitising {
         return String(scalars)
     }
 
-    /// `text` for one line on a terminal: line breaks and tabs become spaces, other control characters become
-    /// U+FFFD (visible, so the user sees that something was there).
+    /// `text` for one line on a terminal or a page's title: line breaks and tabs become spaces, other control
+    /// characters and the bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C, which can
+    /// make a name read backwards) become U+FFFD (visible, so the user sees that something was there).
     public static func printable(_ text: String) -> String {
-        guard containsControl(text) else { return text }
+        guard text.unicodeScalars.contains(where: { isControl($0) || isBidiControl($0) || $0 == "\u{2028}" || $0 == "\u{2029}" })
+        else { return text }
         var scalars = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if scalar == "\t" || scalar == "\n" || scalar == "\r" || scalar == "\u{2028}" || scalar == "\u{2029}" {
                 scalars.append(" ")
-            } else if isControl(scalar) {
+            } else if isControl(scalar) || isBidiControl(scalar) {
                 scalars.append("\u{FFFD}")
             } else {
                 scalars.append(scalar)
             }
         }
         return String(scalars)
+    }
+
+    /// Whether `scalar` is a bidirectional formatting character: the embeddings, overrides and isolates and the
+    /// three marks.
+    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
     }
 
     /// Whether `text` holds a control character (or a Unicode line or paragraph separator).

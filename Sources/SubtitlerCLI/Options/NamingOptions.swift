@@ -11,7 +11,7 @@ struct NamingOptions: ParsableArguments {
     @Option(help: "Subtitle format.")
     var format: OutputFormat = .srt
 
-    @Option(help: ArgumentHelp("Language code in file names: 639-1 (en; 639-2/B where a language has no 2-letter code), 639-2b (eng, ger) or 639-2t (eng, deu).", valueName: "style"))
+    @Option(help: ArgumentHelp("Language code in file names: 639-1 (en; 639-2/B where a language has no 2-letter code media servers read right: haw, gle, hin), 639-2b (eng, ger) or 639-2t (eng, deu).", valueName: "style"))
     var languageCodes: SidecarNaming.CodeStyle = .iso639_1
 
     @Flag(help: "Mark the subtitles as SDH (for the deaf and hard of hearing): NAME.en.sdh.srt.")
