@@ -2,6 +2,9 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+#if canImport(CNIOLinux)
+import CNIOLinux   // the C module whose `sockaddr_in` the compiler may pick (its headers include <netinet/in.h>)
+#endif
 import HTTPTypes
 import Hummingbird
 import Logging
