@@ -168,7 +168,7 @@ struct Dub: AsyncParsableCommand {
             printer.finish()
         } catch {
             printer.finish()
-            if case .cancelled = error { throw CancellationError() }
+            if error.kind == .cancelled { throw CancellationError() }
             Console.error(JobPhrasing.dubFailure(error))
             throw ExitCode(ExitStatus.failure)
         }

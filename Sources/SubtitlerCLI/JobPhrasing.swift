@@ -35,11 +35,10 @@ enum JobPhrasing {
 
     /// The line printed for a failed dub: the library's message, with the flag that is the remedy where there is one.
     static func dubFailure(_ error: DubError) -> String {
-        switch error {
-        case .outputIsInput(let path, let output):
-            "\(path): the output \(output) is the input itself; use --in-place to replace it, or --output another name"
-        default:
-            error.description
+        if error.kind == .outputIsInput {
+            return "\(error.path): the output \(error.output ?? error.path) is the input itself; use --in-place to "
+                + "replace it, or --output another name"
         }
+        return error.description
     }
 }

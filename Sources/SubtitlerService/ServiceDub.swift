@@ -87,7 +87,7 @@ enum ServiceDub {
                 "track": "\(report.dubTrack.map(String.init) ?? "")",
             ])
         } catch {
-            if case .cancelled = error {
+            if error.kind == .cancelled {
                 result.report.status = .cancelled
             } else {
                 result.report.status = .failed

@@ -219,21 +219,13 @@ struct DubStubTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let input = try DubFixtures.toneVideo(in: directory)
-        let server = try await StubHTTPServer.start { _, request in SpeechStub(durations: [:]).respond(request) }
-        defer { Task { try? await server.shutdown() } }
+        let speech = FakeSpeechSynthesizer { request throws(OpenAIAudioError) in try SpeechStub(durations: [:]).answer(request) }
         let onto = self.job(input, cues: [Cue(start: 1_000, end: 2_000, lines: ["Hello."])], output: input)
-        do {
-            _ = try await dubber(server, cache: nil).dub(onto)
-            Issue.record("a dub onto its own input was accepted")
-        } catch {
-            guard case .outputIsInput(let path, let output) = error else {
-                Issue.record("unexpected error: \(error)")
-                return
-            }
-            #expect(path == input && output == input)
-            #expect(!error.description.contains("--"), "\(error.description)")
-        }
-        #expect(server.requestCount == 0)
+        let error = try await #require(throws: DubError.self) { _ = try await dubber(speech).dub(onto) }
+        #expect(error.kind == .outputIsInput, "\(error)")
+        #expect(error.path == input && error.output == input)
+        #expect(!error.description.contains("--"), "\(error.description)")
+        #expect(speech.requests.isEmpty)
     }
 
     @Test func dubbingInPlaceTwiceLeavesOneDubTrackAndTheOriginals() async throws {

@@ -225,22 +225,62 @@ public struct SpeechMaker: Sendable {
 }
 
 /// Speech could not be made.
-public enum SpeechError: Error, Sendable, CustomStringConvertible {
+///
+/// A struct over a private code (async-http-client's `HTTPClientError` shape): callers branch on ``kind``, compared
+/// with `==`, so a new kind breaks no caller's `switch`.
+public struct SpeechError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        private enum Code: String, Sendable, Hashable { case emptyInput, invalidAudio, cueOutOfRange }
+        private let code: Code
+        private init(_ code: Code) { self.code = code }
+
+        /// There was no text to speak.
+        public static let emptyInput = Kind(.emptyInput)
+        /// The server's audio could not be read: ``reason``.
+        public static let invalidAudio = Kind(.invalidAudio)
+        /// A cue starts before 0 or after the track limit (``SpeechMaker/Options/maxTrackDuration``); nothing was
+        /// sent: ``cue``, ``start``, ``limit``.
+        public static let cueOutOfRange = Kind(.cueOutOfRange)
+
+        public var description: String { code.rawValue }
+    }
+
+    /// The kind of failure.
+    public let kind: Kind
+    /// Why the audio cannot be read, for ``Kind/invalidAudio``.
+    public let reason: String?
+    /// The cue at fault (from 1), its start and the track's limit, for ``Kind/cueOutOfRange``.
+    public let cue: Int?
+    /// The start of the cue at fault.
+    public let start: Milliseconds?
+    /// The track's limit.
+    public let limit: Milliseconds?
+
+    private init(_ kind: Kind, reason: String? = nil, cue: Int? = nil, start: Milliseconds? = nil, limit: Milliseconds? = nil) {
+        self.kind = kind
+        self.reason = reason
+        self.cue = cue
+        self.start = start
+        self.limit = limit
+    }
+
     /// There was no text to speak.
-    case emptyInput
-    /// The server's audio could not be read.
-    case invalidAudio(String)
-    /// A cue starts before 0 or after the track limit (``SpeechMaker/Options/maxTrackDuration``); nothing was sent.
-    case cueOutOfRange(cue: Int, start: Milliseconds, limit: Milliseconds)
+    public static let emptyInput = SpeechError(.emptyInput)
+    /// The server's audio could not be read, because of `reason`.
+    public static func invalidAudio(_ reason: String) -> SpeechError { SpeechError(.invalidAudio, reason: reason) }
+    /// Cue `cue` starts at `start`, outside the track (0 to `limit`).
+    public static func cueOutOfRange(cue: Int, start: Milliseconds, limit: Milliseconds) -> SpeechError {
+        SpeechError(.cueOutOfRange, cue: cue, start: start, limit: limit)
+    }
 
     public var description: String {
-        switch self {
-        case .emptyInput: "nothing to speak: the input is empty"
-        case .invalidAudio(let reason): "the speech server returned audio that cannot be read: \(reason)"
-        case .cueOutOfRange(let cue, let start, let limit):
-            "cue \(cue) starts at \(Timecode.srt(start))\(start < 0 ? " (negative)" : ""), outside the track "
+        if kind == .emptyInput { return "nothing to speak: the input is empty" }
+        if let cue, let start, let limit {
+            return "cue \(cue) starts at \(Timecode.srt(start))\(start < 0 ? " (negative)" : ""), outside the track "
                 + "(0 to \(Timecode.srt(limit))); nothing was sent"
         }
+        return "the speech server returned audio that cannot be read: \(reason ?? "")"
     }
 }
 
