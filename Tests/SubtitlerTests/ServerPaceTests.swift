@@ -116,4 +116,10 @@ import Testing
         #expect(watch.deadline(waiting: [120_000]) == nil)
         #expect(ServerWatch(policy: policy).attemptTimeout == ServerWatch.attemptBackstop)
     }
+
+    @Test func silenceIsDescribedInWords() {
+        #expect(ChunkScheduler.describe(.seconds(960)) == "16 min")
+        #expect(ChunkScheduler.describe(.seconds(3_723)) == "1 h 2 min 3 s")
+        #expect(ChunkScheduler.describe(.milliseconds(400)) == "0 s")
+    }
 }
