@@ -124,7 +124,7 @@ struct ProgressLine {
             done += 1
             audioDone = audio
         case .chunkRetried: retries += 1
-        case .chunkSent, .chunkFailed: break
+        case .chunkSent, .chunkFailed, .requestsInFlight: break
         }
         let now = ContinuousClock.now
         guard now - lastLine > .milliseconds(100) || done == total else { return nil }
@@ -164,6 +164,8 @@ extension ProgressRenderer {
             object["event"] = "chunkDone"; object["chunk"] = index; object["cached"] = cached; object["audioDoneMs"] = audio
         case .chunkFailed(let index, let message):
             object["event"] = "chunkFailed"; object["chunk"] = index; object["message"] = message
+        case .requestsInFlight(let limit):
+            object["event"] = "requestsInFlight"; object["limit"] = limit
         }
         return object
     }

@@ -72,6 +72,9 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var speechShare: Double?
     /// The speech detector used: `silero`, or `energy` when it could not run.
     public var speechDetector: SpeechDetection?
+    /// The fewest requests kept in flight at once: the configured `--jobs`, or less when the server was seen to
+    /// answer fewer at a time.
+    public var requestsInFlight: Int?
 
     /// Creates a report.
     public init(input: String, status: Status) {
@@ -91,6 +94,7 @@ public struct JobReport: Sendable, Codable, Hashable {
         case input, status, outputs, skipReason, language, task, model, error, failure, cues, chunks, requests
         case cachedChunks, bytesSent, retries, droppedSegments, gaps, styleViolations, audioDurationMs, wallTimeMs
         case estimatedCost, timing, warnings, plan, audioSentMs, speechMs, speechShare, speechDetector
+        case requestsInFlight
     }
 
     /// Decodes a report (one stored with only an `error` text gets a failure of reason `unknown`).
@@ -127,6 +131,7 @@ public struct JobReport: Sendable, Codable, Hashable {
         speechMs = try container.decodeIfPresent(Int64.self, forKey: .speechMs)
         speechShare = try container.decodeIfPresent(Double.self, forKey: .speechShare)
         speechDetector = try container.decodeIfPresent(SpeechDetection.self, forKey: .speechDetector)
+        requestsInFlight = try container.decodeIfPresent(Int.self, forKey: .requestsInFlight)
     }
 
     /// Encodes the report with flat keys.
@@ -160,6 +165,7 @@ public struct JobReport: Sendable, Codable, Hashable {
         try container.encodeIfPresent(speechMs, forKey: .speechMs)
         try container.encodeIfPresent(speechShare, forKey: .speechShare)
         try container.encodeIfPresent(speechDetector, forKey: .speechDetector)
+        try container.encodeIfPresent(requestsInFlight, forKey: .requestsInFlight)
     }
 }
 

@@ -293,5 +293,6 @@ extension JobReport {
         speechMs = report.speechDuration
         speechShare = report.speechShare
         speechDetector = report.speechDetector
+        requestsInFlight = report.requestsInFlight
     }
 }

@@ -372,7 +372,7 @@ struct ProgressRecorder: Sendable {
                 current.chunksDone += 1
                 current.audioDoneMs = max(current.audioDoneMs, audioDone)
                 queue.yield(current)
-            case .chunkSent, .chunkRetried, .chunkFailed:
+            case .chunkSent, .chunkRetried, .chunkFailed, .requestsInFlight:
                 break
             }
         }

@@ -100,18 +100,23 @@ import TestSupport
         #expect(backend.maxInFlight == 3)
     }
 
-    @Test func everyRequestGetsATimeoutScaledToItsAudio() async throws {
+    @Test func aScaledTimeoutIsThePipelinesWatchAndAFixedOneIsEachAttempts() async throws {
         let samples = SamplesAudioSource.toneTalk(seconds: 180)
-        let backend = FakeTranscriptionBackend(always: VerboseTranscription(text: "Tone.", segments: [segment(0.5, 2.5, " Tone.")]))
+        let answer = VerboseTranscription(text: "Tone.", segments: [segment(0.5, 2.5, " Tone.")])
+        // Scaled (the default): the client's attempt gets only the backstop; the watch on the server decides.
+        let scaled = FakeTranscriptionBackend(always: answer)
+        _ = try await subtitler(scaled).makeSubtitles(
+            from: { SamplesAudioSource(samples: samples) }, named: "tones", options: options())
+        #expect(scaled.calls.count == 3)
+        #expect(scaled.calls.allSatisfy { $0.timeout == ServerWatch.attemptBackstop })
+        // Fixed (`--timeout`): every attempt has that limit, queue or not.
+        let fixed = FakeTranscriptionBackend(always: answer)
         var options = options()
-        options.requestTimeout.base = .seconds(60)
-        options.requestTimeout.secondsPerAudioSecond = 3
-        options.requestTimeout.floor = .seconds(1)
-        let result = try await subtitler(backend).makeSubtitles(
+        options.requestTimeout = RequestTimeoutPolicy(fixed: .seconds(7))
+        _ = try await subtitler(fixed).makeSubtitles(
             from: { SamplesAudioSource(samples: samples) }, named: "tones", options: options)
-        for (call, chunk) in zip(backend.calls.sorted { $0.filename < $1.filename }, result.report.chunks) {
-            #expect(call.timeout == .seconds(60) + .milliseconds(chunk.audioSent * 3))
-        }
+        #expect(fixed.calls.count == 3)
+        #expect(fixed.calls.allSatisfy { $0.timeout == .seconds(7) })
     }
 
     @Test func aSourceAtAnUnusableRateIsRefusedBeforeAnythingIsSent() async throws {

@@ -36,10 +36,14 @@ public final class FakeTranscriptionBackend: TranscriptionBackend {
     private let state = NIOLockedValueBox(State())
     private let answer: Answer
     public let cacheIdentity: String
+    /// The clock the pipeline times this server on (a test's ``ManualClock``, or the continuous clock).
+    public let clock: any Clock<Duration>
 
-    /// Creates a fake answering every request with `answer`.
-    public init(cacheIdentity: String = "fake://backend", answer: @escaping Answer) {
+    /// Creates a fake answering every request with `answer`, timed on `clock`.
+    public init(cacheIdentity: String = "fake://backend", clock: any Clock<Duration> = ContinuousClock(),
+                answer: @escaping Answer) {
         self.cacheIdentity = cacheIdentity
+        self.clock = clock
         self.answer = answer
     }
 

@@ -39,6 +39,9 @@ struct ChunkOutcome: Sendable {
     var index: Int
     var cached: Bool
     var result: Result<ChunkTranscript, OpenAIAudioError>
+    /// When the request went out and when the server answered it (a transcript or an HTTP error), on the run's
+    /// clock; nil for a cached chunk or one the server never answered.
+    var answer: (sent: Duration, answered: Duration)? = nil
 }
 
 /// A chunk's answer in the form the resume cache stores: times relative to the chunk, in milliseconds.

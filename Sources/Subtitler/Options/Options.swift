@@ -48,7 +48,8 @@ public struct SubtitleOptions: Sendable {
     public var maxChunkDuration: Milliseconds?
     /// The request-body limit in bytes; chunks are split until their upload fits.
     public var maxRequestBytes: Int = maxRequestBodyBytes
-    /// How many requests may be in flight at once.
+    /// How many requests may be in flight at once: the start and the ceiling; fewer are sent when the answers show
+    /// the server working through a queue (``SubtitleReport/requestsInFlight``).
     public var concurrency: Int = 4
     /// The style profile cues are shaped to.
     public var style: StyleProfile = .netflix
@@ -100,9 +101,11 @@ public struct SubtitleOptions: Sendable {
     }
 }
 
-/// How long one request may wait for its answer: by default in proportion to the chunk's audio, so a slow
-/// self-hosted server gets the time it needs for a long chunk, and a request that timed out while the server was
-/// still working is not retried on top of it.
+/// How long a request may wait for its answer. By default (scaled) a request is never given up while the server
+/// answers others, as time in the server's queue is not a failure: the server may stay silent, from its last answer,
+/// for ``timeout(forAudio:)`` of the longest request waiting (or twice the slowest time per second of audio it has
+/// taken, if longer); a server silent that long is taken as stopped. A ``fixed`` timeout is each attempt's own
+/// limit instead, queue or not. A request that timed out is not retried on top of itself.
 public struct RequestTimeoutPolicy: Sendable, Hashable {
     /// A fixed timeout for every request (`--timeout`), or nil to scale with the audio.
     public var fixed: Duration?
@@ -120,8 +123,8 @@ public struct RequestTimeoutPolicy: Sendable, Hashable {
         self.fixed = fixed
     }
 
-    /// The timeout for a request carrying `audio` milliseconds of audio: `base + 3 × audio`, between the floor and
-    /// the ceiling (a 5-minute chunk gets 16 minutes), unless a fixed timeout is set.
+    /// The silence allowed while a request carrying `audio` milliseconds of audio waits: `base + 3 × audio`, between
+    /// the floor and the ceiling (a 5-minute chunk gets 16 minutes), unless a fixed timeout is set.
     public func timeout(forAudio audio: Milliseconds) -> Duration {
         if let fixed { return fixed }
         let clampedAudio = min(max(audio, 0), 86_400_000)

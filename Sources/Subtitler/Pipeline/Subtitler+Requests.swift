@@ -30,9 +30,12 @@ extension Subtitler {
         return request
     }
 
-    /// Sends one chunk (or answers it from the cache). Never throws: failures come back in the outcome.
-    func send(_ chunk: EncodedChunk, language: String?, options: SubtitleOptions,
-              counters: RequestCounters, progress: @escaping @Sendable (ProgressEvent) -> Void) async -> ChunkOutcome {
+    /// Sends one chunk (or answers it from the cache). Never throws: failures come back in the outcome, with when
+    /// the server answered on `clock`. Each attempt gets `attemptTimeout` (the pipeline's watch on the server decides
+    /// when a scaled timeout runs out).
+    func send(_ chunk: EncodedChunk, language: String?, options: SubtitleOptions, attemptTimeout: Duration,
+              clock: RunClock, counters: RequestCounters,
+              progress: @escaping @Sendable (ProgressEvent) -> Void) async -> ChunkOutcome {
         let index = chunk.summary.index
         if Task.isCancelled {
             return ChunkOutcome(index: index, cached: false, result: .failure(
@@ -62,13 +65,15 @@ extension Subtitler {
             if let stored = lookup.1 { return ChunkOutcome(index: index, cached: true, result: .success(stored)) }
         }
         let key = keys.first ?? ResponseCache.key(audio: chunk.audio, parameters: parameters)
-        let timeout = options.requestTimeout.timeout(forAudio: chunk.summary.audioSent)
+        let timeout = attemptTimeout
         progress(.chunkSent(index: index))
         counters.addRequest(bytes: chunk.summary.requestBytes)
         let onRetry: @Sendable (RetryEvent) -> Void = { event in
             counters.addRetry(bytes: chunk.summary.requestBytes)
             progress(.chunkRetried(index: index, attempt: event.attempt, delay: event.delay, reason: event.reason))
         }
+        let sent = clock.elapsed()
+        var answered: Duration?
         do {
             var transcript: ChunkTranscript
             switch (options.task, options.strategy) {
@@ -76,13 +81,16 @@ extension Subtitler {
                 let translation = TranslationRequest(file: request.file, model: options.model, prompt: options.prompt,
                                                      responseFormat: .verboseJSON, temperature: options.temperature)
                 transcript = ChunkTranscript(try await backend.translateVerbose(translation, timeout: timeout, onRetry: onRetry))
-                transcript = try await keepingEnglish(transcript, chunk: chunk, options: options, counters: counters)
+                answered = clock.elapsed()
+                transcript = try await keepingEnglish(transcript, chunk: chunk, options: options,
+                                                      attemptTimeout: timeout, counters: counters)
             case (.transcribe, .textOnly):
                 let text = try await backend.transcribeText(request, timeout: timeout, onRetry: onRetry)
                 transcript = ChunkTranscript(language: language, text: text, segments: [])
             case (.transcribe, _):
                 transcript = ChunkTranscript(try await backend.transcribeVerbose(request, timeout: timeout, onRetry: onRetry))
             }
+            let answer = (sent: sent, answered: answered ?? clock.elapsed())
             if let cache {
                 let stored = transcript
                 do {
@@ -91,9 +99,11 @@ extension Subtitler {
                     logger.warning("cannot write the resume cache: \(error)")
                 }
             }
-            return ChunkOutcome(index: index, cached: false, result: .success(transcript))
+            return ChunkOutcome(index: index, cached: false, result: .success(transcript), answer: answer)
         } catch {
-            return ChunkOutcome(index: index, cached: false, result: .failure(error))
+            // An HTTP answer is the server's; a network failure, a timeout or a cancellation is not.
+            let heard = answered ?? (error.status != nil ? clock.elapsed() : nil)
+            return ChunkOutcome(index: index, cached: false, result: .failure(error), answer: heard.map { (sent: sent, answered: $0) })
         }
     }
 

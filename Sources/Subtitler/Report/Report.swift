@@ -48,6 +48,10 @@ public struct SubtitleReport: Sendable, Codable {
     public var speechRegions: [SpeechSpan] = []
     /// Loudness and speech probability over time at a coarse step, for a review page.
     public var activity: ActivityMap?
+    /// The fewest requests kept in flight at once: ``SubtitleOptions/concurrency``, or less when the answers showed
+    /// the server working through a queue (a single worker answers one request at a time). Nil in reports made
+    /// before this was measured.
+    public var requestsInFlight: Int?
 
     /// Creates a report with its figures (the pipeline makes these; job layers rebuild them from stored reports).
     public init(
@@ -158,4 +162,7 @@ public enum ProgressEvent: Sendable {
     case chunkDone(index: Int, cached: Bool, audioDone: Milliseconds)
     /// A chunk failed after retries.
     case chunkFailed(index: Int, message: String)
+    /// The requests that may be in flight changed: the answers showed how many the server works on at once
+    /// (between 1 and ``SubtitleOptions/concurrency``).
+    case requestsInFlight(limit: Int)
 }

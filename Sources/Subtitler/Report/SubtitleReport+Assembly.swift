@@ -34,6 +34,7 @@ extension SubtitleReport {
         speechDetector = producer.speech.detection
         speechRegions = activity.regions
         self.activity = activityMap
+        requestsInFlight = scheduled.concurrency.lowest
     }
 
     /// Damaged packets, cuts without a pause, timing limits of the model, nothing detected, translations left out.
@@ -57,6 +58,13 @@ extension SubtitleReport {
             let one = placed.rejected.count == 1
             warnings.append("\(placed.rejected.count) translated segment\(one ? "" : "s") stayed in another language than "
                 + "English after a re-request in a shorter window and \(one ? "was" : "were") left out")
+        }
+        let concurrency = scheduled.concurrency
+        if concurrency.lowest < concurrency.maximum {
+            let count = concurrency.lowest == 1 ? "one request" : "about \(concurrency.lowest) requests"
+            warnings.append("the server answered \(count) at a time: requests in flight went down from "
+                + "\(concurrency.maximum) to \(concurrency.lowest), and requests waiting in its queue were given the time "
+                + "the ones ahead of them took")
         }
         return warnings
     }

@@ -9,6 +9,10 @@ public protocol TranscriptionBackend: Sendable {
     /// Names the server in resume-cache keys, so answers from one server are never reused for another.
     var cacheIdentity: String { get }
 
+    /// The clock that times requests to this server: the pipeline's watch on a slow or stopped server sleeps on it
+    /// (``OpenAIConfiguration/clock`` for the client; the continuous clock unless a backend says otherwise).
+    var clock: any Clock<Duration> { get }
+
     /// Transcribes with timing (`verbose_json`, or `diarized_json` when the request asks for it).
     /// - Parameters:
     ///   - request: the request.
@@ -43,7 +47,15 @@ public protocol SpeechSynthesizer: Sendable {
         -> [UInt8]
 }
 
+extension TranscriptionBackend {
+    /// The continuous clock.
+    public var clock: any Clock<Duration> { ContinuousClock() }
+}
+
 extension OpenAIAudioClient: TranscriptionBackend {
+    /// The configuration's clock, the one each attempt's timeout runs on.
+    public var clock: any Clock<Duration> { configuration.clock }
+
     /// The base URL, lower-cased and without trailing slashes.
     public var cacheIdentity: String {
         configuration.baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")).lowercased()

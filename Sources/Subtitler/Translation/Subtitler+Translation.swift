@@ -16,9 +16,12 @@ extension Subtitler {
     /// before them as the prompt. Segments still not in English are moved to ``ChunkTranscript/rejected`` (the
     /// pipeline reports them under the `not-english` rule) rather than written to an English track.
     ///
+    /// Each re-request's attempt gets `attemptTimeout`, as the chunk's own request did.
+    ///
     /// - Throws: the re-request's API error (the chunk then fails like any other and is not cached).
     func keepingEnglish(
-        _ transcript: ChunkTranscript, chunk: EncodedChunk, options: SubtitleOptions, counters: RequestCounters
+        _ transcript: ChunkTranscript, chunk: EncodedChunk, options: SubtitleOptions, attemptTimeout: Duration,
+        counters: RequestCounters
     ) async throws(OpenAIAudioError) -> ChunkTranscript {
         let segments = transcript.segments
         let failing = segments.indices.filter {
@@ -75,9 +78,10 @@ extension Subtitler {
             sizing.prompt = request.prompt
             let bytes = multipartBodySize(for: sizing)
             counters.addRequest(bytes: bytes)
-            let answer = try await backend.translateVerbose(
-                request, timeout: options.requestTimeout.timeout(forAudio: upper - lower)
-            ) { _ in counters.addRetry(bytes: bytes) }
+            // The re-request holds the chunk's place in flight: the pipeline's watch on the server covers it.
+            let answer = try await backend.translateVerbose(request, timeout: attemptTimeout) { _ in
+                counters.addRetry(bytes: bytes)
+            }
             resent += upper - lower
             let again = ChunkTranscript(answer).segments.compactMap { segment -> TranscriptSegment? in
                 var shifted = SegmentPlacement.clamped(segment, toDuration: upper - lower)

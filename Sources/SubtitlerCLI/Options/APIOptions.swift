@@ -22,7 +22,7 @@ struct APIOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Preferred chunk length in seconds (10...3600; default 300, 20 for text-only models). Chunks are cut in the nearest pause.", valueName: "seconds"))
     var chunkSeconds: Int?
 
-    @Option(help: ArgumentHelp("Seconds one request may take (1...86400). Default: in proportion to the chunk's audio (60 s + 3 s per second of audio, between 2 minutes and 1 hour). A request that times out is not retried.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds one request may take, queue or not (1...86400). Default: no fixed limit; a request is never given up while the server answers others, and a server silent for 60 s + 3 s per second of audio (2 minutes to 1 hour, longer for a server seen slower) is taken as stopped. A request that times out is not retried.", valueName: "seconds"))
     var timeout: Int?
 
     @Flag(help: "Neither read nor write the resume cache.")

@@ -27,7 +27,7 @@ struct JobOptions: ParsableArguments {
 
     @OptionGroup var api: APIOptions
 
-    @Option(help: ArgumentHelp("Requests in flight at once (1...32).", valueName: "n"))
+    @Option(help: ArgumentHelp("Requests in flight at once at most (1...32); fewer when the server is seen to answer fewer at a time.", valueName: "n"))
     var jobs: Int = 4
 
     @Flag(help: "Skip inputs that already have subtitles in the target language: a sidecar in any spelling (en, eng, English; srt, vtt, ass) or a text subtitle stream in the file. Forced tracks do not count.")
