@@ -23,6 +23,10 @@ public struct DubJob: Sendable {
     public var destination: DubDestination
     /// Speech, fitting, mixing and track settings.
     public var options: DubOptions
+    /// The folders the dub may write in (a service's roots), or nil for anywhere. With roots, the mux reads the input
+    /// and writes the output through their folders opened and checked first, so a folder replaced by a link out of
+    /// the roots while the dub runs receives nothing.
+    public var outputRoots: [String]?
 
     /// Creates a job: cues from the translation of the default track, output `NAME.dub.EXT` next to the input.
     public init(

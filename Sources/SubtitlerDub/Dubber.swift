@@ -89,16 +89,27 @@ public struct Dubber: Sendable {
         // Leftovers of killed runs in the output's folder (speech tracks, muxed copies) go before a new one is made.
         let outputURL = URL(fileURLWithPath: setup.outputPath)
         TemporaryFile.removeLeftovers(in: outputURL.deletingLastPathComponent())
-        let temporary = TemporaryFile.url(for: outputURL, extraExtension: setup.encoding.fileExtension)
-        defer { unlink(temporary.path) }
-        let session = DubSession(job: job, setup: setup, source: source, temporaryPath: temporary.path,
-                                 progress: progress)
+        let temporaryName = TemporaryFile.url(for: outputURL, extraExtension: setup.encoding.fileExtension).lastPathComponent
+        // With roots, the speech track is written through the output's folder opened and checked now.
+        let anchor: AnchoredFolder?
+        if let roots = job.outputRoots {
+            do throws(OutputError) {
+                anchor = try AnchoredFolder(of: outputURL, within: OutputConfinement(roots: roots))
+            } catch {
+                throw .invalidJob(path: path, reason: error.reason)
+            }
+        } else {
+            anchor = nil
+        }
+        let trackPath = anchor?.path(of: temporaryName) ?? outputURL.deletingLastPathComponent().appendingPathComponent(temporaryName).path
+        defer { withExtendedLifetime(anchor) { _ = unlink(trackPath) } }
+        let session = DubSession(job: job, setup: setup, source: source, temporaryPath: trackPath, progress: progress)
         let placed = try await session.run(planned)
 
         // 3. Mux.
         progress(.muxing(output: setup.outputPath))
         var additions: [TrackAddition] = [.audio(
-            file: temporary.path, language: "eng", title: "English (dub)",
+            file: trackPath, language: "eng", title: "English (dub)",
             dispositions: job.options.isDefault ? [.dub, .default] : [.dub])]
         if job.options.embedsSubtitles {
             let texts = cues.sorted { $0.start < $1.start }
@@ -107,12 +118,16 @@ public struct Dubber: Sendable {
         }
         let destination: MuxDestination = job.destination == .replacingInput ? .replacingSource : .file(setup.outputPath)
         let tracks = additions
+        let roots = job.outputRoots
         let muxed = try await Self.blocking(path, "mux") { () throws(DubError) in
-            do throws(MediaError) {
-                return try MediaMuxer.mux(path, adding: tracks, to: destination)
-            } catch {
-                throw .media(error)
+            guard let roots else {
+                do throws(MediaError) {
+                    return try MediaMuxer.mux(path, adding: tracks, to: destination)
+                } catch {
+                    throw .media(error)
+                }
             }
+            return try Self.confinedMux(path, adding: tracks, to: destination, within: OutputConfinement(roots: roots))
         }
 
         var warnings = setup.warnings + placed.warnings
@@ -143,6 +158,46 @@ public struct Dubber: Sendable {
             throw .media(error)
         } catch {
             throw .cancelled(path: path)
+        }
+    }
+}
+
+extension Dubber {
+    /// Muxes through the input's and the output's folders, each opened and checked against `confinement` first (the
+    /// in-place case replaces the real file a link points to, as the unconfined mux does, once that file is inside).
+    static func confinedMux(
+        _ path: String, adding tracks: [TrackAddition], to destination: MuxDestination, within confinement: OutputConfinement
+    ) throws(DubError) -> MuxResult {
+        let real = PathResolution.realPath(path) ?? path
+        guard confinement.contains(real) else {
+            throw .invalidJob(path: path, reason: OutputError.outsideRoots(path).reason)
+        }
+        let input = URL(fileURLWithPath: real)
+        let output: URL
+        switch destination {
+        case .replacingSource: output = input
+        case .file(let file): output = URL(fileURLWithPath: file)
+        }
+        let inputFolder: AnchoredFolder
+        let outputFolder: AnchoredFolder
+        do throws(OutputError) {
+            inputFolder = try AnchoredFolder(of: input, within: confinement)
+            outputFolder = output == input ? inputFolder : try AnchoredFolder(of: output, within: confinement)
+            try confinement.checkEntry(named: output.lastPathComponent, in: outputFolder.descriptor, for: output)
+        } catch {
+            throw .invalidJob(path: path, reason: error.reason)
+        }
+        do throws(MediaError) {
+            var result = try MediaMuxer.mux(
+                inputFolder.path(of: input.lastPathComponent), adding: tracks,
+                to: .file(outputFolder.path(of: output.lastPathComponent)))
+            result.path = destination == .replacingSource ? path : output.path
+            result.media.path = result.path
+            return result
+        } catch {
+            var readable = error
+            readable.path = outputFolder.readable(inputFolder.readable(error.path))
+            throw .media(readable)
         }
     }
 }

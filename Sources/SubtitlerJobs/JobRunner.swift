@@ -221,7 +221,7 @@ public struct JobRunner: Sendable {
                         // The muxed copy replaces the input together with the sidecars, or not at all.
                         let real = PathResolution.realPath(input) ?? input
                         if let confinement, !confinement.contains(real) { throw OutputError.outsideRoots(input) }
-                        let copy = try SubtitleEmbedding.muxedCopy(of: real, adding: [embedded])
+                        let copy = try SubtitleEmbedding.muxedCopy(of: real, adding: [embedded], confinement: confinement)
                         do {
                             try transaction.stage(writtenFile: copy, for: URL(fileURLWithPath: real))
                         } catch {

@@ -31,16 +31,41 @@ public enum SubtitleEmbedding {
 
     /// Writes a copy of `input` with `tracks` added (earlier tracks this tool wrote with the same language and flags
     /// are replaced) into a temporary file next to it, with the input's permissions; returns that file.
-    /// - Throws: ``MediaError`` naming the file and the cause; nothing is left behind.
-    static func muxedCopy(of input: String, adding tracks: [TrackAddition]) throws(MediaError) -> URL {
+    ///
+    /// With a `confinement` the input's folder is opened and checked first, and the muxer reads the input and writes
+    /// the copy through that open folder: a folder replaced by a link out of the roots while the mux runs receives
+    /// nothing.
+    /// - Throws: ``MediaError`` naming the file and the cause, ``OutputError`` when the folder is outside the
+    ///   confinement; nothing is left behind.
+    static func muxedCopy(
+        of input: String, adding tracks: [TrackAddition], confinement: OutputConfinement? = nil
+    ) throws -> URL {
         let target = URL(fileURLWithPath: input)
         let temporary = TemporaryFile.url(for: target, extraExtension: target.pathExtension)
-        _ = try MediaMuxer.mux(input, adding: tracks, to: .file(temporary.path), replacing: .matchingAdditions)
-        var info = stat()
-        if stat(input, &info) == 0 {
-            chmod(temporary.path, info.st_mode & 0o7777)
-            if geteuid() == 0 { _ = chown(temporary.path, info.st_uid, info.st_gid) }
+        guard let confinement else {
+            _ = try MediaMuxer.mux(input, adding: tracks, to: .file(temporary.path), replacing: .matchingAdditions)
+            copyOwnership(of: input, to: temporary.path)
+            return temporary
         }
-        return temporary
+        let folder = try AnchoredFolder(of: target, within: confinement)
+        let source = folder.path(of: target.lastPathComponent)
+        let copy = folder.path(of: temporary.lastPathComponent)
+        do {
+            _ = try MediaMuxer.mux(source, adding: tracks, to: .file(copy), replacing: .matchingAdditions)
+        } catch var error {
+            error.path = folder.readable(error.path)
+            throw error
+        }
+        copyOwnership(of: source, to: copy)
+        return URL(fileURLWithPath: folder.realPath(of: temporary.lastPathComponent))
+    }
+
+    /// Gives `copy` the permission bits (and, as root, the owner) of `original`.
+    private static func copyOwnership(of original: String, to copy: String) {
+        var info = stat()
+        if stat(original, &info) == 0 {
+            chmod(copy, info.st_mode & 0o7777)
+            if geteuid() == 0 { _ = chown(copy, info.st_uid, info.st_gid) }
+        }
     }
 }

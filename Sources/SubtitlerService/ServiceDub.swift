@@ -68,7 +68,8 @@ enum ServiceDub {
         let cues: DubCueSource = english ? outcome.cues.map { .cues($0) } ?? .translation : .translation
         var options = request.options(translation: job.options)
         options.track = job.options.track
-        let dubJob = DubJob(input: job.input, cues: cues, destination: .replacingInput, options: options)
+        var dubJob = DubJob(input: job.input, cues: cues, destination: .replacingInput, options: options)
+        dubJob.outputRoots = job.outputRoots
         do {
             let dubbed = try await Dubber(subtitler: subtitler).dub(dubJob)
             if !result.report.outputs.contains(job.input) { result.report.outputs.append(job.input) }

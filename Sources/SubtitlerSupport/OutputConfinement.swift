@@ -101,3 +101,39 @@ extension OutputError {
         return error
     }
 }
+
+/// A folder opened and checked against a confinement, named by a path that goes through the open descriptor
+/// (`/proc/self/fd/N/…`): a writer that only takes paths (FFmpeg's muxer) then writes into this folder even if the
+/// folder's own path is replaced by a link to somewhere else while it works.
+package final class AnchoredFolder {
+    /// The open folder.
+    package let descriptor: Int32
+    /// The folder's real path when it was opened, for messages.
+    package let realPath: String
+
+    /// Opens and checks the folder of `target` against `confinement`.
+    /// - Throws: ``OutputError`` naming `target`, ``OutputError/isOutsideRoots`` when the folder is elsewhere.
+    package init(of target: URL, within confinement: OutputConfinement) throws(OutputError) {
+        descriptor = try confinement.openFolder(target.deletingLastPathComponent(), for: target)
+        realPath = OutputConfinement.path(of: descriptor) ?? target.deletingLastPathComponent().path
+    }
+
+    deinit { close(descriptor) }
+
+    /// The path of `name` inside this folder, through the open descriptor.
+    package func path(of name: String) -> String {
+        #if os(Linux)
+        "/proc/self/fd/\(descriptor)/\(name)"
+        #else
+        realPath + "/" + name
+        #endif
+    }
+
+    /// The real path of `name` inside this folder (for messages and reports).
+    package func realPath(of name: String) -> String { realPath + "/" + name }
+
+    /// `text` with this folder's descriptor paths written as its real path.
+    package func readable(_ text: String) -> String {
+        text.replacingOccurrences(of: path(of: ""), with: realPath + "/")
+    }
+}

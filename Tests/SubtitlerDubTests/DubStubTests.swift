@@ -228,6 +228,33 @@ struct DubStubTests {
         #expect(speech.requests.isEmpty)
     }
 
+    @Test func aDubConfinedToRootsWritesThroughItsFolderAndRefusesAnInputOutsideThem() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let input = try DubFixtures.toneVideo(in: directory)
+        let speech = FakeSpeechSynthesizer { request throws(OpenAIAudioError) in try SpeechStub(durations: [:]).answer(request) }
+        var job = DubJob(input: input, cues: .cues([Cue(start: 1_000, end: 2_000, lines: ["Hello."])]),
+                         destination: .replacingInput)
+        job.outputRoots = [directory.url.path]
+        let result = try await dubber(speech).dub(job)
+        // The report names the real file, never the descriptor path the muxer wrote through.
+        #expect(result.report.output == input)
+        #expect(result.media.path == input)
+        #expect(try MediaProbe.probe(input).audioStreams.count == 2)
+        #expect(try directory.files() == ["media.mkv"])
+
+        // Roots that do not hold the input: refused before anything is sent, the file untouched.
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        let sent = speech.requests.count
+        job.outputRoots = [directory.path("elsewhere")]
+        let error = try await #require(throws: DubError.self) { _ = try await dubber(speech).dub(job) }
+        #expect(error.kind == .invalidJob, "\(error)")
+        #expect(error.description.contains("outside the folders"), "\(error)")
+        #expect(!error.description.contains("/proc/self/fd"))
+        #expect(speech.requests.count == sent)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+    }
+
     @Test func dubbingInPlaceTwiceLeavesOneDubTrackAndTheOriginals() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }

@@ -30,6 +30,30 @@ struct OutputConfinementTests {
         #expect(try scratch.files(in: "outside/real") == [])
     }
 
+    @Test func aWriterThatTakesPathsWritesIntoTheAnchoredFolderAfterItsPathIsSwapped() throws {
+        let (scratch, confinement) = try layout()
+        defer { scratch.cleanup() }
+        let target = URL(fileURLWithPath: scratch.path("media/real/film.mkv"))
+        let folder = try AnchoredFolder(of: target, within: confinement)
+        // While the writer works, the folder's path is swapped for a link out of the roots.
+        try FileManager.default.moveItem(atPath: scratch.path("media/real"), toPath: scratch.path("media/moved"))
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("media/real"),
+                                                   withDestinationPath: scratch.path("outside"))
+        // A path-taking writer (as FFmpeg's muxer is) writes through the anchor: into the folder that was checked.
+        try Data("muxed".utf8).write(to: URL(fileURLWithPath: folder.path(of: "film.mkv")))
+        #expect(try scratch.files(in: "outside") == [])
+        #expect(try scratch.files(in: "media/moved") == ["film.mkv"])
+        #expect(folder.realPath == scratch.path("media/real"))
+        #expect(folder.readable("cannot write \(folder.path(of: "film.mkv"))") == "cannot write \(scratch.path("media/real"))/film.mkv")
+    }
+
+    @Test func aFolderOutsideTheRootsCannotBeAnchored() throws {
+        let (scratch, confinement) = try layout()
+        defer { scratch.cleanup() }
+        #expect { try AnchoredFolder(of: URL(fileURLWithPath: scratch.path("outside/film.mkv")), within: confinement) }
+            throws: { ($0 as? OutputError)?.isOutsideRoots == true }
+    }
+
     @Test func aSidecarNameLinkedToAFIFOOrADeviceIsRefusedNotWrittenThrough() throws {
         let (scratch, confinement) = try layout()
         defer { scratch.cleanup() }
