@@ -72,6 +72,11 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var speechShare: Double?
     /// The speech detector used: `silero`, or `energy` when it could not run.
     public var speechDetector: SpeechDetection?
+    /// Stretches where the speech detector doubted (low but not near-zero probability): sent like speech.
+    public var doubtfulSpeech: [SpeechSpan]?
+    /// Where words may be missing although no rule dropped text: loud stretches left out of the upload
+    /// (`left-out-sound`), speech beside a join in an upload that came back without words (`empty-join`).
+    public var omissions: [Omission]?
 
     /// Creates a report.
     public init(input: String, status: Status) {
@@ -91,6 +96,7 @@ public struct JobReport: Sendable, Codable, Hashable {
         case input, status, outputs, skipReason, language, task, model, error, failure, cues, chunks, requests
         case cachedChunks, bytesSent, retries, droppedSegments, gaps, styleViolations, audioDurationMs, wallTimeMs
         case estimatedCost, timing, warnings, plan, audioSentMs, speechMs, speechShare, speechDetector
+        case doubtfulSpeech, omissions
     }
 
     /// Decodes a report (one stored with only an `error` text gets a failure of reason `unknown`).
@@ -127,6 +133,8 @@ public struct JobReport: Sendable, Codable, Hashable {
         speechMs = try container.decodeIfPresent(Int64.self, forKey: .speechMs)
         speechShare = try container.decodeIfPresent(Double.self, forKey: .speechShare)
         speechDetector = try container.decodeIfPresent(SpeechDetection.self, forKey: .speechDetector)
+        doubtfulSpeech = try container.decodeIfPresent([SpeechSpan].self, forKey: .doubtfulSpeech)
+        omissions = try container.decodeIfPresent([Omission].self, forKey: .omissions)
     }
 
     /// Encodes the report with flat keys.
@@ -160,6 +168,8 @@ public struct JobReport: Sendable, Codable, Hashable {
         try container.encodeIfPresent(speechMs, forKey: .speechMs)
         try container.encodeIfPresent(speechShare, forKey: .speechShare)
         try container.encodeIfPresent(speechDetector, forKey: .speechDetector)
+        try container.encodeIfPresent(doubtfulSpeech, forKey: .doubtfulSpeech)
+        try container.encodeIfPresent(omissions, forKey: .omissions)
     }
 }
 
@@ -291,5 +301,7 @@ extension SubtitleReport {
             retries: report.retries ?? 0, bytesSent: report.bytesSent ?? 0, dropped: report.droppedSegments ?? [],
             violations: report.styleViolations ?? [], gaps: report.gaps ?? [], warnings: report.warnings ?? [],
             wallTime: report.wallTimeMs ?? 0, estimatedCost: report.estimatedCost ?? 0)
+        doubtfulSpeech = report.doubtfulSpeech ?? []
+        omissions = report.omissions ?? []
     }
 }

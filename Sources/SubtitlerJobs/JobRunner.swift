@@ -293,5 +293,7 @@ extension JobReport {
         speechMs = report.speechDuration
         speechShare = report.speechShare
         speechDetector = report.speechDetector
+        doubtfulSpeech = report.doubtfulSpeech
+        omissions = report.omissions
     }
 }

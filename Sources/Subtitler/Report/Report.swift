@@ -48,6 +48,12 @@ public struct SubtitleReport: Sendable, Codable {
     public var speechRegions: [SpeechSpan] = []
     /// Loudness and speech probability over time at a coarse step, for a review page.
     public var activity: ActivityMap?
+    /// Stretches where the speech detector doubted (its probability low but not near zero), outside
+    /// ``speechRegions``, in time order: sent like speech, and text over them kept unless a rule condemns it.
+    public var doubtfulSpeech: [SpeechSpan] = []
+    /// Where words may be missing although no rule dropped text there: loud stretches left out of the upload, and
+    /// speech beside a join in an upload that came back without words. In time order.
+    public var omissions: [Omission] = []
 
     /// Creates a report with its figures (the pipeline makes these; job layers rebuild them from stored reports).
     public init(
