@@ -4,8 +4,8 @@ import Subtitles
 import SpeechDetection
 
 /// The speech map of the decoded timeline, built block by block in the decoding loop: Silero VAD's probability per
-/// 32 ms frame (kept as one byte each: 225 kB for two hours) and its speech regions, or, when the detector cannot
-/// run, regions from the energy map.
+/// 32 ms frame (kept as one byte each: 225 kB for two hours), its speech regions and the stretches it doubted
+/// (``SpeechDoubtTracker``), or, when the detector cannot run, regions from the energy map (no doubt).
 ///
 /// Regions are the unpadded speech of Silero's own hysteresis (`VoiceActivityOptions.silero`: 250 ms minimum speech,
 /// 100 ms minimum silence), in samples on the pipeline's timeline. Confined to the producer's task.
@@ -112,8 +112,8 @@ final class SpeechMapRecorder {
             .map { $0.speechStart..<$0.speechEnd }
     }
 
-    /// The shortest doubtful stretch kept: 250 ms, Silero's shortest speech.
-    static let minimumDoubt: Int64 = 4_000
+    /// The shortest doubtful stretch kept, milliseconds: Silero's shortest speech.
+    static let minimumDoubt: Int64 = 250
 
     /// The stretches outside `speech` where the detector doubted (``SpeechDoubtTracker``), in samples, in time
     /// order; pieces shorter than 250 ms are dropped. Empty without the detector's probabilities.
@@ -121,7 +121,7 @@ final class SpeechMapRecorder {
     func doubtfulRegions(speech: [Range<Int64>]) -> [Range<Int64>] {
         guard vad != nil, !doubt.runs.isEmpty else { return [] }
         let length = Int64(frameLength)
-        let minimum = Self.minimumDoubt * Int64(sampleRate) / 16_000
+        let minimum = Self.minimumDoubt * Int64(sampleRate) / 1000
         // Sample positions carried in SpeechSpan's fields.
         let runs = doubt.runs.map { SpeechSpan(start: $0.lowerBound * length, end: $0.upperBound * length) }
         return SpeechSpan.subtracting(speech.map { SpeechSpan(start: $0.lowerBound, end: $0.upperBound) }, from: runs)
