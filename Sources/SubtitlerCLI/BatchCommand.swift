@@ -129,6 +129,8 @@ final class ReportPrinter: Sendable {
             if let cached = report.cachedChunks, cached > 0 { line += ", \(cached) from cache" }
             let dropped = report.droppedSegments ?? []
             if !dropped.isEmpty { line += ", \(dropped.count) hallucinated segment\(dropped.count == 1 ? "" : "s") dropped" }
+            let omissions = report.omissions ?? []
+            if !omissions.isEmpty { line += ", \(omissions.count) omission\(omissions.count == 1 ? "" : "s")" }
             let violations = report.styleViolations ?? []
             if !violations.isEmpty { line += ", \(violations.count) style violation\(violations.count == 1 ? "" : "s")" }
             line += ")"
@@ -141,6 +143,9 @@ final class ReportPrinter: Sendable {
             if options.verbose {
                 for warning in report.warnings ?? [] { Console.error("  warning: \(warning)") }
                 for drop in dropped { Console.error("  dropped [\(drop.rule.rawValue)] \(Timecode.srt(drop.start)): \(drop.text)") }
+                for omission in omissions {
+                    Console.error("  omitted [\(omission.kind.rawValue)] \(Timecode.srt(omission.start))–\(Timecode.srt(omission.end))")
+                }
                 for violation in violations { Console.error("  cue \(violation.cueNumber): \(violation.message)") }
             }
         }

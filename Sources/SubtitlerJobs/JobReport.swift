@@ -75,6 +75,11 @@ public struct JobReport: Sendable, Codable, Hashable {
     /// The fewest requests kept in flight at once: the configured `--jobs`, or less when the server was seen to
     /// answer fewer at a time.
     public var requestsInFlight: Int?
+    /// Stretches where the speech detector doubted (low but not near-zero probability): sent like speech.
+    public var doubtfulSpeech: [SpeechSpan]?
+    /// Where words may be missing although no rule dropped text: loud stretches left out of the upload
+    /// (`left-out-sound`), speech beside a join in an upload that came back without words (`empty-join`).
+    public var omissions: [Omission]?
 
     /// Creates a report.
     public init(input: String, status: Status) {
@@ -95,6 +100,7 @@ public struct JobReport: Sendable, Codable, Hashable {
         case cachedChunks, bytesSent, retries, droppedSegments, gaps, styleViolations, audioDurationMs, wallTimeMs
         case estimatedCost, timing, warnings, plan, audioSentMs, speechMs, speechShare, speechDetector
         case requestsInFlight
+        case doubtfulSpeech, omissions
     }
 
     /// Decodes a report (one stored with only an `error` text gets a failure of reason `unknown`).
@@ -132,6 +138,8 @@ public struct JobReport: Sendable, Codable, Hashable {
         speechShare = try container.decodeIfPresent(Double.self, forKey: .speechShare)
         speechDetector = try container.decodeIfPresent(SpeechDetection.self, forKey: .speechDetector)
         requestsInFlight = try container.decodeIfPresent(Int.self, forKey: .requestsInFlight)
+        doubtfulSpeech = try container.decodeIfPresent([SpeechSpan].self, forKey: .doubtfulSpeech)
+        omissions = try container.decodeIfPresent([Omission].self, forKey: .omissions)
     }
 
     /// Encodes the report with flat keys.
@@ -166,6 +174,8 @@ public struct JobReport: Sendable, Codable, Hashable {
         try container.encodeIfPresent(speechShare, forKey: .speechShare)
         try container.encodeIfPresent(speechDetector, forKey: .speechDetector)
         try container.encodeIfPresent(requestsInFlight, forKey: .requestsInFlight)
+        try container.encodeIfPresent(doubtfulSpeech, forKey: .doubtfulSpeech)
+        try container.encodeIfPresent(omissions, forKey: .omissions)
     }
 }
 
@@ -297,5 +307,7 @@ extension SubtitleReport {
             retries: report.retries ?? 0, bytesSent: report.bytesSent ?? 0, dropped: report.droppedSegments ?? [],
             violations: report.styleViolations ?? [], gaps: report.gaps ?? [], warnings: report.warnings ?? [],
             wallTime: report.wallTimeMs ?? 0, estimatedCost: report.estimatedCost ?? 0)
+        doubtfulSpeech = report.doubtfulSpeech ?? []
+        omissions = report.omissions ?? []
     }
 }

@@ -294,5 +294,7 @@ extension JobReport {
         speechShare = report.speechShare
         speechDetector = report.speechDetector
         requestsInFlight = report.requestsInFlight
+        doubtfulSpeech = report.doubtfulSpeech
+        omissions = report.omissions
     }
 }

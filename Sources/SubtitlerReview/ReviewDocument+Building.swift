@@ -3,8 +3,8 @@ import Subtitles
 import Subtitler
 
 extension ReviewDocument {
-    /// Builds the document of a finished job: its cues, violations, dropped segments, gaps, chunk cuts and
-    /// figures.
+    /// Builds the document of a finished job: its cues, violations, dropped segments, gaps, doubtful speech,
+    /// omissions, chunk cuts and figures.
     ///
     /// - Parameters:
     ///   - result: the job's cues and report.
@@ -57,13 +57,16 @@ extension ReviewDocument {
             cueCount: cues.count, cuesWithViolations: rulesByCue.count, violationCount: violations.count,
             violationsByRule: Self.counts(violations.map(\.rule.rawValue)), droppedCount: dropped.count,
             droppedByRule: Self.counts(dropped.map(\.rule.rawValue)), chunkCount: report.map { $0.chunks.count },
-            gapCount: gaps.count, estimatedCost: report?.estimatedCost,
+            gapCount: gaps.count, omissionCount: report.map { $0.omissions.count },
+            doubtfulDuration: report.map { $0.doubtfulSpeech.reduce(0) { $0 + $1.duration } },
+            estimatedCost: report?.estimatedCost,
             audioDuration: report?.audioDuration ?? media.duration, warnings: report?.warnings ?? []
         )
         let defaultTrack = Track(label: language.map { "Subtitles (\($0))" } ?? "Subtitles", language: language,
                                  isDefault: true, cues: cues)
         self.init(media: media, tracks: tracks ?? [defaultTrack], cues: reviewCues, violations: reviewViolations,
-                  dropped: dropped, gaps: gaps, chunkCuts: cuts, activity: activity, summary: summary)
+                  dropped: dropped, gaps: gaps, doubtful: report?.doubtfulSpeech ?? [],
+                  omissions: report?.omissions ?? [], chunkCuts: cuts, activity: activity, summary: summary)
     }
 
     /// Counts per name, most frequent first, ties by name.

@@ -35,6 +35,12 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
     public var dropped: [DroppedText]
     /// Stretches left without subtitles because their chunk failed (runs with gaps allowed).
     public var gaps: [Gap]
+    /// Stretches the speech detector doubted (its probability low but not near zero), sent like speech; nil in
+    /// documents stored before they were drawn.
+    public var doubtful: [SpeechSpan]?
+    /// Where words may be missing although no text was dropped (``Subtitler/Omission``), in time order; nil in
+    /// documents stored before they were drawn.
+    public var omissions: [Omission]?
     /// Where the audio was cut into chunks (the starts of every chunk after the first).
     public var chunkCuts: [ChunkCut]
     /// Loudness and speech probability over time, or nil when unknown.
@@ -46,7 +52,8 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
     /// ``init(cues:violations:media:report:tracks:activity:language:)``, which derive statuses and counts.
     public init(
         media: Media, tracks: [Track], cues: [Cue], violations: [Violation], dropped: [DroppedText],
-        gaps: [Gap] = [], chunkCuts: [ChunkCut], activity: ActivityMap?, summary: Summary
+        gaps: [Gap] = [], doubtful: [SpeechSpan] = [], omissions: [Omission] = [], chunkCuts: [ChunkCut],
+        activity: ActivityMap?, summary: Summary
     ) {
         self.version = Self.currentVersion
         self.media = media
@@ -55,6 +62,8 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
         self.violations = violations
         self.dropped = dropped
         self.gaps = gaps
+        self.doubtful = doubtful
+        self.omissions = omissions
         self.chunkCuts = chunkCuts
         self.activity = activity
         self.summary = summary
@@ -277,6 +286,11 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
         public var chunkCount: Int?
         /// How many chunks failed and were left as gaps.
         public var gapCount: Int
+        /// How many stretches may lack words although nothing was dropped there (``ReviewDocument/omissions``);
+        /// nil when unknown.
+        public var omissionCount: Int?
+        /// How long the speech detector doubted, milliseconds (``ReviewDocument/doubtful``); nil when unknown.
+        public var doubtfulDuration: Milliseconds?
         /// The estimated price in US dollars of the audio sent, if known.
         public var estimatedCost: Double?
         /// The length of the audio in milliseconds.
@@ -288,8 +302,9 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
         public init(
             language: String?, model: String?, task: SubtitleTask?, timing: CueTiming?, cueCount: Int,
             cuesWithViolations: Int, violationCount: Int, violationsByRule: [RuleCount], droppedCount: Int,
-            droppedByRule: [RuleCount], chunkCount: Int?, gapCount: Int, estimatedCost: Double?,
-            audioDuration: Milliseconds, warnings: [String]
+            droppedByRule: [RuleCount], chunkCount: Int?, gapCount: Int, omissionCount: Int? = nil,
+            doubtfulDuration: Milliseconds? = nil, estimatedCost: Double?, audioDuration: Milliseconds,
+            warnings: [String]
         ) {
             self.language = language
             self.model = model
@@ -303,6 +318,8 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
             self.droppedByRule = droppedByRule
             self.chunkCount = chunkCount
             self.gapCount = gapCount
+            self.omissionCount = omissionCount
+            self.doubtfulDuration = doubtfulDuration
             self.estimatedCost = estimatedCost
             self.audioDuration = audioDuration
             self.warnings = warnings

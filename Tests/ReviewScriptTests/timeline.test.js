@@ -154,3 +154,31 @@ test('stepping goes to the neighbour of the problem being played, else from the 
   assert.equal(review.stepTarget(problems, null, 30000, 1), 3);          // nothing after: out of range
   assert.equal(review.stepTarget(problems, problems[2], 20000, 1), 3);
 });
+
+test('omissions are problems: after gaps, before dropped text, with their kind as the rule', () => {
+  const document = {
+    violations: [{ cueNumber: 1, start: 1000, end: 2000, rule: 'cps' }],
+    dropped: [{ start: 1000, end: 1500, rule: 'no-speech', text: 'la' }],
+    gaps: [{ start: 1000, end: 4000, message: 'chunk failed' }],
+    omissions: [{ start: 1000, end: 3000, kind: 'empty-join' }, { start: 0, end: 900, kind: 'left-out-sound' }],
+  };
+  const { problems } = review.buildProblems(document);
+  assert.deepEqual(problems.map((p) => [p.kind, p.rule]), [
+    ['omission', 'left-out-sound'], ['gap', 'gap'], ['omission', 'empty-join'], ['dropped', 'no-speech'],
+    ['violation', 'cps'],
+  ]);
+  assert.match(review.describeProblem(problems[0]), /^omission \(left-out-sound\): left out of the upload/);
+  assert.match(review.problemListText(problems[2]), /came back without words/);
+  assert.equal(review.omissionText('something-new'), 'words may be missing here');
+  // A document stored before omissions existed has none.
+  assert.equal(review.buildProblems({ violations: [], dropped: [], gaps: [] }).problems.length, 0);
+});
+
+test('doubtful stretches become whole-pixel strips of the visible range, each at least a pixel wide', () => {
+  const doubtful = spans([0, 1000], [5000, 5001], [9000, 20000]);
+  // 0.01 px/ms, the view from 40 px (4 s) 60 px wide (to 10 s).
+  assert.deepEqual(review.strips(doubtful, 40, 60, 0.01), [[10, 1], [50, 10]]);
+  assert.deepEqual(review.strips(doubtful, 0, 100, 0.01), [[0, 10], [50, 1], [90, 10]]);
+  assert.deepEqual(review.strips([], 0, 100, 0.01), []);
+  assert.deepEqual(review.strips(doubtful, 300, 100, 0.01), []);
+});

@@ -44,6 +44,9 @@ struct JobReportContractTests {
         report.speechMs = 25_000
         report.speechShare = 0.5
         report.speechDetector = .silero
+        report.doubtfulSpeech = [SpeechSpan(start: 12_000, end: 24_000)]
+        report.omissions = [Omission(start: 0, end: 11_600, kind: .leftOutSound),
+                            Omission(start: 30_000, end: 33_000, kind: .emptyJoin)]
         return report
     }
 
@@ -101,6 +104,12 @@ struct JobReportContractTests {
   "cachedChunks" : 0,
   "chunks" : 1,
   "cues" : 2,
+  "doubtfulSpeech" : [
+    {
+      "end" : 24000,
+      "start" : 12000
+    }
+  ],
   "droppedSegments" : [
     {
       "end" : 8000,
@@ -116,6 +125,18 @@ struct JobReportContractTests {
   "input" : "\/media\/talk.mp4",
   "language" : "en",
   "model" : "whisper-1",
+  "omissions" : [
+    {
+      "end" : 11600,
+      "kind" : "left-out-sound",
+      "start" : 0
+    },
+    {
+      "end" : 33000,
+      "kind" : "empty-join",
+      "start" : 30000
+    }
+  ],
   "outputs" : [
     "\/media\/talk.en.srt"
   ],
@@ -240,6 +261,14 @@ struct JobReportContractTests {
             let decoded = try JSONDecoder().decode(JobReport.self, from: data)
             #expect(try Self.encoded(decoded, sorted: true) == Self.encoded(report, sorted: true))
         }
+    }
+
+    @Test func omissionKindsAreStable() throws {
+        #expect(Omission.Kind.allCases.map(\.rawValue) == ["left-out-sound", "empty-join"])
+        // A job report carries them to the pipeline report a review page reads.
+        let report = SubtitleReport(Self.done)
+        #expect(report.omissions == Self.done.omissions)
+        #expect(report.doubtfulSpeech == Self.done.doubtfulSpeech)
     }
 
     @Test func aBatchReportKeepsItsShape() throws {

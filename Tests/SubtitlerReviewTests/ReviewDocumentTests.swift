@@ -75,6 +75,29 @@ struct ReviewDocumentTests {
         #expect(document.media.source == "file:///media/talk.mp4")
     }
 
+    @Test func doubtfulSpeechAndOmissionsComeFromTheReport() throws {
+        var result = job()
+        result.report.doubtfulSpeech = [SpeechSpan(start: 1_000, end: 2_500), SpeechSpan(start: 5_000, end: 5_500)]
+        result.report.omissions = [Omission(start: 6_000, end: 7_000, kind: .emptyJoin)]
+        let document = ReviewDocument(result: result, media: .init(path: "/media/talk.mp4", duration: 9_000))
+        #expect(document.doubtful == result.report.doubtfulSpeech)
+        #expect(document.omissions == result.report.omissions)
+        #expect(document.summary.omissionCount == 1)
+        #expect(document.summary.doubtfulDuration == 2_000)
+        // A document the service stored before they were drawn still decodes, without them.
+        let encoded = try JSONEncoder().encode(document)
+        var object = try #require(JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        object["doubtful"] = nil
+        object["omissions"] = nil
+        var summary = try #require(object["summary"] as? [String: Any])
+        summary["omissionCount"] = nil
+        summary["doubtfulDuration"] = nil
+        object["summary"] = summary
+        let old = try JSONDecoder().decode(ReviewDocument.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old.omissions == nil && old.doubtful == nil && old.summary.omissionCount == nil)
+        #expect(old.cues == document.cues)
+    }
+
     @Test func theDefaultTrackIsTheWebVTTTheJobWrites() {
         let result = job()
         let document = ReviewDocument(result: result, media: .init(path: "/media/talk.mp4", duration: 9_000))

@@ -17,7 +17,8 @@ enum ReviewFixtures {
     static var sample: URL { Samples.url("talk-en.mp4") }
 
     /// A job over the English sample's 40.7 s with hostile text wherever a document carries text: cues, a
-    /// speaker, dropped text, a gap's message, a warning, the model and the file name.
+    /// speaker, dropped text, a gap's message, a warning, the model and the file name; and doubtful speech and an
+    /// omission.
     static func hostileDocument() -> ReviewDocument {
         let cues = [
             Cue(start: 1_000, end: 3_500, lines: [imageInjection]),
@@ -26,7 +27,7 @@ enum ReviewFixtures {
             Cue(start: 9_000, end: 12_000, lines: ["Ünïcödé — “quotes” \\ backslash 🎬"], speaker: "<i>Ann</i>"),
         ]
         let violations = Linter(style: .netflix).lint(cues)
-        let report = SubtitleReport(
+        var report = SubtitleReport(
             input: sample.path, language: "en", task: .transcribe, model: "<script>alert(1)</script>",
             timing: .segment, audioDuration: 40_700,
             chunks: [
@@ -40,6 +41,8 @@ enum ReviewFixtures {
             gaps: [ChunkFailure(index: 1, start: 30_000, end: 40_700, message: imageInjection)],
             warnings: [scriptBreakout + separators], wallTime: 1_000, estimatedCost: 0.0041
         )
+        report.doubtfulSpeech = [SpeechSpan(start: 16_000, end: 19_000)]
+        report.omissions = [Omission(start: 24_000, end: 27_000, kind: .leftOutSound)]
         var media = ReviewDocument.Media(path: sample.path, duration: 40_700)
         media.fileName = "<b>bold</b> & \"quoted\" " + scriptBreakout + ".mp4"
         return ReviewDocument(result: SubtitleResult(cues: cues, report: report), media: media)

@@ -25,8 +25,48 @@ enum SpeechFixtures {
         case noise(seconds: Double)
         /// Digital silence.
         case silence(seconds: Double)
+        /// The English sample's audio from `from` to `to` seconds, changed by `transformation` (ffmpeg filters).
+        case transformed(from: Double, to: Double, Transformation)
 
-        var isSpeech: Bool { if case .speech = self { true } else { false } }
+        var isSpeech: Bool {
+            switch self {
+            case .speech, .transformed: true
+            default: false
+            }
+        }
+    }
+
+    /// Ways speech reaches a microphone that make a speech detector doubt it (issue 21, item 8), as ffmpeg filter
+    /// graphs over the sample's Piper speech. Measured on Silero VAD v6 and the local Whisper base model in
+    /// `docs/speech-detection.md`: only the music bed takes Silero's probability down (to 0.01–0.1) while Whisper
+    /// still transcribes every sentence with confidence; Silero hears the others as speech.
+    enum Transformation: String, CaseIterable, Sendable {
+        /// A heavy low-pass: 300 Hz, twice (a voice through a wall).
+        case lowPass = "low-pass"
+        /// The telephone band, 300–3400 Hz.
+        case telephone
+        /// 20 dB down: speech at −40 dBFS RMS.
+        case quiet
+        /// Four echoes up to 480 ms, as in a bare room.
+        case reverberant
+        /// Random phase in 64 ms windows: breathy, whisper-like speech with the pitch gone.
+        case whispered
+        /// Under the synthetic music played 16 times louder than the `music` part, the mix 18 dB down.
+        case musicBed = "music-bed"
+
+        /// The filter graph; the speech is input 0, and `[m]` the music where there is one.
+        var filter: String {
+            switch self {
+            case .lowPass: "lowpass=f=300,lowpass=f=300"
+            case .telephone: "highpass=f=300,highpass=f=300,lowpass=f=3400,lowpass=f=3400"
+            case .quiet: "volume=-20dB"
+            case .reverberant: "aecho=0.8:0.9:60|120|240|480:0.6|0.5|0.4|0.3"
+            case .whispered:
+                "afftfilt=real='hypot(re,im)*cos(2*PI*random(0))':imag='hypot(re,im)*sin(2*PI*random(1))'"
+                    + ":win_size=1024:overlap=0.75"
+            case .musicBed: "[1:a]volume=16[m];[0:a][m]amix=inputs=2:normalize=0,volume=0.125"
+            }
+        }
     }
 
     /// Where each part of a generated programme lies and where its speech starts.
@@ -70,13 +110,16 @@ enum SpeechFixtures {
                 try #require(!talk.isEmpty, "the English sample could not be decoded")
                 piece = Array(talk[min(talk.count, Int(from * Double(rate)))..<min(talk.count, Int(to * Double(rate)))])
             case .music(let seconds):
-                piece = try lavfi(
-                    "aevalsrc='0.1*(0.7+0.3*cos(2*PI*0.5*t))*(sin(2*PI*(196+49*mod(floor(t/2),3))*t)"
-                        + "+sin(2*PI*(247+62*mod(floor(t/2),3))*t)+sin(2*PI*(294+73*mod(floor(t/2),3))*t))'", seconds)
+                piece = try lavfi(musicSource(), seconds)
             case .noise(let seconds):
                 piece = try lavfi("anoisesrc=color=pink:amplitude=0.25:seed=7", seconds)
             case .silence(let seconds):
                 piece = [Int16](repeating: 0, count: Int(seconds * Double(rate)))
+            case .transformed(let from, let to, let transformation):
+                let talk = Self.talk
+                try #require(!talk.isEmpty, "the English sample could not be decoded")
+                let speech = Array(talk[min(talk.count, Int(from * Double(rate)))..<min(talk.count, Int(to * Double(rate)))])
+                piece = try transform(speech, transformation, in: directory)
             }
             placed.append((part, samples.count..<(samples.count + piece.count)))
             samples += piece
@@ -84,6 +127,37 @@ enum SpeechFixtures {
         let path = directory.path(name)
         try Data(wav(samples)).write(to: URL(fileURLWithPath: path))
         return Programme(path: path, parts: placed, samples: samples)
+    }
+
+    /// The music part's lavfi source; with `seconds`, made at 16 kHz for that long (the music bed's input).
+    static func musicSource(_ seconds: Double? = nil) -> String {
+        "aevalsrc='0.1*(0.7+0.3*cos(2*PI*0.5*t))*(sin(2*PI*(196+49*mod(floor(t/2),3))*t)"
+            + "+sin(2*PI*(247+62*mod(floor(t/2),3))*t)+sin(2*PI*(294+73*mod(floor(t/2),3))*t))'"
+            + (seconds.map { ":s=\(rate):d=\($0)" } ?? "")
+    }
+
+    /// `speech` changed by `transformation`, as long as it was.
+    static func transform(_ speech: [Int16], _ transformation: Transformation, in directory: TemporaryDirectory) throws
+        -> [Int16]
+    {
+        let input = directory.path("speech-\(transformation.rawValue).s16")
+        try Data(speech.flatMap { [UInt8(UInt16(bitPattern: $0) & 0xFF), UInt8(UInt16(bitPattern: $0) >> 8)] })
+            .write(to: URL(fileURLWithPath: input))
+        var arguments = ["-f", "s16le", "-ar", String(rate), "-ac", "1", "-i", input]
+        if transformation == .musicBed {
+            arguments += ["-f", "lavfi", "-i", musicSource(Double(speech.count) / Double(rate)),
+                          "-filter_complex", transformation.filter]
+        } else {
+            arguments += ["-af", transformation.filter]
+        }
+        arguments += ["-ac", "1", "-ar", String(rate), "-f", "s16le", "-"]
+        let bytes = try FFmpegCLI.run(arguments)
+        var samples = stride(from: 0, to: bytes.count - 1, by: 2).map {
+            Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8)
+        }
+        if samples.count > speech.count { samples.removeLast(samples.count - speech.count) }
+        samples += [Int16](repeating: 0, count: speech.count - samples.count)
+        return samples
     }
 
     /// `seconds` of a lavfi audio source at 16 kHz mono.

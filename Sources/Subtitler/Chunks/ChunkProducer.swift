@@ -84,9 +84,10 @@ final class ChunkProducer {
     /// Samples decoded so far.
     var decodedSamples: Int64 { bufferStart + Int64(buffer.count) }
 
-    /// The speech regions known so far (samples).
-    func speechRegions() -> [Range<Int64>] {
-        speech.regions(energies: meter.energies, energyFrameLength: meter.frameLength)
+    /// The speech regions and the stretches the detector doubted, known so far (samples): doubtful speech is cut
+    /// around and sent like speech.
+    func heardRegions() -> [Range<Int64>] {
+        speech.heardRegions(energies: meter.energies, energyFrameLength: meter.frameLength)
     }
 
     /// The next chunk, or nil at the end of the audio.
@@ -156,16 +157,16 @@ final class ChunkProducer {
         let frameLength = Int64(meter.frameLength)
         let rate = reader.sampleRate
         return SpeechGaps.bestCut(
-            regions: speechRegions(), in: Int64(lowFrame) * frameLength...Int64(highFrame) * frameLength,
+            regions: heardRegions(), in: Int64(lowFrame) * frameLength...Int64(highFrame) * frameLength,
             target: Int64(targetFrame) * frameLength, knownUntil: speech.knownUntil(decoded: decodedSamples),
             minimumGap: Int64(rate / 5), alignment: lcm(frameLength, Int64(rate / 1000)), sampleRate: rate)
     }
 
-    /// What to upload of `range`.
+    /// What to upload of `range`: all but the long stretches where no one speaks and the detector did not doubt.
     private func kept(in range: Range<Int64>) -> [Range<Int64>] {
         guard sendsOnlySpeech else { return [range] }
         return SpeechGaps.keptRanges(
-            in: range, regions: speechRegions(), timelineEnd: finished ? decodedSamples : nil,
+            in: range, regions: heardRegions(), timelineEnd: finished ? decodedSamples : nil,
             knownUntil: speech.knownUntil(decoded: decodedSamples), minimumGap: minimumOmittedSilence, padding: padding)
     }
 

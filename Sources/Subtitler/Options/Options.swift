@@ -66,8 +66,10 @@ public struct SubtitleOptions: Sendable {
     /// Makes the speech probability model behind ``SpeechDetection/silero``: Silero VAD with its bundled weights
     /// when nil (the default). The seam a test fills with a model that says where speech is.
     public var speechModel: (@Sendable () throws -> any SpeechProbabilityModel)?
-    /// Leave long stretches without speech out of the uploaded audio (`--send-all` turns this off). Times that come
-    /// back are mapped onto the media timeline sample-exactly.
+    /// Leave long stretches without speech out of the uploaded audio (`--send-all` turns this off). Stretches the
+    /// speech detector doubted (``SubtitleReport/doubtfulSpeech``) are sent like speech; loud stretches left out
+    /// are named in ``SubtitleReport/omissions``. Times that come back are mapped onto the media timeline
+    /// sample-exactly.
     public var sendsOnlySpeech = true
     /// With ``sendsOnlySpeech``: stretches without speech longer than this are left out, less
     /// ``speechPadding`` kept on each side of the speech.

@@ -53,7 +53,7 @@ enum SegmentPlacement {
     static func regionSegments(text: String, chunk: ChunkSummary, activity: SpeechActivity) -> [TranscriptSegment] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return [] }
-        let regions = activity.regions(overlapping: chunk.start, chunk.start + chunk.duration)
+        let regions = activity.heardRegions(overlapping: chunk.start, chunk.start + chunk.duration)
         var start: Int64 = 0
         var end = chunk.duration
         if let first = regions.first, let last = regions.last {

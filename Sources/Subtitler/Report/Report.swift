@@ -52,6 +52,12 @@ public struct SubtitleReport: Sendable, Codable {
     /// the server working through a queue (a single worker answers one request at a time). Nil in reports made
     /// before this was measured.
     public var requestsInFlight: Int?
+    /// Stretches where the speech detector doubted (its probability low but not near zero), outside
+    /// ``speechRegions``, in time order: sent like speech, and text over them kept unless a rule condemns it.
+    public var doubtfulSpeech: [SpeechSpan] = []
+    /// Where words may be missing although no rule dropped text there: loud stretches left out of the upload, and
+    /// speech beside a join in an upload that came back without words. In time order.
+    public var omissions: [Omission] = []
 
     /// Creates a report with its figures (the pipeline makes these; job layers rebuild them from stored reports).
     public init(

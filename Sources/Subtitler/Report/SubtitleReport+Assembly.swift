@@ -35,6 +35,18 @@ extension SubtitleReport {
         speechRegions = activity.regions
         self.activity = activityMap
         requestsInFlight = scheduled.concurrency.lowest
+        doubtfulSpeech = activity.doubtfulRegions
+        let energyFrame = Milliseconds(producer.meter.frameLength) * 1000 / Milliseconds(producer.reader.sampleRate)
+        omissions = OmissionFinder.omissions(
+            scheduled: scheduled, placed: placed, activity: activity, energies: producer.energies,
+            energyFrameDuration: energyFrame, duration: duration)
+        // Loud stretches left out (music, noise) are common and listed only; speech that came back without words
+        // is a loss worth a warning.
+        let empty = omissions.filter { $0.kind == .emptyJoin }.count
+        if empty > 0 {
+            warnings.append("\(empty) stretch\(empty == 1 ? "" : "es") of speech beside a join in the upload came back "
+                + "without words (see omissions)")
+        }
     }
 
     /// Damaged packets, cuts without a pause, timing limits of the model, nothing detected, translations left out.

@@ -4,8 +4,8 @@ import Subtitles
 import SpeechDetection
 
 /// The speech map of the decoded timeline, built block by block in the decoding loop: Silero VAD's probability per
-/// 32 ms frame (kept as one byte each: 225 kB for two hours) and its speech regions, or, when the detector cannot
-/// run, regions from the energy map.
+/// 32 ms frame (kept as one byte each: 225 kB for two hours), its speech regions and the stretches it doubted
+/// (``SpeechDoubtTracker``), or, when the detector cannot run, regions from the energy map (no doubt).
 ///
 /// Regions are the unpadded speech of Silero's own hysteresis (`VoiceActivityOptions.silero`: 250 ms minimum speech,
 /// 100 ms minimum silence), in samples on the pipeline's timeline. Confined to the producer's task.
@@ -22,6 +22,7 @@ final class SpeechMapRecorder {
 
     private let vad: (any SpeechProbabilityModel)?
     private var tracker = SpeechRegionTracker(options: regionOptions)
+    private var doubt = SpeechDoubtTracker()
     private var delivered: [Range<Int64>] = []
     /// Speech probability per 512-sample frame, scaled to 0...255 (Silero only).
     private(set) var levels: [UInt8] = []
@@ -77,15 +78,18 @@ final class SpeechMapRecorder {
         isFinished = true
         guard let vad else { return }
         record(vad.finish())
+        doubt.finish()
         delivered += tracker.finish(sampleCount: sampleCount).map { $0.speechStart..<$0.speechEnd }
     }
 
     private func record(_ probabilities: [Float]) {
         guard !probabilities.isEmpty else { return }
         levels.reserveCapacity(levels.count + probabilities.count)
+        let first = levels.count
         for probability in probabilities {
             levels.append(UInt8((min(1, max(0, probability)) * 255).rounded()))
         }
+        doubt.append(levels[first...])
         delivered += tracker.append(contentsOf: probabilities).map { $0.speechStart..<$0.speechEnd }
     }
 
@@ -106,6 +110,34 @@ final class SpeechMapRecorder {
         var copy = tracker
         return delivered + copy.finish(sampleCount: copy.frameCount * Int64(frameLength))
             .map { $0.speechStart..<$0.speechEnd }
+    }
+
+    /// The shortest doubtful stretch kept, milliseconds: Silero's shortest speech.
+    static let minimumDoubt: Int64 = 250
+
+    /// The stretches outside `speech` where the detector doubted (``SpeechDoubtTracker``), in samples, in time
+    /// order; pieces shorter than 250 ms are dropped. Empty without the detector's probabilities.
+    /// - Parameter speech: the speech regions (``regions(energies:energyFrameLength:)``).
+    func doubtfulRegions(speech: [Range<Int64>]) -> [Range<Int64>] {
+        guard vad != nil, !doubt.runs.isEmpty else { return [] }
+        let length = Int64(frameLength)
+        let minimum = Self.minimumDoubt * Int64(sampleRate) / 1000
+        // Sample positions carried in SpeechSpan's fields.
+        let runs = doubt.runs.map { SpeechSpan(start: $0.lowerBound * length, end: $0.upperBound * length) }
+        return SpeechSpan.subtracting(speech.map { SpeechSpan(start: $0.lowerBound, end: $0.upperBound) }, from: runs)
+            .filter { $0.duration >= minimum }
+            .map { $0.start..<$0.end }
+    }
+
+    /// The speech regions and the doubtful stretches together (samples, ordered, touching ones joined): what may
+    /// be speech, and is sent and cut around like speech.
+    func heardRegions(energies: [Float], energyFrameLength: Int) -> [Range<Int64>] {
+        let speech = regions(energies: energies, energyFrameLength: energyFrameLength)
+        let doubtful = doubtfulRegions(speech: speech)
+        guard !doubtful.isEmpty else { return speech }
+        return SpeechSpan.union(speech.map { SpeechSpan(start: $0.lowerBound, end: $0.upperBound) },
+                                doubtful.map { SpeechSpan(start: $0.lowerBound, end: $0.upperBound) })
+            .map { $0.start..<$0.end }
     }
 
     /// Speech regions from an energy map: frames clearly above the noise floor, runs closer than 100 ms joined,
@@ -141,12 +173,15 @@ final class SpeechMapRecorder {
     ///   - energies: the complete energy map.
     ///   - energyFrameLength: samples per energy frame.
     func activity(energies: [Float], energyFrameLength: Int) -> SpeechActivity {
-        let regions = self.regions(energies: energies, energyFrameLength: energyFrameLength).map {
-            SpeechSpan(start: $0.lowerBound * 1000 / Int64(sampleRate), end: $0.upperBound * 1000 / Int64(sampleRate))
+        let speech = self.regions(energies: energies, energyFrameLength: energyFrameLength)
+        func milliseconds(_ range: Range<Int64>) -> SpeechSpan {
+            SpeechSpan(start: range.lowerBound * 1000 / Int64(sampleRate), end: range.upperBound * 1000 / Int64(sampleRate))
         }
+        let regions = speech.map(milliseconds)
         if vad != nil {
             return SpeechActivity(frameDuration: Milliseconds(SileroVAD.frameLength * 1000 / SileroVAD.sampleRate),
-                                  probabilities: levels, regions: regions)
+                                  probabilities: levels, regions: regions,
+                                  doubtfulRegions: doubtfulRegions(speech: speech).map(milliseconds))
         }
         let frameDuration = Milliseconds(energyFrameLength) * 1000 / Milliseconds(sampleRate)
         return SpeechActivity(frameDuration: frameDuration, isSpeech: EnergySpeechDetector.speechFrames(from: energies),

@@ -20,7 +20,7 @@ const MAX_CONTENT_WIDTH = 16e6;
 
 /**
  * @typedef {{start: number, end: number}} Timed
- * @typedef {{kind: 'violation' | 'dropped' | 'gap', start: number, end: number, rule: string, row: number,
+ * @typedef {{kind: 'violation' | 'dropped' | 'gap' | 'omission', start: number, end: number, rule: string, row: number,
  *            item: any, id: number}} Problem
  * @typedef {{items: Timed[], longest: number}} Searchable
  * @typedef {{number: number, start: number, end: number, status: string, speaker?: string | null, lines: string[],
@@ -68,11 +68,18 @@ function counts(list) { return list.map((entry) => entry.rule + ' ' + entry.coun
  */
 function sortedCues(list) { return list.slice().sort((a, b) => a.start - b.start || a.number - b.number); }
 
+/** What each kind of omission means, for the problem list and the details.
+ * @type {Record<string, string>} */
+const OMISSION_TEXT = {
+  'left-out-sound': 'left out of the upload: loud, but no speech was detected there',
+  'empty-join': 'speech beside a join in the upload came back without words',
+};
+
 /**
- * Violations, dropped text and gaps as one list sorted by start; at the same start a gap comes first, then
- * dropped text, then violations in their order on the cue. A violation's `row` is its place among its cue's
- * violations; `id` is the problem's place in the list. Also the violations of each cue, by cue number.
- * @param {{violations: any[], dropped: any[], gaps: any[]}} document
+ * Violations, dropped text, gaps and omissions as one list sorted by start; at the same start a gap comes first,
+ * then omissions, dropped text, then violations in their order on the cue. A violation's `row` is its place among
+ * its cue's violations; `id` is the problem's place in the list. Also the violations of each cue, by cue number.
+ * @param {{violations: any[], dropped: any[], gaps: any[], omissions?: any[] | null}} document
  */
 function buildProblems(document) {
   /** @type {Map<number, any[]>} */
@@ -93,7 +100,11 @@ function buildProblems(document) {
   for (const gap of document.gaps) {
     problems.push({ kind: 'gap', start: gap.start, end: gap.end, rule: 'gap', row: 0, item: gap, id: -1 });
   }
-  const kindOrder = { gap: 0, dropped: 1, violation: 2 };
+  for (const omission of document.omissions || []) {
+    problems.push({ kind: 'omission', start: omission.start, end: omission.end, rule: omission.kind, row: 0,
+                    item: omission, id: -1 });
+  }
+  const kindOrder = { gap: 0, omission: 1, dropped: 2, violation: 3 };
   problems.sort((a, b) => a.start - b.start || kindOrder[a.kind] - kindOrder[b.kind] || a.row - b.row);
   problems.forEach((problem, index) => { problem.id = index; });
   return { problems, violationsByCue };
@@ -116,14 +127,19 @@ function describeProblem(problem) {
     return item.rule + ': ' + number(item.value) + ' (limit ' + number(item.limit) + ') — ' + item.message;
   }
   if (problem.kind === 'dropped') return 'dropped (' + item.rule + '): “' + item.text + '”';
+  if (problem.kind === 'omission') return 'omission (' + item.kind + '): ' + omissionText(item.kind);
   return 'gap: ' + item.message;
 }
+
+/** @param {string} kind */
+function omissionText(kind) { return OMISSION_TEXT[kind] || 'words may be missing here'; }
 
 /** The line of a problem in the problem list, after its time and tag.
  * @param {Problem} problem
  */
 function problemListText(problem) {
   if (problem.kind === 'dropped') return '“' + problem.item.text + '” (' + problem.rule + ')';
+  if (problem.kind === 'omission') return omissionText(problem.rule);
   return problem.item.message;
 }
 
@@ -222,6 +238,28 @@ function peak(values, step, from, to) {
   return result;
 }
 
+/** The whole-pixel strips, `[x, width]` with x relative to `left`, of the spans (sorted, not overlapping) that
+ * overlap the `width` pixels from `left` at `scale` pixels per millisecond; every strip at least a pixel wide.
+ * @param {Timed[]} spans
+ * @param {number} left
+ * @param {number} width
+ * @param {number} scale
+ */
+function strips(spans, left, width, scale) {
+  const from = left / scale, to = (left + width) / scale;
+  /** @type {[number, number][]} */
+  const result = [];
+  for (let index = Math.max(0, firstStartingAtOrAfter(spans, from) - 1); index < spans.length; index++) {
+    const span = spans[index];
+    if (span.start > to) break;
+    if (span.end < from) continue;
+    const x = Math.floor(Math.max(span.start * scale, left) - left);
+    const end = Math.ceil(Math.min(span.end * scale, left + width) - left);
+    result.push([x, Math.max(1, end - x)]);
+  }
+  return result;
+}
+
 /** The ruler's step (milliseconds) at `scale`.
  * @param {number} scale
  */
@@ -291,7 +329,7 @@ if (typeof document === 'undefined') {
     MAX_MARKS, FEW_MARKS, MIN_MARK_WIDTH, TICKS, clock, number, cost, counts, sortedCues, buildProblems,
     timelineDuration, describeProblem, problemListText, cueTitle, cutTitle, laneLengths, firstStartingAtOrAfter,
     visibleIndices, condenses, itemAt, peak, rulerStep, fitScale, maxScale, clampScale, rangeText, cueIndexAt,
-    stepTarget,
+    stepTarget, strips, omissionText,
   };
   return;
 }
@@ -339,6 +377,8 @@ const cues = sortedCues(data.cues);
 const cueByNumber = new Map(data.cues.map((/** @type {any} */ cue) => [cue.number, cue]));
 const { problems, violationsByCue } = buildProblems(data);
 const cuts = data.chunkCuts;
+/** Stretches the speech detector doubted, sorted by start. @type {Timed[]} */
+const doubtful = (data.doubtful || []).slice().sort((/** @type {Timed} */ a, /** @type {Timed} */ b) => a.start - b.start);
 const duration = timelineDuration(data.media.duration, cues, problems);
 
 // ---- The video and its tracks (WebVTT text → blob: URLs, so the page needs no other file). ----------------
@@ -377,6 +417,10 @@ figure('Cues breaking the style', summary.cuesWithViolations, summary.cuesWithVi
 figure('Style violations', summary.violationCount, summary.violationCount > 0 ? 'bad' : null);
 figure('Dropped segments', summary.droppedCount, summary.droppedCount > 0 ? 'bad' : null);
 if (summary.gapCount > 0) figure('Gaps (failed chunks)', summary.gapCount, 'bad');
+if (summary.omissionCount !== null && summary.omissionCount !== undefined) {
+  figure('Omissions', summary.omissionCount, summary.omissionCount > 0 ? 'bad' : null);
+}
+if (summary.doubtfulDuration) figure('Doubtful speech (sent)', clock(summary.doubtfulDuration, true));
 figure('Chunks', summary.chunkCount === null || summary.chunkCount === undefined ? 'unknown' : summary.chunkCount);
 figure('Estimated cost', cost(summary.estimatedCost));
 for (let index = 0; index < figures.length; index += 2) {
@@ -415,7 +459,9 @@ const problemItems = problems.map((problem) => {
   return li;
 });
 for (const li of problemItems) problemList.appendChild(li);
-if (problems.length === 0) problemList.appendChild(element('li', 'none', 'No style violations, dropped text or gaps.'));
+if (problems.length === 0) {
+  problemList.appendChild(element('li', 'none', 'No style violations, dropped text, gaps or omissions.'));
+}
 
 // ---- The timeline. Zoom sets the content's width; native scrolling moves it. The ruler and the activity map
 // are painted on a canvas the width of the viewport; cue and problem marks are DOM elements made only for the
@@ -441,8 +487,8 @@ const placedAt = new WeakMap();
 
 function readColors() {
   const style = getComputedStyle(document.documentElement);
-  for (const name of ['energy', 'speech', 'ruler', 'lane', 'cue-ok-edge', 'cue-bad-edge', 'violation', 'dropped',
-                      'gap', 'border']) {
+  for (const name of ['energy', 'speech', 'doubtful', 'ruler', 'lane', 'cue-ok-edge', 'cue-bad-edge', 'violation',
+                      'dropped', 'gap', 'omission', 'border']) {
     colors[name] = style.getPropertyValue('--' + name).trim();
   }
 }
@@ -592,6 +638,9 @@ function paintActivity(context, left, width) {
   }
   const bottom = ACTIVITY_TOP + ACTIVITY_HEIGHT;
   const columns = Math.ceil(width);
+  // Doubtful speech: a band under the whole height, behind the loudness and the probability line.
+  context.fillStyle = colors.doubtful;
+  for (const [x, w] of strips(doubtful, left, width, scale)) context.fillRect(x, ACTIVITY_TOP, w, ACTIVITY_HEIGHT);
   if (map.energy && map.energy.length) {
     context.fillStyle = colors.energy;
     context.beginPath();
@@ -643,7 +692,8 @@ function paintCondensed(context, left, width) {
         context.fillRect(x(problem), VIOLATION_TOP + Math.min(problem.row, VIOLATION_ROWS - 1) * VIOLATION_ROW,
                          w(problem), VIOLATION_ROW - 1);
       } else {
-        context.fillStyle = problem.kind === 'dropped' ? colors.dropped : colors.gap;
+        context.fillStyle = problem.kind === 'dropped' ? colors.dropped
+          : problem.kind === 'omission' ? colors.omission : colors.gap;
         context.fillRect(x(problem), DROPPED_TOP, w(problem), DROPPED_HEIGHT);
       }
     }
@@ -857,7 +907,8 @@ function showDetails() {
     showCueText(cue);
   } else if (selected.kind === 'problem') {
     const problem = problems[selected.index];
-    const label = { violation: 'Style violation', dropped: 'Dropped by the hallucination guard', gap: 'Gap' };
+    const label = { violation: 'Style violation', dropped: 'Dropped by the hallucination guard', gap: 'Gap',
+                    omission: 'Words may be missing' };
     detailHead(label[problem.kind] + ' · ' + problem.rule + ' · problem ' + (problem.id + 1) + ' of ' +
                problems.length, problem.start, problem.end);
     if (problem.kind === 'violation') {
@@ -866,6 +917,8 @@ function showDetails() {
       showCueText(cueByNumber.get(problem.item.cueNumber));
     } else if (problem.kind === 'dropped') {
       detailLine('text', problem.item.text);
+    } else if (problem.kind === 'omission') {
+      detailLine('meta', omissionText(problem.rule) + '.');
     } else {
       detailLine('text', problem.item.message);
     }

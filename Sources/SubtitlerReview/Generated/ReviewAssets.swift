@@ -54,10 +54,12 @@ enum ReviewAssets {
     <span id="range"></span>
     <span class="legend"><i class="swatch energy"></i>loudness</span>
     <span class="legend"><i class="swatch speech"></i>speech</span>
+    <span class="legend"><i class="swatch doubtful"></i>doubtful speech</span>
     <span class="legend"><i class="swatch ok"></i>cue</span>
     <span class="legend"><i class="swatch bad"></i>cue breaking the style</span>
     <span class="legend"><i class="swatch violation"></i>violation</span>
     <span class="legend"><i class="swatch dropped"></i>dropped</span>
+    <span class="legend"><i class="swatch omission"></i>omission</span>
     <span class="legend"><i class="swatch chunk"></i>chunk cut</span>
     <button id="zoom-out" type="button" title="Zoom out (−)">−</button>
     <button id="zoom-in" type="button" title="Zoom in (+)">+</button>
@@ -98,8 +100,8 @@ enum ReviewAssets {
   --bg: #f4f5f7; --panel: #ffffff; --fg: #1b1e23; --muted: #555c66; --border: #d3d7de; --accent: #1c62d6;
   --cue-ok: #c5e8d6; --cue-ok-edge: #23805c; --cue-ok-text: #0d2a1f;
   --cue-bad: #ffd8a8; --cue-bad-edge: #c2410c; --cue-bad-text: #3b1a02;
-  --violation: #d9303a; --dropped: #7048e8; --dropped-fill: #e1d8ff; --gap: #6c727c;
-  --cut: #1c62d6; --cut-speech: #d9303a; --energy: #a4acb8; --speech: #1c62d6; --playhead: #d6336c;
+  --violation: #d9303a; --dropped: #7048e8; --dropped-fill: #e1d8ff; --gap: #6c727c; --omission: #c2410c;
+  --doubtful: #ffe8cc; --cut: #1c62d6; --cut-speech: #d9303a; --energy: #a4acb8; --speech: #1c62d6; --playhead: #d6336c;
   --ruler: #6b727d; --lane: #eef0f3; --selected: #111418; --notice: #fff3bf; --notice-text: #3d3000;
 }
 @media (prefers-color-scheme: dark) {
@@ -107,8 +109,8 @@ enum ReviewAssets {
     --bg: #131518; --panel: #1c1f23; --fg: #e4e7eb; --muted: #a2a9b3; --border: #363b43; --accent: #6ea8fe;
     --cue-ok: #1d4a38; --cue-ok-edge: #4fc08d; --cue-ok-text: #e3fbef;
     --cue-bad: #5a3210; --cue-bad-edge: #ff922b; --cue-bad-text: #fff0df;
-    --violation: #ff6b6b; --dropped: #a48bff; --dropped-fill: #34295c; --gap: #8b929c;
-    --cut: #6ea8fe; --cut-speech: #ff6b6b; --energy: #5b6470; --speech: #4dabf7; --playhead: #f06595;
+    --violation: #ff6b6b; --dropped: #a48bff; --dropped-fill: #34295c; --gap: #8b929c; --omission: #ff922b;
+    --doubtful: #4a3410; --cut: #6ea8fe; --cut-speech: #ff6b6b; --energy: #5b6470; --speech: #4dabf7; --playhead: #f06595;
     --ruler: #98a0aa; --lane: #23272c; --selected: #ffffff; --notice: #4a3c00; --notice-text: #fff3bf;
   }
 }
@@ -162,6 +164,7 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 #problem-list .tag.violation { color: var(--violation); }
 #problem-list .tag.dropped { color: var(--dropped); }
 #problem-list .tag.gap { color: var(--gap); }
+#problem-list .tag.omission { color: var(--omission); }
 #problem-list li.none { color: var(--muted); cursor: default; }
 #timeline-pane { padding: 0 12px 4px; min-width: 0; }
 #toolbar { display: flex; align-items: center; gap: 6px; padding: 2px 0 4px; flex-wrap: wrap; }
@@ -173,6 +176,8 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 .swatch.violation { background: var(--violation); }
 .swatch.dropped { background: var(--dropped-fill); border-color: var(--dropped); }
 .swatch.speech { background: var(--speech); height: 3px; }
+.swatch.doubtful { background: var(--doubtful); }
+.swatch.omission { border: 1px dashed var(--omission); }
 .swatch.energy { background: var(--energy); }
 .swatch.chunk { width: 2px; background: var(--cut); }
 #timeline {
@@ -197,6 +202,10 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 .mark.gap {
   top: 138px; height: 14px; border: 1px dashed var(--gap);
   background: repeating-linear-gradient(45deg, var(--lane) 0 4px, transparent 4px 8px);
+}
+.mark.omission {
+  top: 138px; height: 14px; border: 1px dashed var(--omission);
+  background: repeating-linear-gradient(45deg, var(--doubtful) 0 4px, transparent 4px 8px);
 }
 .mark.selected { outline: 2px solid var(--selected); outline-offset: 0; z-index: 2; }
 /* A cut is a dashed line across the lanes; only its part over the activity map takes clicks. */
@@ -241,7 +250,7 @@ const MAX_CONTENT_WIDTH = 16e6;
 
 /**
  * @typedef {{start: number, end: number}} Timed
- * @typedef {{kind: 'violation' | 'dropped' | 'gap', start: number, end: number, rule: string, row: number,
+ * @typedef {{kind: 'violation' | 'dropped' | 'gap' | 'omission', start: number, end: number, rule: string, row: number,
  *            item: any, id: number}} Problem
  * @typedef {{items: Timed[], longest: number}} Searchable
  * @typedef {{number: number, start: number, end: number, status: string, speaker?: string | null, lines: string[],
@@ -289,11 +298,18 @@ function counts(list) { return list.map((entry) => entry.rule + ' ' + entry.coun
  */
 function sortedCues(list) { return list.slice().sort((a, b) => a.start - b.start || a.number - b.number); }
 
+/** What each kind of omission means, for the problem list and the details.
+ * @type {Record<string, string>} */
+const OMISSION_TEXT = {
+  'left-out-sound': 'left out of the upload: loud, but no speech was detected there',
+  'empty-join': 'speech beside a join in the upload came back without words',
+};
+
 /**
- * Violations, dropped text and gaps as one list sorted by start; at the same start a gap comes first, then
- * dropped text, then violations in their order on the cue. A violation's `row` is its place among its cue's
- * violations; `id` is the problem's place in the list. Also the violations of each cue, by cue number.
- * @param {{violations: any[], dropped: any[], gaps: any[]}} document
+ * Violations, dropped text, gaps and omissions as one list sorted by start; at the same start a gap comes first,
+ * then omissions, dropped text, then violations in their order on the cue. A violation's `row` is its place among
+ * its cue's violations; `id` is the problem's place in the list. Also the violations of each cue, by cue number.
+ * @param {{violations: any[], dropped: any[], gaps: any[], omissions?: any[] | null}} document
  */
 function buildProblems(document) {
   /** @type {Map<number, any[]>} */
@@ -314,7 +330,11 @@ function buildProblems(document) {
   for (const gap of document.gaps) {
     problems.push({ kind: 'gap', start: gap.start, end: gap.end, rule: 'gap', row: 0, item: gap, id: -1 });
   }
-  const kindOrder = { gap: 0, dropped: 1, violation: 2 };
+  for (const omission of document.omissions || []) {
+    problems.push({ kind: 'omission', start: omission.start, end: omission.end, rule: omission.kind, row: 0,
+                    item: omission, id: -1 });
+  }
+  const kindOrder = { gap: 0, omission: 1, dropped: 2, violation: 3 };
   problems.sort((a, b) => a.start - b.start || kindOrder[a.kind] - kindOrder[b.kind] || a.row - b.row);
   problems.forEach((problem, index) => { problem.id = index; });
   return { problems, violationsByCue };
@@ -337,14 +357,19 @@ function describeProblem(problem) {
     return item.rule + ': ' + number(item.value) + ' (limit ' + number(item.limit) + ') — ' + item.message;
   }
   if (problem.kind === 'dropped') return 'dropped (' + item.rule + '): “' + item.text + '”';
+  if (problem.kind === 'omission') return 'omission (' + item.kind + '): ' + omissionText(item.kind);
   return 'gap: ' + item.message;
 }
+
+/** @param {string} kind */
+function omissionText(kind) { return OMISSION_TEXT[kind] || 'words may be missing here'; }
 
 /** The line of a problem in the problem list, after its time and tag.
  * @param {Problem} problem
  */
 function problemListText(problem) {
   if (problem.kind === 'dropped') return '“' + problem.item.text + '” (' + problem.rule + ')';
+  if (problem.kind === 'omission') return omissionText(problem.rule);
   return problem.item.message;
 }
 
@@ -443,6 +468,28 @@ function peak(values, step, from, to) {
   return result;
 }
 
+/** The whole-pixel strips, `[x, width]` with x relative to `left`, of the spans (sorted, not overlapping) that
+ * overlap the `width` pixels from `left` at `scale` pixels per millisecond; every strip at least a pixel wide.
+ * @param {Timed[]} spans
+ * @param {number} left
+ * @param {number} width
+ * @param {number} scale
+ */
+function strips(spans, left, width, scale) {
+  const from = left / scale, to = (left + width) / scale;
+  /** @type {[number, number][]} */
+  const result = [];
+  for (let index = Math.max(0, firstStartingAtOrAfter(spans, from) - 1); index < spans.length; index++) {
+    const span = spans[index];
+    if (span.start > to) break;
+    if (span.end < from) continue;
+    const x = Math.floor(Math.max(span.start * scale, left) - left);
+    const end = Math.ceil(Math.min(span.end * scale, left + width) - left);
+    result.push([x, Math.max(1, end - x)]);
+  }
+  return result;
+}
+
 /** The ruler's step (milliseconds) at `scale`.
  * @param {number} scale
  */
@@ -512,7 +559,7 @@ if (typeof document === 'undefined') {
     MAX_MARKS, FEW_MARKS, MIN_MARK_WIDTH, TICKS, clock, number, cost, counts, sortedCues, buildProblems,
     timelineDuration, describeProblem, problemListText, cueTitle, cutTitle, laneLengths, firstStartingAtOrAfter,
     visibleIndices, condenses, itemAt, peak, rulerStep, fitScale, maxScale, clampScale, rangeText, cueIndexAt,
-    stepTarget,
+    stepTarget, strips, omissionText,
   };
   return;
 }
@@ -560,6 +607,8 @@ const cues = sortedCues(data.cues);
 const cueByNumber = new Map(data.cues.map((/** @type {any} */ cue) => [cue.number, cue]));
 const { problems, violationsByCue } = buildProblems(data);
 const cuts = data.chunkCuts;
+/** Stretches the speech detector doubted, sorted by start. @type {Timed[]} */
+const doubtful = (data.doubtful || []).slice().sort((/** @type {Timed} */ a, /** @type {Timed} */ b) => a.start - b.start);
 const duration = timelineDuration(data.media.duration, cues, problems);
 
 // ---- The video and its tracks (WebVTT text → blob: URLs, so the page needs no other file). ----------------
@@ -598,6 +647,10 @@ figure('Cues breaking the style', summary.cuesWithViolations, summary.cuesWithVi
 figure('Style violations', summary.violationCount, summary.violationCount > 0 ? 'bad' : null);
 figure('Dropped segments', summary.droppedCount, summary.droppedCount > 0 ? 'bad' : null);
 if (summary.gapCount > 0) figure('Gaps (failed chunks)', summary.gapCount, 'bad');
+if (summary.omissionCount !== null && summary.omissionCount !== undefined) {
+  figure('Omissions', summary.omissionCount, summary.omissionCount > 0 ? 'bad' : null);
+}
+if (summary.doubtfulDuration) figure('Doubtful speech (sent)', clock(summary.doubtfulDuration, true));
 figure('Chunks', summary.chunkCount === null || summary.chunkCount === undefined ? 'unknown' : summary.chunkCount);
 figure('Estimated cost', cost(summary.estimatedCost));
 for (let index = 0; index < figures.length; index += 2) {
@@ -636,7 +689,9 @@ const problemItems = problems.map((problem) => {
   return li;
 });
 for (const li of problemItems) problemList.appendChild(li);
-if (problems.length === 0) problemList.appendChild(element('li', 'none', 'No style violations, dropped text or gaps.'));
+if (problems.length === 0) {
+  problemList.appendChild(element('li', 'none', 'No style violations, dropped text, gaps or omissions.'));
+}
 
 // ---- The timeline. Zoom sets the content's width; native scrolling moves it. The ruler and the activity map
 // are painted on a canvas the width of the viewport; cue and problem marks are DOM elements made only for the
@@ -662,8 +717,8 @@ const placedAt = new WeakMap();
 
 function readColors() {
   const style = getComputedStyle(document.documentElement);
-  for (const name of ['energy', 'speech', 'ruler', 'lane', 'cue-ok-edge', 'cue-bad-edge', 'violation', 'dropped',
-                      'gap', 'border']) {
+  for (const name of ['energy', 'speech', 'doubtful', 'ruler', 'lane', 'cue-ok-edge', 'cue-bad-edge', 'violation',
+                      'dropped', 'gap', 'omission', 'border']) {
     colors[name] = style.getPropertyValue('--' + name).trim();
   }
 }
@@ -813,6 +868,9 @@ function paintActivity(context, left, width) {
   }
   const bottom = ACTIVITY_TOP + ACTIVITY_HEIGHT;
   const columns = Math.ceil(width);
+  // Doubtful speech: a band under the whole height, behind the loudness and the probability line.
+  context.fillStyle = colors.doubtful;
+  for (const [x, w] of strips(doubtful, left, width, scale)) context.fillRect(x, ACTIVITY_TOP, w, ACTIVITY_HEIGHT);
   if (map.energy && map.energy.length) {
     context.fillStyle = colors.energy;
     context.beginPath();
@@ -864,7 +922,8 @@ function paintCondensed(context, left, width) {
         context.fillRect(x(problem), VIOLATION_TOP + Math.min(problem.row, VIOLATION_ROWS - 1) * VIOLATION_ROW,
                          w(problem), VIOLATION_ROW - 1);
       } else {
-        context.fillStyle = problem.kind === 'dropped' ? colors.dropped : colors.gap;
+        context.fillStyle = problem.kind === 'dropped' ? colors.dropped
+          : problem.kind === 'omission' ? colors.omission : colors.gap;
         context.fillRect(x(problem), DROPPED_TOP, w(problem), DROPPED_HEIGHT);
       }
     }
@@ -1078,7 +1137,8 @@ function showDetails() {
     showCueText(cue);
   } else if (selected.kind === 'problem') {
     const problem = problems[selected.index];
-    const label = { violation: 'Style violation', dropped: 'Dropped by the hallucination guard', gap: 'Gap' };
+    const label = { violation: 'Style violation', dropped: 'Dropped by the hallucination guard', gap: 'Gap',
+                    omission: 'Words may be missing' };
     detailHead(label[problem.kind] + ' · ' + problem.rule + ' · problem ' + (problem.id + 1) + ' of ' +
                problems.length, problem.start, problem.end);
     if (problem.kind === 'violation') {
@@ -1087,6 +1147,8 @@ function showDetails() {
       showCueText(cueByNumber.get(problem.item.cueNumber));
     } else if (problem.kind === 'dropped') {
       detailLine('text', problem.item.text);
+    } else if (problem.kind === 'omission') {
+      detailLine('meta', omissionText(problem.rule) + '.');
     } else {
       detailLine('text', problem.item.message);
     }

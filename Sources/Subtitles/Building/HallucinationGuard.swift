@@ -15,11 +15,13 @@ public struct HallucinationGuard: Sendable {
     /// language, and segments with no letters or digits at all, where the speech map (if any) hears no speech.
     /// Rule name `phantom-phrase`.
     public var dropsPhantomPhrases = true
-    /// Drop text where the pipeline's speech activity shows no speech: segments that overlap no speech region
-    /// (rule `outside-speech`), and segments whose span holds too little speech: a mean speech probability below
-    /// ``minimumSpeechProbability`` with a detector's probabilities, else a speech fraction below
-    /// ``minimumSpeechFraction`` (rule `no-speech`). With this rule off, segments keep their times when they
-    /// overlap no speech.
+    /// Drop text where the pipeline's speech activity shows no speech: segments that overlap no speech region and
+    /// no doubtful stretch (sure non-speech: rule `outside-speech`), and segments whose speech holds too little of
+    /// it: a mean speech probability below ``minimumSpeechProbability`` with a detector's probabilities, else a
+    /// speech fraction below ``minimumSpeechFraction`` (rule `no-speech`), measured over the speech the segment
+    /// covers, never over a pause it runs across. Over doubtful speech (``SpeechActivity/doubtfulRegions``) the
+    /// `no-speech` rule drops only text the model itself doubts (``modelIsConfident(_:)`` false). With this rule
+    /// off, segments keep their times when they overlap no speech.
     public var dropsTextWithoutSpeech = true
 
     /// `no_speech_prob` above which a low-confidence segment counts as silence.
@@ -101,18 +103,46 @@ public struct HallucinationGuard: Sendable {
                 return DroppedSegment.Rule.phantomPhrase
             }
         }
-        if dropsTextWithoutSpeech, let speechActivity, segment.end > segment.start {
-            let from = offset + segment.start
-            let to = offset + segment.end
-            if speechActivity.probabilities != nil {
-                if speechActivity.meanProbability(from: from, to: to) < minimumSpeechProbability {
-                    return DroppedSegment.Rule.noSpeech
-                }
-            } else if speechActivity.speechFraction(from: from, to: to) < minimumSpeechFraction {
-                return DroppedSegment.Rule.noSpeech
-            }
+        if dropsTextWithoutSpeech, let speechActivity, segment.end > segment.start,
+            holdsTooLittleSpeech(from: offset + segment.start, to: offset + segment.end, in: speechActivity)
+        {
+            // Over doubtful speech the detector's low probability alone never drops words the model heard with
+            // confidence: quiet, muffled or music-covered speech reads low.
+            let overDoubt = !speechActivity.doubtfulRegions(overlapping: offset + segment.start, offset + segment.end)
+                .isEmpty
+            if !overDoubt || !modelIsConfident(segment) { return DroppedSegment.Rule.noSpeech }
         }
         return nil
+    }
+
+    /// Whether the speech `[from, to)` covers is too little for text: measured over the heard regions (speech or
+    /// doubtful speech) inside it, so a long pause the segment runs across (one segment over speech, 31 s of
+    /// silence and more speech) never counts against its words; the aligner has cut its times to that speech.
+    func holdsTooLittleSpeech(from: Milliseconds, to: Milliseconds, in activity: SpeechActivity) -> Bool {
+        let heard = activity.heardRegions(overlapping: from, to).map {
+            SpeechSpan(start: max($0.start, from), end: min($0.end, to))
+        }.filter { $0.duration > 0 }
+        let pieces = heard.isEmpty ? [SpeechSpan(start: from, end: to)] : heard
+        let total = Double(pieces.reduce(0) { $0 + $1.duration })
+        guard total > 0 else { return false }
+        if activity.probabilities != nil {
+            let mean = pieces.reduce(0.0) {
+                $0 + activity.meanProbability(from: $1.start, to: $1.end) * Double($1.duration)
+            } / total
+            return mean < minimumSpeechProbability
+        }
+        let fraction = pieces.reduce(0.0) {
+            $0 + activity.speechFraction(from: $1.start, to: $1.end) * Double($1.duration)
+        } / total
+        return fraction < minimumSpeechFraction
+    }
+
+    /// Whether the model vouches for `segment` itself: its no-speech probability at most ``noSpeechThreshold`` and
+    /// its average log probability at least ``logProbabilityThreshold`` (a figure the model did not give counts
+    /// for it). Text the model heard with confidence over doubtful speech is kept.
+    public func modelIsConfident(_ segment: TranscriptSegment) -> Bool {
+        (segment.noSpeechProbability.map { $0 <= noSpeechThreshold } ?? true)
+            && (segment.averageLogProbability.map { $0 >= logProbabilityThreshold } ?? true)
     }
 }
 
@@ -143,9 +173,9 @@ public struct DroppedSegment: Sendable, Hashable, Codable {
         case loop
         /// A known phantom phrase.
         case phantomPhrase = "phantom-phrase"
-        /// The speech map shows too little speech under the text.
+        /// The speech map shows too little speech under the text (over doubtful speech: and the model doubted it too).
         case noSpeech = "no-speech"
-        /// The text overlaps no detected speech region at all.
+        /// The text overlaps no detected speech region and no doubtful stretch: sure non-speech.
         case outsideSpeech = "outside-speech"
         /// A translation that came back in another language than English, even after a re-request.
         case notEnglish = "not-english"

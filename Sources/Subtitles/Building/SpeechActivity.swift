@@ -15,6 +15,37 @@ public struct SpeechSpan: Sendable, Hashable, Codable {
 
     /// `end - start`.
     public var duration: Milliseconds { end - start }
+
+    /// The parts of `spans` outside `removed` (both sorted; `removed` not overlapping itself), in time order.
+    public static func subtracting(_ removed: [SpeechSpan], from spans: [SpeechSpan]) -> [SpeechSpan] {
+        var result: [SpeechSpan] = []
+        var index = 0
+        for span in spans.sorted(by: { $0.start < $1.start }) where span.end > span.start {
+            var start = span.start
+            while index < removed.count, removed[index].end <= start { index += 1 }
+            var probe = index
+            while probe < removed.count, removed[probe].start < span.end {
+                if removed[probe].start > start { result.append(SpeechSpan(start: start, end: removed[probe].start)) }
+                start = max(start, removed[probe].end)
+                probe += 1
+            }
+            if span.end > start { result.append(SpeechSpan(start: start, end: span.end)) }
+        }
+        return result
+    }
+
+    /// `a` and `b` (each sorted) as one sorted list, overlapping or touching spans joined.
+    public static func union(_ a: [SpeechSpan], _ b: [SpeechSpan]) -> [SpeechSpan] {
+        var result: [SpeechSpan] = []
+        for span in (a + b).sorted(by: { $0.start < $1.start }) where span.end > span.start {
+            if let last = result.last, span.start <= last.end {
+                result[result.count - 1].end = max(last.end, span.end)
+            } else {
+                result.append(span)
+            }
+        }
+        return result
+    }
 }
 
 /// Speech activity on the media timeline: a speech probability per frame and the speech regions, from a
@@ -31,6 +62,13 @@ public struct SpeechActivity: Sendable {
     public let probabilities: [UInt8]?
     /// The speech regions, in time order, not overlapping.
     public let regions: [SpeechSpan]
+    /// Stretches outside ``regions`` where the detector doubted: its probability stayed low but not near zero
+    /// (quiet, muffled or music-covered speech reads so; silence and music read at or near zero). In time order,
+    /// not overlapping each other or the regions. Doubtful speech is treated as speech until shown otherwise: it is
+    /// sent, and text over it is kept unless a rule condemns the text on its own.
+    public let doubtfulRegions: [SpeechSpan]
+    /// ``regions`` and ``doubtfulRegions`` together, touching spans joined: everything that may be speech.
+    public let heardRegions: [SpeechSpan]
     /// speechPrefix[i] = number of speech frames among the first i frames.
     private let speechPrefix: [Int32]
     /// probabilityPrefix[i] = sum of the first i probabilities.
@@ -70,7 +108,10 @@ public struct SpeechActivity: Sendable {
     ///   - frameDuration: the length of one probability frame (Silero VAD: 32 ms).
     ///   - probabilities: one probability per frame, scaled to 0...255.
     ///   - regions: the detected speech regions, unpadded, in time order.
-    public init(frameDuration: Milliseconds, probabilities: [UInt8], regions: [SpeechSpan]) {
+    ///   - doubtfulRegions: stretches the detector doubted (low but not near-zero probability); the parts that
+    ///     overlap `regions` are left out.
+    public init(frameDuration: Milliseconds, probabilities: [UInt8], regions: [SpeechSpan],
+                doubtfulRegions: [SpeechSpan] = []) {
         let frameDuration = max(1, frameDuration)
         let ordered = regions.filter { $0.end > $0.start }.sorted { $0.start < $1.start }
         var isSpeech = [Bool](repeating: false, count: probabilities.count)
@@ -80,14 +121,18 @@ public struct SpeechActivity: Sendable {
             while index < ordered.count, ordered[index].end <= middle { index += 1 }
             if index < ordered.count, ordered[index].start <= middle { isSpeech[frame] = true }
         }
-        self.init(frameDuration: frameDuration, isSpeech: isSpeech, probabilities: probabilities, regions: ordered)
+        self.init(frameDuration: frameDuration, isSpeech: isSpeech, probabilities: probabilities, regions: ordered,
+                  doubtful: SpeechSpan.subtracting(ordered, from: doubtfulRegions))
     }
 
-    private init(frameDuration: Milliseconds, isSpeech: [Bool], probabilities: [UInt8]?, regions: [SpeechSpan]) {
+    private init(frameDuration: Milliseconds, isSpeech: [Bool], probabilities: [UInt8]?, regions: [SpeechSpan],
+                 doubtful: [SpeechSpan] = []) {
         self.frameDuration = frameDuration
         self.isSpeech = isSpeech
         self.probabilities = probabilities
         self.regions = regions
+        doubtfulRegions = doubtful
+        heardRegions = doubtful.isEmpty ? regions : SpeechSpan.union(regions, doubtful)
         var speechPrefix = [Int32](repeating: 0, count: isSpeech.count + 1)
         for (index, speech) in isSpeech.enumerated() { speechPrefix[index + 1] = speechPrefix[index] + (speech ? 1 : 0) }
         self.speechPrefix = speechPrefix
@@ -150,15 +195,35 @@ public struct SpeechActivity: Sendable {
 
     /// The regions that overlap `[from, to)`, in time order.
     public func regions(overlapping from: Milliseconds, _ to: Milliseconds) -> ArraySlice<SpeechSpan> {
+        Self.spans(regions, overlapping: from, to)
+    }
+
+    /// The doubtful stretches that overlap `[from, to)`, in time order.
+    public func doubtfulRegions(overlapping from: Milliseconds, _ to: Milliseconds) -> ArraySlice<SpeechSpan> {
+        Self.spans(doubtfulRegions, overlapping: from, to)
+    }
+
+    /// The heard regions (speech or doubtful speech) that overlap `[from, to)`, in time order.
+    public func heardRegions(overlapping from: Milliseconds, _ to: Milliseconds) -> ArraySlice<SpeechSpan> {
+        Self.spans(heardRegions, overlapping: from, to)
+    }
+
+    /// Total length of the doubtful stretches.
+    public var doubtfulDuration: Milliseconds { doubtfulRegions.reduce(0) { $0 + $1.duration } }
+
+    /// The spans of `ordered` (sorted, not overlapping) that overlap `[from, to)`.
+    private static func spans(_ ordered: [SpeechSpan], overlapping from: Milliseconds, _ to: Milliseconds)
+        -> ArraySlice<SpeechSpan>
+    {
         var low = 0
-        var high = regions.count
+        var high = ordered.count
         while low < high {
             let middle = (low + high) / 2
-            if regions[middle].end <= from { low = middle + 1 } else { high = middle }
+            if ordered[middle].end <= from { low = middle + 1 } else { high = middle }
         }
         var end = low
-        while end < regions.count, regions[end].start < to { end += 1 }
-        return regions[low..<end]
+        while end < ordered.count, ordered[end].start < to { end += 1 }
+        return ordered[low..<end]
     }
 
     /// The mean over `[from, to)` of a per-frame value; `sum(first, last)` adds whole frames `first..<last`.

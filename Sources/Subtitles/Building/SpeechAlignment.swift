@@ -5,7 +5,8 @@ import Foundation
 /// Speech models place segment edges loosely: servers that return only segments (faster-whisper-server and other
 /// "OpenAI-compatible" servers) glue each segment's start to the previous one's end, so starts fall in the pause
 /// before the words and ends in the pause after them, sometimes a little into the next sentence. Given the speech
-/// regions of a detector (unpadded, on the media timeline):
+/// regions of a detector (unpadded, on the media timeline; doubtful speech counts as speech here, see
+/// ``SpeechActivity/heardRegions``):
 ///
 /// - A segment that overlaps no region is outside speech (the caller drops and reports it).
 /// - A region the segment touches only at an edge, by less than ``sliver``, less than half the region, and less
@@ -83,7 +84,7 @@ struct SpeechAligner {
         start: Milliseconds, end: Milliseconds, notBefore: Milliseconds, opensSentence: Bool = true,
         closesClause: Bool = true
     ) -> SpeechSpan? {
-        var candidates = Array(activity.regions(overlapping: start, max(end, start + 1)))
+        var candidates = Array(activity.heardRegions(overlapping: start, max(end, start + 1)))
         guard !candidates.isEmpty else { return nil }
         func overlap(_ region: SpeechSpan) -> Milliseconds { min(region.end, end) - max(region.start, start) }
         /// Whether an edge region belongs to the neighbouring segment: the segment holds only a little of it, and
@@ -123,7 +124,7 @@ struct SpeechAligner {
 
     /// A word's span with an edge in a pause moved onto the speech inside the word.
     func alignedWord(start: Milliseconds, end: Milliseconds) -> SpeechSpan {
-        let regions = activity.regions(overlapping: start, max(end, start + 1))
+        let regions = activity.heardRegions(overlapping: start, max(end, start + 1))
         guard let first = regions.first, let last = regions.last else { return SpeechSpan(start: start, end: end) }
         let newStart = max(start, first.start)
         let newEnd = min(end, last.end)
@@ -133,7 +134,7 @@ struct SpeechAligner {
     /// Word times for `text` spoken over the speech regions inside `[start, end)` (media time); empty when the
     /// span holds at most one region (sharing by characters over the span is then as good).
     func distributedWords(text: String, start: Milliseconds, end: Milliseconds) -> [TranscriptWord] {
-        let pieces = activity.regions(overlapping: start, end).compactMap { region -> SpeechSpan? in
+        let pieces = activity.heardRegions(overlapping: start, end).compactMap { region -> SpeechSpan? in
             let clipped = SpeechSpan(start: max(region.start, start), end: min(region.end, end))
             return clipped.duration > 0 ? clipped : nil
         }
