@@ -89,7 +89,7 @@ public struct Dubber: Sendable {
         // Leftovers of killed runs in the output's folder (speech tracks, muxed copies) go before a new one is made.
         let outputURL = URL(fileURLWithPath: setup.outputPath)
         TemporaryFile.removeLeftovers(in: outputURL.deletingLastPathComponent())
-        let temporaryName = TemporaryFile.url(for: outputURL, extraExtension: setup.encoding.fileExtension).lastPathComponent
+        let temporary = TemporaryFile.url(for: outputURL, extraExtension: setup.encoding.fileExtension)
         // With roots, the speech track is written through the output's folder opened and checked now.
         let anchor: AnchoredFolder?
         if let roots = job.outputRoots {
@@ -101,7 +101,7 @@ public struct Dubber: Sendable {
         } else {
             anchor = nil
         }
-        let trackPath = anchor?.path(of: temporaryName) ?? outputURL.deletingLastPathComponent().appendingPathComponent(temporaryName).path
+        let trackPath = anchor?.path(of: temporary.lastPathComponent) ?? temporary.path
         defer { withExtendedLifetime(anchor) { _ = unlink(trackPath) } }
         let session = DubSession(job: job, setup: setup, source: source, temporaryPath: trackPath, progress: progress)
         let placed = try await session.run(planned)

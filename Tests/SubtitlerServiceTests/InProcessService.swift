@@ -57,6 +57,15 @@ struct InProcessService {
         ]) }
     }
 
+    /// A backend whose every answer (one empty English transcription) waits until `gate` opens: jobs stay running
+    /// while a test looks at them.
+    static func heldBackend(until gate: Gate) -> FakeTranscriptionBackend {
+        FakeTranscriptionBackend { _ in
+            await gate.wait()
+            return VerboseTranscription(language: "english", text: "Tone.", segments: [])
+        }
+    }
+
     /// Runs `body` against the routes, with the scheduler running; `peer` is the client's address unless a request
     /// names one in ``peerHeader``.
     func test<Value: Sendable>(

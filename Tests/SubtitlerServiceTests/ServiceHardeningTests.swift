@@ -113,10 +113,7 @@ import TestSupport
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let gate = Gate()
-        let service = try InProcessService(scratch: scratch, backend: FakeTranscriptionBackend { _ in
-            await gate.wait()
-            return VerboseTranscription(language: "english", text: "Tone.", segments: [])
-        })
+        let service = try InProcessService(scratch: scratch, backend: InProcessService.heldBackend(until: gate))
         let first = try service.media("Show/Season 01/Show - S01E01.wav")
         let second = try service.media("Show/Season 01/Show - S01E02.wav")
         let series = scratch.path("media/Show")
@@ -222,10 +219,7 @@ import TestSupport
         let extra = try service.media("d.wav")
         let gate = Gate()
         // A cancelled job: the first DELETE cancels it (queued behind a held job), the second is 409.
-        let held = try InProcessService(scratch: scratch, backend: FakeTranscriptionBackend { _ in
-            await gate.wait()
-            return VerboseTranscription(language: "english", text: "Tone.", segments: [])
-        })
+        let held = try InProcessService(scratch: scratch, backend: InProcessService.heldBackend(until: gate))
         try await held.test { client in
             let (_, running) = try await client.json(.post, "/v1/jobs", body: #"{"path": "\#(extra)", "language": "en"}"#)
             let (_, waiting) = try await client.json(.post, "/v1/jobs", body: #"{"path": "\#(extra)", "language": "de"}"#)

@@ -180,10 +180,7 @@ import TestSupport
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let gate = Gate()
-        let service = try InProcessService(scratch: scratch, backend: FakeTranscriptionBackend { _ in
-            await gate.wait()
-            return VerboseTranscription(language: "english", text: "Tone.", segments: [])
-        })
+        let service = try InProcessService(scratch: scratch, backend: InProcessService.heldBackend(until: gate))
         let media = try service.media("a.wav", seconds: 40)
         try await service.test { client in
             let (_, created) = try await client.json(.post, "/v1/jobs", body: #"{"path": "\#(media)", "language": "en"}"#)
