@@ -310,7 +310,9 @@ struct CLITests {
     @Test func ctrlCCancelsWritesNothingAndExits130() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
-        let server = try await StubHTTPServer.start { _, _ in .json(200, #"{"text":"x","segments":[]}"#, delay: .seconds(20)) }
+        let unanswered = Gate()
+        defer { unanswered.open() }
+        let server = try await StubHTTPServer.start { _, _ in .json(200, #"{"text":"x","segments":[]}"#).held(by: unanswered) }
         defer { Task { try? await server.shutdown() } }
         let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
         let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--output", scratch.url.path, "--language", "en"],

@@ -127,10 +127,11 @@ struct DubCommandTests {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let answer = TrackMeasurements.toneWAV(seconds: 0.5)
+        let unanswered = Gate()
+        defer { unanswered.open() }
         let server = try await StubHTTPServer.start { index, _ in
             index == 0 ? .bytes(200, [answer], contentType: "audio/wav")
-                : StubHTTPServer.Response(status: 200, headers: [("content-type", "audio/wav")], chunks: [answer],
-                                          delay: .seconds(20))
+                : StubHTTPServer.Response.bytes(200, [answer], contentType: "audio/wav").held(by: unanswered)
         }
         defer { Task { try? await server.shutdown() } }
         let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)

@@ -47,8 +47,10 @@ struct ServiceRestartTests {
         }
         // The first two requests are answered; from the third on, the stub holds its answer until the mode changes.
         let mode = Mode()
+        let unanswered = Gate()
+        defer { unanswered.open() }
         let server = try await StubHTTPServer.start { index, _ in
-            index >= 2 && mode.isHolding ? .json(200, Self.verbose, delay: .seconds(60)) : .json(200, Self.verbose)
+            index >= 2 && mode.isHolding ? .json(200, Self.verbose).held(by: unanswered) : .json(200, Self.verbose)
         }
         defer { Task { try? await server.shutdown() } }
         let environment = ServiceProcess.environment(["OPENAI_BASE_URL": server.baseURL], scratch: scratch)
@@ -166,8 +168,11 @@ struct ServiceOperationsTests {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let mode = ServiceRestartTests.Mode()
+        let unanswered = Gate()
+        defer { unanswered.open() }
         let server = try await StubHTTPServer.start { index, _ in
-            index >= 1 && mode.isHolding ? .json(200, ServiceRestartTests.verbose, delay: .seconds(60)) : .json(200, ServiceRestartTests.verbose)
+            index >= 1 && mode.isHolding
+                ? .json(200, ServiceRestartTests.verbose).held(by: unanswered) : .json(200, ServiceRestartTests.verbose)
         }
         defer { Task { try? await server.shutdown() } }
         try ServiceRestartTests.toneTalk(scratch.path("a.wav"), frequency: 400, seconds: 40)

@@ -93,8 +93,11 @@ struct StubPipelineTests {
         // The first three requests are answered; later ones are held until the first run is stopped, so no answer
         // can land in the cache between the third chunk's event and the cancellation taking effect.
         let holding = HoldFlag()
+        let unanswered = Gate()
+        defer { unanswered.open() }
         let server = try await StubHTTPServer.start { index, _ in
-            .json(200, Self.verboseBody, delay: index >= 3 && holding.isHolding ? .seconds(120) : .milliseconds(400))
+            index >= 3 && holding.isHolding
+                ? .json(200, Self.verboseBody).held(by: unanswered) : .json(200, Self.verboseBody, delay: .milliseconds(400))
         }
         defer { Task { try? await server.shutdown() } }
         let cache = directory.url.appendingPathComponent("cache")

@@ -66,6 +66,13 @@ public final class StubHTTPServer: Sendable {
         /// When set, the body's later chunks wait for this gate (after ``chunkDelay``).
         public var holdBetweenChunks: Gate?
 
+        /// This answer, held until `gate` opens (``hold``): for a server that does not answer while the test runs.
+        public func held(by gate: Gate) -> Response {
+            var response = self
+            response.hold = gate
+            return response
+        }
+
         /// Creates a response.
         public init(
             status: Int,
