@@ -110,38 +110,38 @@ final class ReportPrinter: Sendable {
             if !options.json { Console.error("\(file): \(report.skipReason.map(JobPhrasing.skip) ?? "skipped")") }
         case .planned:
             guard !options.json else { return }
-            let plan = report.plan ?? []
-            let bytes = report.bytesSent ?? 0
+            guard let summary = report.dryRun else { return }
+            let plan = summary.chunks
             var text = "\(file): \(plan.count) request\(plan.count == 1 ? "" : "s"), "
-            text += "\(bytes) bytes, audio \(Timecode.srt(report.audioDurationMs ?? 0)), "
-            text += String(format: "estimated cost $%.4f (%@)\n", report.estimatedCost ?? 0, options.api.model)
+            text += "\(summary.totalRequestBytes) bytes, audio \(Timecode.srt(summary.audioDuration)), "
+            text += String(format: "estimated cost $%.4f (%@)\n", summary.estimatedCost, options.api.model)
             for chunk in plan {
                 text += "  chunk \(chunk.index + 1): \(Timecode.srt(chunk.start)) +\(Double(chunk.duration) / 1000)s, "
                 text += "\(chunk.requestBytes) bytes" + (chunk.endsInSilence ? "" : " (no pause at its end)") + "\n"
             }
             Console.out(text)
-            if options.verbose { for warning in report.warnings ?? [] { Console.error("  warning: \(warning)") } }
+            if options.verbose { for warning in summary.warnings { Console.error("  warning: \(warning)") } }
         case .done:
-            guard !options.json else { return }
-            let chunks = report.chunks ?? 0
+            guard !options.json, let run = report.run else { return }
+            let chunks = run.chunks.count
             var line = "\(file): \(report.outputs.isEmpty ? "written to stdout" : "wrote " + report.outputs.joined(separator: ", "))"
             line += " (\(report.cues ?? 0) cues, \(chunks) chunk\(chunks == 1 ? "" : "s")"
-            if let cached = report.cachedChunks, cached > 0 { line += ", \(cached) from cache" }
-            let dropped = report.droppedSegments ?? []
+            if run.cachedChunks > 0 { line += ", \(run.cachedChunks) from cache" }
+            let dropped = run.dropped
             if !dropped.isEmpty { line += ", \(dropped.count) hallucinated segment\(dropped.count == 1 ? "" : "s") dropped" }
-            let omissions = report.omissions ?? []
+            let omissions = run.omissions
             if !omissions.isEmpty { line += ", \(omissions.count) omission\(omissions.count == 1 ? "" : "s")" }
-            let violations = report.styleViolations ?? []
+            let violations = run.violations
             if !violations.isEmpty { line += ", \(violations.count) style violation\(violations.count == 1 ? "" : "s")" }
             line += ")"
             Console.error(line)
-            let gaps = report.gaps ?? []
+            let gaps = run.gaps
             if !gaps.isEmpty {
                 Console.error("\(file): \(gaps.count) chunk\(gaps.count == 1 ? "" : "s") failed and left as gaps: "
                               + gaps.map(\.description).joined(separator: "; "))
             }
             if options.verbose {
-                for warning in report.warnings ?? [] { Console.error("  warning: \(warning)") }
+                for warning in run.warnings { Console.error("  warning: \(warning)") }
                 for drop in dropped { Console.error("  dropped [\(drop.rule.rawValue)] \(Timecode.srt(drop.start)): \(drop.text)") }
                 for omission in omissions {
                     Console.error("  omitted [\(omission.kind.rawValue)] \(Timecode.srt(omission.start))–\(Timecode.srt(omission.end))")

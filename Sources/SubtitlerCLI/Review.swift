@@ -57,7 +57,7 @@ struct Review: AsyncParsableCommand {
         }
         do {
             let document = try await ReviewBuilder.document(
-                video: video, subtitles: sidecars, report: jobReport.map(SubtitleReport.init), style: style.profile,
+                video: video, subtitles: sidecars, report: jobReport?.run, style: style.profile,
                 pageDirectory: page.deletingLastPathComponent())
             try await BlockingWork.run("write") { try ReviewPage.write(document, to: page) }
             Console.error("\(video): wrote \(page.path) (\(document.cues.count) cues, \(document.violations.count) violations, \(document.dropped.count) dropped)")

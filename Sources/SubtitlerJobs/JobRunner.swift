@@ -140,17 +140,7 @@ public struct JobRunner: Sendable {
             do {
                 let plan = try await subtitler.planAsync(for: input, options: job.options)
                 report.status = .planned
-                report.plan = plan.chunks
-                report.chunks = plan.chunks.count
-                report.requests = plan.chunks.count
-                report.bytesSent = plan.totalRequestBytes
-                report.audioDurationMs = plan.audioDuration
-                report.estimatedCost = plan.estimatedCost
-                report.warnings = plan.warnings
-                report.audioSentMs = plan.audioSent
-                report.speechMs = plan.speechDuration
-                report.speechShare = plan.audioDuration > 0 ? Double(plan.speechDuration) / Double(plan.audioDuration) : 0
-                report.speechDetector = plan.speechDetector
+                report.dryRun = plan
                 return JobOutcome(report: report)
             } catch {
                 return failed(JobFailure(.pipeline, path: input, message: error.description))
@@ -167,9 +157,8 @@ public struct JobRunner: Sendable {
                 events(.progress(input: input, event))
             }
         } catch {
-            report.requests = counters.requests
-            report.retries = counters.retries
-            report.bytesSent = counters.bytesSent
+            report.sent = RequestsSent(requests: counters.requests, retries: counters.retries,
+                                       bytesSent: counters.bytesSent)
             if error.kind == .cancelled {
                 report.status = .cancelled
                 report.failure = JobFailure(.cancelled, path: input, message: error.description)
@@ -191,7 +180,7 @@ public struct JobRunner: Sendable {
         if job.destination == .standardOutput {
             report.status = .done
             let text = Subtitler.render(result.cues, as: job.formats[0], language: subtitleReport.language)
-            return JobOutcome(report: report, cues: result.cues, standardOutput: text, subtitleReport: subtitleReport)
+            return JobOutcome(report: report, cues: result.cues, standardOutput: text)
         }
         let targets = Self.outputURLs(for: job, language: subtitleReport.language)
         if job.overwrite == .keepNewer, preflight.outputLanguage == nil,
@@ -205,7 +194,6 @@ public struct JobRunner: Sendable {
                 path: newer.path))
             outcome.report.fill(from: subtitleReport, cueCount: result.cues.count)
             outcome.cues = result.cues
-            outcome.subtitleReport = subtitleReport
             return outcome
         }
         let rendered = job.formats.map { Subtitler.render(result.cues, as: $0, language: subtitleReport.language) }
@@ -249,7 +237,7 @@ public struct JobRunner: Sendable {
            let language = subtitleReport.language {
             try? languageMemory.remember(language, of: input, options: job.options)
         }
-        return JobOutcome(report: report, cues: result.cues, subtitleReport: subtitleReport)
+        return JobOutcome(report: report, cues: result.cues)
     }
 
     /// Why `job` needs no work (up to date, already subtitled, excluded by a marker), decided before anything is
@@ -269,32 +257,13 @@ public struct JobRunner: Sendable {
 }
 
 extension JobReport {
-    /// Copies the pipeline's figures into the report.
+    /// Takes the pipeline's report as the job's figures.
     mutating func fill(from report: SubtitleReport, cueCount: Int) {
         language = report.language
         task = report.task
         model = report.model
-        plan = report.chunks
         cues = cueCount
-        chunks = report.chunks.count
-        requests = report.requests
-        cachedChunks = report.cachedChunks
-        bytesSent = report.bytesSent
-        retries = report.retries
-        droppedSegments = report.dropped
-        gaps = report.gaps
-        styleViolations = report.violations
-        audioDurationMs = report.audioDuration
         wallTimeMs = report.wallTime
-        estimatedCost = report.estimatedCost
-        timing = report.timing
-        warnings = report.warnings
-        audioSentMs = report.audioSent
-        speechMs = report.speechDuration
-        speechShare = report.speechShare
-        speechDetector = report.speechDetector
-        requestsInFlight = report.requestsInFlight
-        doubtfulSpeech = report.doubtfulSpeech
-        omissions = report.omissions
+        run = report
     }
 }

@@ -75,13 +75,13 @@ enum ServiceDub {
             if !result.report.outputs.contains(job.input) { result.report.outputs.append(job.input) }
             let report = dubbed.report
             if !report.notFitted.isEmpty || !report.warnings.isEmpty {
-                var warnings = result.report.warnings ?? []
+                var warnings = result.report.run?.warnings ?? []
                 if !report.notFitted.isEmpty {
                     warnings.append("dub: \(report.notFitted.count) cue(s) did not fit their time even sped up: "
                         + report.notFitted.map(String.init).joined(separator: ", "))
                 }
                 warnings += report.warnings.map { "dub: \($0)" }
-                result.report.warnings = warnings
+                result.report.run?.warnings = warnings
             }
             logger.info("dub track written", metadata: [
                 "cues": "\(report.cues.count)", "notFitted": "\(report.notFitted.count)",

@@ -47,7 +47,7 @@ package final class ServiceMetrics: Sendable {
 
     /// Adds a finished job's (or a Bazarr request's) figures.
     func record(_ report: JobReport) {
-        if report.status == .done, let audio = report.audioDurationMs { audioSeconds.increment(by: Double(audio) / 1000) }
+        if report.status == .done, let audio = report.run?.audioDuration { audioSeconds.increment(by: Double(audio) / 1000) }
         if let requests = report.requests { apiRequests.increment(by: Int64(requests)) }
         if let count = report.retries { retries.increment(by: Int64(count)) }
         if let bytes = report.bytesSent { bytesSent.increment(by: Int64(bytes)) }

@@ -84,7 +84,7 @@ struct JobRunnerStubTests {
         forced.overwrite = .replace
         let second = await runner(server, scratch).run(forced).report
         #expect(second.status == .done)
-        #expect(second.cachedChunks == 1)
+        #expect(second.run?.cachedChunks == 1)
         #expect(server.requestCount == 1)              // --force after the skip costs nothing more
         #expect(try String(contentsOfFile: handMade, encoding: .utf8).contains("Tone number one"))
     }

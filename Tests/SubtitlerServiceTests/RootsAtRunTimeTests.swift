@@ -184,7 +184,7 @@ import TestSupport
         }
         #expect(ended.state == .done, "\(ended)")
         // The subtitles are of the new, longer version; the old one's answers were not written.
-        #expect((ended.report?.audioDurationMs ?? 0) >= 19_000, "\(ended.report?.audioDurationMs ?? 0)")
+        #expect((ended.report?.run?.audioDuration ?? 0) >= 19_000, "\(ended.report?.run?.audioDuration ?? 0)")
         #expect(service.logs.text.contains("the file changed while its job ran; queued again"))
         #expect(try scratch.files(in: "media") == ["r.en.srt", "r.wav"])
     }

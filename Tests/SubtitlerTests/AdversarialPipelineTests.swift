@@ -175,7 +175,7 @@ struct AdversarialPipelineTests {
         let report = await JobRunner(subtitler: subtitler(server)).run(job).report
         #expect(report.status == .done)
         #expect(try String(contentsOfFile: scratch.path("t.srt"), encoding: .utf8).contains("Tone number one."))
-        #expect(report.warnings?.contains { $0.contains("without timestamps") } == true)
+        #expect(report.run?.warnings.contains { $0.contains("without timestamps") } == true)
     }
 
     // MARK: Speech

@@ -4,7 +4,7 @@ import OpenAIAudio
 import Subtitles
 
 /// What the planner reports for a dry run.
-public struct PlanSummary: Sendable, Codable {
+public struct PlanSummary: Sendable, Codable, Hashable {
     /// The input file.
     public var input: String
     /// The planned chunks.
@@ -23,6 +23,20 @@ public struct PlanSummary: Sendable, Codable {
     public var speechDetector: SpeechDetection = .energy
     /// Total request-body bytes.
     public var totalRequestBytes: Int { chunks.reduce(0) { $0 + $1.requestBytes } }
+
+    /// Creates a plan's summary (the pipeline makes these; job layers rebuild them from stored reports).
+    public init(input: String, chunks: [ChunkSummary], audioDuration: Milliseconds, estimatedCost: Double,
+                warnings: [String], audioSent: Milliseconds = 0, speechDuration: Milliseconds = 0,
+                speechDetector: SpeechDetection = .energy) {
+        self.input = input
+        self.chunks = chunks
+        self.audioDuration = audioDuration
+        self.estimatedCost = estimatedCost
+        self.warnings = warnings
+        self.audioSent = audioSent
+        self.speechDuration = speechDuration
+        self.speechDetector = speechDetector
+    }
 }
 
 struct EncodedChunk: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import Subtitles
 
 /// What happened while making subtitles for one file: the figures a CLI prints or a pipeline logs.
-public struct SubtitleReport: Sendable, Codable {
+public struct SubtitleReport: Sendable, Codable, Hashable {
     /// The input file.
     public var input: String
     /// The language of the subtitles (ISO 639-1 when known).
