@@ -59,11 +59,10 @@ struct Mux: AsyncParsableCommand {
                 Console.error("\(path): \(error)")
                 throw ExitCode(ExitStatus.failure)
             }
-            let tokens = ((path as NSString).lastPathComponent as NSString).deletingPathExtension.split(separator: ".")
-                .dropFirst().map { $0.lowercased() }
-            let code = language ?? tokens.last { LanguageCodes.entry(for: $0) != nil && $0 != "hi" }
-            let naming = SidecarNaming(isSDH: tokens.contains("sdh") || tokens.contains("cc"), isForced: tokens.contains("forced"),
-                                       isDefault: tokens.contains("default"))
+            let sidecar = SidecarName(readingAnyName: (path as NSString).lastPathComponent)
+            let code = language ?? sidecar?.knownLanguage?.lowercased()
+            let naming = SidecarNaming(isSDH: sidecar?.isSDH ?? false, isForced: sidecar?.isForced ?? false,
+                                       isDefault: sidecar?.isDefault ?? false)
             tracks.append(SubtitleEmbedding.track(for: cues, language: code, naming: naming))
         }
         let destination: MuxDestination

@@ -54,8 +54,10 @@ public enum ReviewBuilder {
             }
             if path == main { mainCues = cues }
             let name = (path as NSString).lastPathComponent
-            let tokens = name.split(separator: ".").map(String.init)
-            let language = tokens.dropFirst().dropLast().first { LanguageCodes.entry(for: $0) != nil }
+            let stem = ((video as NSString).lastPathComponent as NSString).deletingPathExtension
+            let sidecar = SidecarName(parsing: name, stem: stem, extensions: [(name as NSString).pathExtension.lowercased()])
+                ?? SidecarName(readingAnyName: name)
+            let language = sidecar?.knownLanguage
             tracks.append(ReviewDocument.Track(label: name, language: language, isDefault: path == main, cues: cues))
         }
         let activity: ReviewDocument.ActivityMap?

@@ -46,7 +46,7 @@ extension ReviewDocument {
                              limit: violation.limit, message: violation.message,
                              start: cue?.start ?? 0, end: cue?.end ?? 0)
         }
-        let dropped = (report?.dropped ?? []).map { DroppedText(start: $0.start, end: $0.end, text: $0.text, rule: $0.rule) }
+        let dropped = report?.dropped ?? []
         let gaps = (report?.gaps ?? []).map { Gap(start: $0.start, end: $0.end, message: $0.message) }
         let chunks = (report?.chunks ?? []).sorted { $0.index < $1.index }
         let cuts = zip(chunks, chunks.dropFirst()).map { previous, next in

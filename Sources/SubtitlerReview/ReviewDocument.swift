@@ -194,25 +194,8 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
         }
     }
 
-    /// A piece of text the hallucination guard removed.
-    public struct DroppedText: Sendable, Codable, Hashable {
-        /// Start on the media timeline.
-        public var start: Milliseconds
-        /// End on the media timeline.
-        public var end: Milliseconds
-        /// The dropped text.
-        public var text: String
-        /// The rule that dropped it.
-        public var rule: DroppedSegment.Rule
-
-        /// Creates an entry.
-        public init(start: Milliseconds, end: Milliseconds, text: String, rule: DroppedSegment.Rule) {
-            self.start = start
-            self.end = end
-            self.text = text
-            self.rule = rule
-        }
-    }
+    /// Text the guard dropped: the guard's own report entry, with the same keys on the page.
+    public typealias DroppedText = DroppedSegment
 
     /// A stretch without subtitles because its chunk failed.
     public struct Gap: Sendable, Codable, Hashable {

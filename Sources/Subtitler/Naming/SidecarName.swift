@@ -72,6 +72,20 @@ public struct SidecarName: Sendable, Hashable {
         label = others.isEmpty ? nil : others.joined(separator: ".")
     }
 
+    /// Reads the name of a subtitle file whose video is not known (the files given to `mux`, a review's tracks): the
+    /// name's first dot-separated token stands for the stem, and any extension is accepted.
+    public init?(readingAnyName fileName: String) {
+        guard let stem = fileName.split(separator: ".", maxSplits: 1).first.map(String.init) else { return nil }
+        self.init(parsing: fileName, stem: stem, extensions: [(fileName as NSString).pathExtension.lowercased()])
+    }
+
+    /// ``language`` when it names a language (in any ISO 639 form or as an English name); nil for a name without
+    /// one, whose last token is only a title.
+    public var knownLanguage: String? {
+        guard let language, Self.languageEntry(for: language.lowercased()) != nil else { return nil }
+        return language
+    }
+
     /// The file name: `<stem>[.<label>][.<lang>][.sdh][.forced][.default].<ext>`.
     public var fileName: String {
         var tokens = [stem]

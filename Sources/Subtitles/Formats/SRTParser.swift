@@ -6,18 +6,15 @@ import Foundation
 /// milliseconds, short fields, missing hours, text after a blank line (kept with its cue, as those readers do), a
 /// text line holding `-->` (text, unless it follows a blank line), Windows-1252 text. Never glued: two cues'
 /// text; never dropped without a warning: any text.
-struct SRTParser {
+struct SRTParser: QueuedEventParser {
     private var reader: LineReader
     private var current: Pending?
     private var heldNumber: Line?
     private var skippingBrokenCue = false
-    private var queue: [SubtitleEvent] = []
-    private var queueIndex = 0
-    private var finished = false
+    var events = EventQueue<SubtitleEvent>()
     private var reportedLatin1 = false
     private var reportedUTF16 = false
     private var previousStart: Milliseconds?
-    private var startError: SubtitleParseError?
     /// How many timing lines were read, valid or not.
     private(set) var timingLineCount = 0
 
@@ -38,42 +35,21 @@ struct SRTParser {
         var textLength = 0
     }
 
-    /// The timing line of a cue whose text passed ``SubtitleParser/maximumCueText``.
-    private var tooLong: Int?
-
     init(source: any ByteBlockSource) {
         do {
             reader = try LineReader(source: source)
         } catch {
             reader = LineReader.failing()
-            startError = error
+            events.startError = error
         }
     }
 
     var isEmpty: Bool { reader.isEmpty }
 
-    mutating func next() throws(SubtitleParseError) -> SubtitleEvent? {
-        if let startError {
-            self.startError = nil
-            finished = true
-            throw startError
-        }
-        while queueIndex >= queue.count {
-            queue.removeAll(keepingCapacity: true)
-            queueIndex = 0
-            if finished { return nil }
-            try step()
-            if let line = tooLong {
-                finished = true
-                throw SubtitleParseError(line: line, reason: "the cue holds more than 16 MiB of text; this is not a subtitle file")
-            }
-        }
-        defer { queueIndex += 1 }
-        return queue[queueIndex]
-    }
+    mutating func next() throws(SubtitleParseError) -> SubtitleEvent? { try nextQueuedEvent() }
 
     private mutating func warn(_ line: Int, _ kind: SubtitleWarning.Kind, _ message: String) {
-        queue.append(.warning(SubtitleWarning(line: line, kind: kind, message: message)))
+        events.append(.warning(SubtitleWarning(line: line, kind: kind, message: message)))
     }
 
     private mutating func nextLine() throws(SubtitleParseError) -> Line? {
@@ -101,14 +77,14 @@ struct SRTParser {
         return !trimmed.isEmpty && trimmed.count <= 18 && trimmed.allSatisfy(WebVTTTimings.isDigit)
     }
 
-    private mutating func step() throws(SubtitleParseError) {
+    mutating func step() throws(SubtitleParseError) {
         guard let line = try nextLine() else {
             if let held = heldNumber {
                 heldNumber = nil
                 warn(held.number, .textIgnored, "a cue number without a timing line after it is left out")
             }
             finishCurrent()
-            finished = true
+            events.finished = true
             return
         }
         let hasArrow = WebVTTParser.containsArrow(line.bytes)
@@ -121,7 +97,7 @@ struct SRTParser {
             if let held = heldNumber {
                 // A number followed by a blank line: text, not a cue number.
                 heldNumber = nil
-                attachHeld(held)
+                try attachHeld(held)
             }
             skippingBrokenCue = false
             current?.blankSinceText = true
@@ -139,24 +115,24 @@ struct SRTParser {
             return
         }
         if Self.isNumber(line.text), afterBreak {
-            if let held = heldNumber { attachHeld(held) }
+            if let held = heldNumber { try attachHeld(held) }
             heldNumber = line
             return
         }
         if let held = heldNumber {
             heldNumber = nil
-            attachHeld(held)
+            try attachHeld(held)
         }
-        appendText(line)
+        try appendText(line)
     }
 
     /// A held number line that turned out to be text.
-    private mutating func attachHeld(_ held: Line) {
+    private mutating func attachHeld(_ held: Line) throws(SubtitleParseError) {
         heldNumber = nil
-        appendText(held)
+        try appendText(held)
     }
 
-    private mutating func appendText(_ line: Line) {
+    private mutating func appendText(_ line: Line) throws(SubtitleParseError) {
         guard current != nil else {
             warn(line.number, .textIgnored, "text before the first cue (no timing line above it) is left out")
             return
@@ -171,7 +147,8 @@ struct SRTParser {
         current!.text.append(line.text)
         current!.textLength += line.bytes.count
         if current!.textLength > SubtitleParser.maximumCueText {
-            tooLong = current!.line
+            events.finished = true
+            throw SubtitleParseError(line: current!.line, reason: "the cue holds more than 16 MiB of text; this is not a subtitle file")
         }
     }
 
@@ -210,7 +187,7 @@ struct SRTParser {
             warn(pending.line, .outOfOrder, "the cue starts before the cue before it")
         }
         previousStart = pending.start
-        queue.append(.cue(Cue(start: pending.start, end: pending.end, lines: lines), line: pending.line))
+        events.append(.cue(Cue(start: pending.start, end: pending.end, lines: lines), line: pending.line))
     }
 }
 

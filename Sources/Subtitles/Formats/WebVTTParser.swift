@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Besides cues it reports, as warnings with line numbers, everything a browser drops or ignores: a file without
 /// a valid `WEBVTT` signature, blocks whose timing line cannot be read, text outside any cue, ignored settings.
-public struct WebVTTParser {
+public struct WebVTTParser: QueuedEventParser {
     /// What the parser found next.
     public enum Event: Sendable, Hashable {
         /// A cue, in file order.
@@ -21,17 +21,14 @@ public struct WebVTTParser {
 
     private var reader: LineReader
     private var pushedBack: Line?
-    private var queue: [Event] = []
-    private var queueIndex = 0
+    var events = EventQueue<Event>()
     private var started = false
-    private var finished = false
     private var seenCue = false
     private var regions: [WebVTTRegion] = []
     private var previousStart: Milliseconds?
     private var reportedInvalidUTF8 = false
     private var reportedNull = false
     private var reportedEncoding = false
-    private var startError: SubtitleParseError?
     /// Whether browsers reject the file (no valid signature); known once the first event has been read.
     public private(set) var isRejected = false
     /// Whether the file had no bytes.
@@ -55,7 +52,7 @@ public struct WebVTTParser {
             reader = try LineReader(source: MemoryBlocks(bytes))
         } catch {
             reader = LineReader.failing()
-            startError = error
+            events.startError = error
         }
     }
 
@@ -79,24 +76,10 @@ public struct WebVTTParser {
     }
 
     /// The next event, or nil at the end of the file.
-    public mutating func next() throws(SubtitleParseError) -> Event? {
-        if let startError {
-            self.startError = nil
-            finished = true
-            throw startError
-        }
-        while queueIndex >= queue.count {
-            queue.removeAll(keepingCapacity: true)
-            queueIndex = 0
-            if finished { return nil }
-            try step()
-        }
-        defer { queueIndex += 1 }
-        return queue[queueIndex]
-    }
+    public mutating func next() throws(SubtitleParseError) -> Event? { try nextQueuedEvent() }
 
     private mutating func warn(_ line: Int, _ kind: SubtitleWarning.Kind, _ message: String) {
-        queue.append(.warning(SubtitleWarning(line: line, kind: kind, message: message)))
+        events.append(.warning(SubtitleWarning(line: line, kind: kind, message: message)))
     }
 
     private mutating func nextLine() throws(SubtitleParseError) -> Line? {
@@ -143,7 +126,7 @@ public struct WebVTTParser {
     }
 
     /// One step of the algorithm: the signature and header, or one block.
-    private mutating func step() throws(SubtitleParseError) {
+    mutating func step() throws(SubtitleParseError) {
         if !started {
             started = true
             try signatureAndHeader()
@@ -156,13 +139,13 @@ public struct WebVTTParser {
             try collectBlock(inHeader: false)
             return
         }
-        finished = true
+        events.finished = true
     }
 
     private mutating func signatureAndHeader() throws(SubtitleParseError) {
         guard let first = try nextLine() else {
             isRejected = true
-            finished = true
+            events.finished = true
             warn(0, .fileRejected, reader.isEmpty ? "the file is empty" : "not a WebVTT file: the first line must be \"WEBVTT\"")
             return
         }
@@ -171,7 +154,7 @@ public struct WebVTTParser {
             && (signature.count == 6 || [0x20, 0x09].contains(Array(signature.prefix(7))[6]))
         guard valid else {
             isRejected = true
-            finished = true
+            events.finished = true
             let shown = first.text.prefix(40)
             warn(first.number, .fileRejected,
                  "not a WebVTT file: the first line must be \"WEBVTT\", alone or followed by a space or tab and text; "
@@ -240,7 +223,7 @@ public struct WebVTTParser {
                 buffer += line.text
                 sawText = true
                 if buffer.utf8.count > SubtitleParser.maximumCueText {
-                    finished = true
+                    events.finished = true
                     throw SubtitleParseError(line: cue!.line, reason: "the cue holds more than 16 MiB of text; this is not a subtitle file")
                 }
             } else if lineCount == 1 {
@@ -257,17 +240,17 @@ public struct WebVTTParser {
                 warn(cue.line, .outOfOrder, "the cue starts before the cue before it")
             }
             previousStart = cue.start
-            queue.append(.cue(cue))
+            events.append(.cue(cue))
             return
         }
         if isStyle, let first = firstLine {
-            queue.append(.styleSheet(line: first.number))
+            events.append(.styleSheet(line: first.number))
             return
         }
         if var region {
             region.index = regions.count
             regions.append(region)
-            queue.append(.region(region))
+            events.append(.region(region))
             return
         }
         guard !inHeader, !seenArrow, let first = firstLine else { return }
