@@ -24,7 +24,7 @@ struct TypedValuesTests {
 
     @Test func droppedSegmentRulesKeepTheirNames() throws {
         #expect(DroppedSegment.Rule.allCases.map(\.rawValue)
-            == ["silence", "loop", "phantom-phrase", "no-speech", "outside-speech", "not-english"])
+            == ["silence", "loop", "phantom-phrase", "no-speech", "outside-speech", "not-english", "other-language"])
         #expect(try Self.roundTrips(DroppedSegment.Rule.allCases))
         #expect("\(DroppedSegment.Rule.phantomPhrase)" == "phantom-phrase")
     }

@@ -69,6 +69,29 @@ struct DoubtfulSpeechTests {
         #expect(result.dropped.map(\.rule) == [DroppedSegment.Rule.noSpeech, .phantomPhrase, .loop])
     }
 
+    @Test func overDoubtfulSpeechTextInAnotherLanguageThanTheTracksIsDropped() {
+        // Music the detector doubts, which the model heard as German words on an English track; the same German
+        // inside detected speech is what the speaker said, and stays.
+        let activity = Self.activity(speech: [(40_000, 50_000)], doubtful: [(10_000, 30_000)])
+        let chunk = TranscriptChunk(offset: 0, duration: 60_000, segments: [
+            Self.segment(11_000, 16_000, "Und dann ist das nicht mehr so wie es war."),
+            Self.segment(17_000, 22_000, "But this sentence was really spoken."),
+            Self.segment(41_000, 46_000, "Ich weiß nicht, ob wir das noch schaffen."),
+        ])
+        let english = SubtitleBuilder(language: "en").build(from: [chunk], speechActivity: activity)
+        #expect(english.dropped.map(\.rule) == [DroppedSegment.Rule.otherLanguage])
+        #expect(english.dropped.first.map { $0.start < 17_000 } == true)
+        #expect(english.cues.map(\.text).joined(separator: " ").contains("really spoken"))
+        #expect(english.cues.contains { $0.text.contains("noch schaffen") })
+        #expect(!english.cues.contains { $0.text.contains("nicht mehr") })
+        // On a German track the German over the doubt is kept and the English over it is the other language.
+        let german = SubtitleBuilder(language: "de").build(from: [chunk], speechActivity: activity)
+        #expect(german.dropped.map(\.text) == ["But this sentence was really spoken."])
+        #expect(german.dropped.map(\.rule) == [DroppedSegment.Rule.otherLanguage])
+        // Without a known language nothing is judged by it.
+        #expect(SubtitleBuilder().build(from: [chunk], speechActivity: activity).dropped.isEmpty)
+    }
+
     @Test func aSegmentRunAcrossALongPauseIsCutToItsSpeechWithEveryWord() {
         // Bazarr's lecture: one segment of 17 words from speech over 31 s of silence into more speech.
         let activity = Self.activity(speech: [(1_000, 3_500), (34_500, 37_000)], length: 40_000)

@@ -10,6 +10,8 @@ struct ChunkMerger {
     /// The user's own phantom phrases (dropped wherever they come back).
     var ownPhrases: PhantomPhraseMatcher?
     var speechActivity: SpeechActivity?
+    /// The track's language, for the `other-language` rule over doubtful speech.
+    var language: String? = nil
 
     struct Output {
         var tokens: [Token]
@@ -64,7 +66,7 @@ struct ChunkMerger {
                 let mediaEnd = max(mediaStart, min(max(segment.end &+ chunk.offset, lower), upper))
                 if let rule = hallucinationGuard.rule(
                     for: segment, offset: chunk.offset, phrases: phrases, ownPhrases: ownPhrases,
-                    speechActivity: speechActivity
+                    speechActivity: speechActivity, language: language
                 ) {
                     dropped.append(DroppedSegment(start: mediaStart, end: mediaEnd, text: trimmed, rule: rule))
                     continue

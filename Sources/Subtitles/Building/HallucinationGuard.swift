@@ -71,12 +71,15 @@ public struct HallucinationGuard: Sendable {
     ///   - offset: where the segment's chunk starts on the media timeline.
     ///   - phrases: the phantom phrases in effect, prepared.
     ///   - speechActivity: the pipeline's speech map, if any.
+    ///   - language: the track's language (ISO 639-1 or a tag), if known: text over doubtful speech in another
+    ///     language is dropped (`other-language`).
     func rule(
         for segment: TranscriptSegment,
         offset: Milliseconds,
         phrases: PhantomPhraseMatcher,
         ownPhrases: PhantomPhraseMatcher? = nil,
-        speechActivity: SpeechActivity?
+        speechActivity: SpeechActivity?,
+        language: String? = nil
     ) -> DroppedSegment.Rule? {
         if dropsSilence, let noSpeech = segment.noSpeechProbability, let logProb = segment.averageLogProbability,
             noSpeech > noSpeechThreshold, logProb < logProbabilityThreshold
@@ -103,6 +106,14 @@ public struct HallucinationGuard: Sendable {
                 return DroppedSegment.Rule.phantomPhrase
             }
         }
+        if dropsTextWithoutSpeech, let speechActivity, let language, !insideDetectedSpeech,
+            Self.contradicts(language, TextLanguage.englishVerdict(for: segment.text)),
+            !speechActivity.doubtfulRegions(overlapping: offset + segment.start, offset + segment.end).isEmpty
+        {
+            // Over doubtful speech, text in another language than the track's is what the model made of noise or
+            // music, not what the speaker said.
+            return DroppedSegment.Rule.otherLanguage
+        }
         if dropsTextWithoutSpeech, let speechActivity, segment.end > segment.start,
             holdsTooLittleSpeech(from: offset + segment.start, to: offset + segment.end, in: speechActivity)
         {
@@ -113,6 +124,18 @@ public struct HallucinationGuard: Sendable {
             if !overDoubt || !modelIsConfident(segment) { return DroppedSegment.Rule.noSpeech }
         }
         return nil
+    }
+
+    /// Whether the offline language check decides that text is not in the track's `language`: for an English
+    /// track, any other language; for another track, English or another recognised language. Undecided text
+    /// (names, numbers, a word or two) never contradicts.
+    static func contradicts(_ language: String, _ verdict: TextLanguage.Verdict) -> Bool {
+        let track = language.lowercased().split(separator: "-").first.map(String.init) ?? ""
+        switch verdict {
+        case .undecided: return false
+        case .english: return track != "en"
+        case .other(let code): return track == "en" || (code != "und" && code != track)
+        }
     }
 
     /// Whether the speech `[from, to)` covers is too little for text: measured over the heard regions (speech or
@@ -179,6 +202,9 @@ public struct DroppedSegment: Sendable, Hashable, Codable {
         case outsideSpeech = "outside-speech"
         /// A translation that came back in another language than English, even after a re-request.
         case notEnglish = "not-english"
+        /// Text over doubtful speech (no speech detected with confidence) that the offline language check reads as
+        /// another language than the track's: what the model made of noise or music.
+        case otherLanguage = "other-language"
 
         /// The name reports carry.
         public var description: String { rawValue }

@@ -47,7 +47,8 @@ public struct SubtitleBuilder: Sendable {
             hallucinationGuard: hallucinationGuard,
             phrases: PhantomPhraseMatcher(PhantomPhraseList.builtIn(language: language)),
             ownPhrases: hallucinationGuard.additionalPhantomPhrases.map(PhantomPhraseMatcher.init),
-            speechActivity: speechActivity
+            speechActivity: speechActivity,
+            language: language
         )
         let merged = merger.merge(chunks)
         let cues = CueShaper(style: style).shape(merged.tokens)
