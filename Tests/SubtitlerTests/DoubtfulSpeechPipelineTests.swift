@@ -79,9 +79,13 @@ struct OmissionFinderTests {
                 == [Omission(start: 40_000, end: 44_000, kind: .emptyJoin)])
         let both = OmissionFinder.Answer(pieces: pieces, segments: [SpeechSpan(start: 1_600, end: 44_000)])
         #expect(OmissionFinder.emptyJoins([both], activity: activity).isEmpty)
-        // An upload of one piece has no join.
+        // An upload of one piece has no join: its speech is named only when the answer held no words at all.
         let whole = OmissionFinder.Answer(pieces: [SpeechSpan(start: 0, end: 50_000)], segments: [])
-        #expect(OmissionFinder.emptyJoins([whole], activity: activity).isEmpty)
+        #expect(OmissionFinder.emptyJoins([whole], activity: activity)
+                == [Omission(start: 2_000, end: 44_000, kind: .emptyAnswer)])
+        let partly = OmissionFinder.Answer(pieces: [SpeechSpan(start: 0, end: 50_000)],
+                                           segments: [SpeechSpan(start: 2_000, end: 6_000)])
+        #expect(OmissionFinder.emptyJoins([partly], activity: activity).isEmpty)
     }
 }
 

@@ -27,6 +27,8 @@ public struct Omission: Sendable, Hashable, Codable, CustomStringConvertible {
         /// Speech (or doubtful speech) beside a join in an upload, where a stretch without speech was left out,
         /// for which the model returned no words.
         case emptyJoin = "empty-join"
+        /// Speech (or doubtful speech) in an upload of one piece for which the model returned no words at all.
+        case emptyAnswer = "empty-answer"
 
         /// The name reports carry.
         public var description: String { rawValue }
@@ -81,11 +83,14 @@ enum OmissionFinder {
         var segments: [SpeechSpan]
     }
 
-    /// The speech beside each join of an upload for which no words came back: for every piece of an upload of
-    /// several pieces, the heard speech inside it (at least ``minimumLength``) when no segment overlaps it.
+    /// The speech for which no words came back: for every piece of an upload of several pieces, the heard speech
+    /// inside it (at least ``minimumLength``) when no segment overlaps it (`empty-join`); for an upload of one piece,
+    /// its heard speech when the answer held no segment at all (`empty-answer`).
     static func emptyJoins(_ answers: [Answer], activity: SpeechActivity) -> [Omission] {
         var result: [Omission] = []
-        for answer in answers where answer.pieces.count > 1 {
+        for answer in answers {
+            let kind: Omission.Kind = answer.pieces.count > 1 ? .emptyJoin : .emptyAnswer
+            if kind == .emptyAnswer, !answer.segments.isEmpty { continue }
             for piece in answer.pieces {
                 let heard = activity.heardRegions(overlapping: piece.start, piece.end).map {
                     SpeechSpan(start: max($0.start, piece.start), end: min($0.end, piece.end))
@@ -93,7 +98,7 @@ enum OmissionFinder {
                 guard let first = heard.first, let last = heard.last,
                       heard.reduce(0, { $0 + $1.duration }) >= minimumLength else { continue }
                 let answered = answer.segments.contains { $0.start < last.end && $0.end > first.start }
-                if !answered { result.append(Omission(start: first.start, end: last.end, kind: .emptyJoin)) }
+                if !answered { result.append(Omission(start: first.start, end: last.end, kind: kind)) }
             }
         }
         return result

@@ -47,6 +47,11 @@ extension SubtitleReport {
             warnings.append("\(empty) stretch\(empty == 1 ? "" : "es") of speech beside a join in the upload came back "
                 + "without words (see omissions)")
         }
+        let unanswered = omissions.filter { $0.kind == .emptyAnswer }.count
+        if unanswered > 0 {
+            warnings.append("\(unanswered) upload\(unanswered == 1 ? "" : "s") with speech came back without words "
+                + "(see omissions)")
+        }
     }
 
     /// Damaged packets, cuts without a pause, timing limits of the model, nothing detected, translations left out.

@@ -73,6 +73,7 @@ function sortedCues(list) { return list.slice().sort((a, b) => a.start - b.start
 const OMISSION_TEXT = {
   'left-out-sound': 'left out of the upload: loud, but no speech was detected there',
   'empty-join': 'speech beside a join in the upload came back without words',
+  'empty-answer': 'an upload with speech came back without words',
 };
 
 /**
