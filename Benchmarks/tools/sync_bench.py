@@ -10,6 +10,8 @@
     sync_bench.py report DATA.json TITLE DIR [TITLE DIR ...]
         DIR holds cases.json and, per tool, DIR/TOOL/NAME.{srt,rc,time} (the output, exit code, `%e %M` of
         /usr/bin/time); prints one table per programme side by side and a summary by class, writes DATA.json.
+    sync_bench.py markdown DATA.json
+        the summary by class of DATA.json as a Markdown table (the README's).
 """
 import difflib
 import json
@@ -367,10 +369,35 @@ def finite(value):
     return None if isinstance(value, float) and math.isinf(value) else value
 
 
+def error_text(ms):
+    """An error in ms, or in s from 10 s; None (in the JSON: a percentile reaching a lost cue) is "lost"."""
+    return "lost" if ms is None else f"{ms:.0f} ms" if ms < 10000 else f"{ms / 1000:.0f} s"
+
+
+def markdown(data_path):
+    data = json.load(open(data_path))
+    labels = dict(TOOLS)
+    print("| programme | distortion class | tool | within 100 ms | median | p95 | wrong | wall | memory |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for p in data["programmes"]:
+        for kind, tools in p["classes"].items():
+            for tool, f in tools.items():
+                wrong = f["wrong_refusals"] + f["wrong_acceptances"]
+                if kind == "another programme":
+                    cells = ["-", "-", "-", f"{'accepted' if wrong else 'refused'}"]
+                else:
+                    cells = [fmt(f["within_100ms"], "pct"), error_text(f["median_ms"]), error_text(f["p95_ms"]),
+                             f"{wrong} of {f['cases']}"]
+                print(f"| {p['title']} | {kind} | {labels[tool]} | " + " | ".join(cells)
+                      + f" | {fmt(f['wall'], 's')} s | {fmt(f['rss_mb'], 'mb')} MB |")
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 5 and sys.argv[1] == "cases":
         make_cases(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[6] if sys.argv[5:6] == ["--set"] else "full")
     elif len(sys.argv) >= 5 and sys.argv[1] == "report" and len(sys.argv) % 2 == 1:
         report(sys.argv[2], list(zip(sys.argv[3::2], sys.argv[4::2])))
+    elif len(sys.argv) == 3 and sys.argv[1] == "markdown":
+        markdown(sys.argv[2])
     else:
         sys.exit(__doc__)
