@@ -370,8 +370,8 @@ def finite(value):
 
 
 def error_text(ms):
-    """An error in ms, or in s from 10 s; None (in the JSON: a percentile reaching a lost cue) is "lost"."""
-    return "lost" if ms is None else f"{ms:.0f} ms" if ms < 10000 else f"{ms / 1000:.0f} s"
+    """An error in ms, or in s from 1 s; None (in the JSON: a percentile reaching a lost cue) is "lost"."""
+    return "lost" if ms is None else f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
 def markdown(data_path):
