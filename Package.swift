@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "SpeechDetection", targets: ["SpeechDetection"]),
         .library(name: "OpenAIAudio", targets: ["OpenAIAudio"]),
         .library(name: "Subtitles", targets: ["Subtitles"]),
+        .library(name: "SubtitleSync", targets: ["SubtitleSync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -79,6 +80,9 @@ let package = Package(
         .target(
             name: "Subtitles", dependencies: ["SubtitlerSupport"], resources: [.copy("Resources")],
             swiftSettings: swiftSettings),
+        // Subtitle sync: moving cues onto speech (offset, frame-rate ratio, piecewise offsets) and rewriting only
+        // the times of a file. Pure Swift.
+        .target(name: "SubtitleSync", dependencies: ["Subtitles", "SubtitlerSupport"], swiftSettings: swiftSettings),
         // The pipeline: `import Subtitler` means making subtitles.
         .target(
             name: "Subtitler",
@@ -112,7 +116,9 @@ let package = Package(
         // The job layer every front end calls: inputs, naming and skip rules, pipeline, outputs (sidecars, mux).
         .target(
             name: "SubtitlerJobs",
-            dependencies: ["SubtitlerSupport", "Subtitler", "MediaAudio", "OpenAIAudio", "Subtitles"],
+            dependencies: [
+                "SubtitlerSupport", "Subtitler", "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles", "SubtitleSync",
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -145,7 +151,7 @@ let package = Package(
             name: "SubtitlerCLI",
             dependencies: [
                 "SubtitlerSupport", "Subtitler", "SubtitlerJobs", "SubtitlerDub", "SubtitlerReview", "SubtitlerService",
-                "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles",
+                "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles", "SubtitleSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -203,6 +209,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SubtitleSyncTests", dependencies: ["SubtitleSync", "Subtitles", "SubtitlerSupport", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "SubtitlerTests",
             dependencies: [
                 "Subtitler", "SubtitlerSupport", "SubtitlerJobs", "SubtitlerReview", "MediaAudio", "SpeechDetection", "OpenAIAudio",
@@ -228,7 +237,8 @@ let package = Package(
         .testTarget(
             name: "SubtitlerJobsTests",
             dependencies: [
-                "SubtitlerJobs", "Subtitler", "SubtitlerSupport", "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles", "TestSupport",
+                "SubtitlerJobs", "Subtitler", "SubtitlerSupport", "MediaAudio", "SpeechDetection", "OpenAIAudio", "Subtitles",
+                "SubtitleSync", "TestSupport",
             ],
             swiftSettings: swiftSettings
         ),
@@ -255,7 +265,8 @@ let package = Package(
             name: "SubtitlerCLITests",
             dependencies: [
                 "SubtitlerCLI", "Subtitler", "SubtitlerJobs", "SubtitlerDub", "SubtitlerSupport", "Subtitles", "MediaAudio",
-                "SpeechDetection", "OpenAIAudio", "TestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "SpeechDetection", "OpenAIAudio", "SubtitleSync", "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

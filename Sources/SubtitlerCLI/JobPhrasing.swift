@@ -1,3 +1,4 @@
+import SubtitleSync
 import SubtitlerDub
 import SubtitlerJobs
 
@@ -40,5 +41,15 @@ enum JobPhrasing {
                 + "replace it, or --output another name"
         }
         return error.description
+    }
+
+    /// The line printed for subtitles the aligner refused: the reason, with the flags that may help.
+    static func syncRefusal(_ refusal: SyncRefusal?, path: String) -> String {
+        guard let refusal else { return "\(path): not synced" }
+        var line = "\(path): not synced: \(refusal.message)"
+        if refusal.kind == .notThisAudio {
+            line += " (another audio track? choose it with --track or --audio-language; or align with --reference)"
+        }
+        return line + "; nothing was written"
     }
 }

@@ -1,0 +1,187 @@
+import Foundation
+import Subtitles
+
+/// Moves subtitle cues onto speech (or onto another subtitle's cues) without a transcript.
+///
+/// The search, in the order of preference of its models:
+/// 1. a constant offset over the whole length of the media, either way: the cross-correlation of the cues and the
+///    speech as 100 ms frame signals by FFT, its strongest peaks refined to 10 ms on the exact spans;
+/// 2. a frame-rate ratio (every pairing of ``SyncOptions/frameRates``) with an offset, and a ratio fitted to the
+///    local offsets of eight groups of cues;
+/// 3. piecewise offsets: dynamic programming over the cues with the strongest peaks as states and a penalty per
+///    split (as alass does), so a split falls only between cues and only where it pays for itself; each segment's
+///    offset is then refined on its own cues.
+/// A more complex model is taken only when it puts clearly more cue time on speech than a simpler one (penalties
+/// in milliseconds of cue time). Memory is a few frame signals: 2^18 values for two hours at 100 ms.
+public struct SubtitleAligner: Sendable {
+    /// What is searched and how sure the aligner must be.
+    public var options: SyncOptions
+
+    /// The coarse frame step, milliseconds.
+    static let step: Milliseconds = 100
+    /// Peaks kept per ratio as candidate offsets.
+    static let candidateCount = 24
+
+    /// Creates an aligner.
+    public init(options: SyncOptions = SyncOptions()) {
+        self.options = options
+    }
+
+    /// Aligns `cues` (in any order; their times on the subtitles' own timeline) with `target`.
+    /// - Returns: the verdict, the best mapping, and the scores before and after.
+    public func align(_ cues: [SpeechSpan], to target: SyncTarget) -> SyncAnalysis {
+        let sorted = cues.filter { $0.end > $0.start }.sorted { $0.start < $1.start }
+        let density = target.density
+        let before = score(sorted, mapping: .identity, target: target)
+        func refusal(_ kind: SyncRefusal.Kind, _ message: String) -> SyncAnalysis {
+            SyncAnalysis(verdict: .refused(SyncRefusal(kind, message)), mapping: .identity, model: .unchanged,
+                         before: before, after: before, distinctness: 0, lift: lift(before, density), density: density)
+        }
+        guard !sorted.isEmpty else { return refusal(.noCues, "the subtitles hold no cue with a duration") }
+        guard target.totalDuration > 0 else { return refusal(.noSpeech, "no speech was found to align the cues with") }
+
+        let cueTime = sorted.reduce(Milliseconds(0)) { $0 + $1.duration }
+        let splitPenalty = max(options.minimumSplitPenalty, Milliseconds(Double(cueTime) * options.splitPenalty))
+        let ratioPenalty = 2 * splitPenalty
+        let ratios = options.ratios
+        let latest = sorted.map(\.end).max() ?? 0
+        let spectrum = OffsetSpectrum(target: target, longestCueExtent: Milliseconds(Double(latest) * (ratios.max() ?? 1)) + 1,
+                                      step: Self.step)
+
+        // Per ratio: the candidate offsets (peaks refined on the exact spans) and the best constant placement.
+        struct RatioSearch {
+            var search: PlacementSearch
+            var candidates: [Milliseconds]
+            var best: (offset: Milliseconds, score: Milliseconds)
+            var distinctness: Double
+            /// The share of cue time on speech at chance (constant placements), and its spread.
+            var chance: (mean: Double, deviation: Double)
+        }
+        var searches: [RatioSearch] = []
+        for ratio in ratios {
+            let search = PlacementSearch(cues: sorted, ratio: ratio, target: target)
+            let (peaks, mean, deviation) = spectrum.peaks(of: search.cues, count: Self.candidateCount, separation: 1000,
+                                                          maximumOffset: options.maximumOffset)
+            guard let top = peaks.first else { continue }
+            var refined = peaks.map { search.refine(0..<sorted.count, around: $0.offset, radius: 150, step: 10) }
+            if ratio == 1 { refined.append((0, search.score(0..<sorted.count, offset: 0))) }
+            let best = refined.max { $0.score < $1.score } ?? (0, 0)
+            var candidates: [Milliseconds] = []
+            for placement in refined where !candidates.contains(placement.offset) { candidates.append(placement.offset) }
+            searches.append(RatioSearch(search: search, candidates: candidates, best: best, distinctness: top.distinctness,
+                                        chance: (mean, deviation)))
+        }
+        guard let plain = searches.first(where: { $0.search.ratio == 1 }) else {
+            return refusal(.noSpeech, "no speech was found to align the cues with")
+        }
+
+        // Candidates in the order of preference, each with its score less its penalty.
+        struct Candidate {
+            var mapping: SyncMapping
+            var model: SyncModel
+            var score: Milliseconds
+            var penalized: Milliseconds
+            var distinctness: Double
+        }
+        let identityScore = plain.search.score(0..<sorted.count, offset: 0)
+        var candidates = [Candidate(mapping: .identity, model: .unchanged, score: identityScore, penalized: identityScore,
+                                    distinctness: plain.distinctness)]
+        candidates.append(Candidate(mapping: .offset(plain.best.offset), model: .offset, score: plain.best.score,
+                                    penalized: plain.best.score, distinctness: plain.distinctness))
+        let others = searches.filter { $0.search.ratio != 1 }
+        var bestRatio = others.max { $0.best.score < $1.best.score }
+        if options.fitsRatio {
+            let base = bestRatio.map { $0.best.score > plain.best.score ? $0 : plain } ?? plain
+            if let rough = base.search.fittedRatio(around: base.best.offset, radius: 10_000, step: 20),
+               let fitted = PlacementSearch(cues: sorted, ratio: rough.ratio, target: target)
+                .fittedRatio(around: rough.offset, radius: 1000, step: 10),
+               abs(fitted.ratio - 1) > 1e-5 {
+                let search = PlacementSearch(cues: sorted, ratio: fitted.ratio, target: target)
+                let best = search.refine(0..<sorted.count, around: fitted.offset, radius: 500, step: 10)
+                if best.score > (bestRatio?.best.score ?? 0) {
+                    let shifted = base.candidates.map { $0 + fitted.offset - base.best.offset }
+                    bestRatio = RatioSearch(search: search, candidates: [best.offset] + shifted, best: best,
+                                            distinctness: base.distinctness, chance: base.chance)
+                }
+            }
+        }
+        if let bestRatio {
+            candidates.append(Candidate(mapping: .offset(bestRatio.best.offset, ratio: bestRatio.search.ratio), model: .ratio,
+                                        score: bestRatio.best.score, penalized: bestRatio.best.score - ratioPenalty,
+                                        distinctness: bestRatio.distinctness))
+        }
+        if options.allowsSplits {
+            for (found, extra) in [(plain, Milliseconds(0))] + (bestRatio.map { [($0, ratioPenalty)] } ?? []) {
+                // First in order (which offsets the cuts really have), then free among those offsets only, so a
+                // scene the media lacks can be jumped over where it ends.
+                let ordered = found.search.pieces(candidates: found.candidates, penalty: splitPenalty)
+                guard ordered.starts.count > 1 else { continue }
+                var offsets: [Milliseconds] = []
+                for offset in ordered.offsets where !offsets.contains(offset) { offsets.append(offset) }
+                let free = found.search.pieces(candidates: offsets, penalty: splitPenalty, keepsOrder: false)
+                let pieces = free.starts.count > 1 && free.score - Milliseconds(free.starts.count) * splitPenalty
+                    >= ordered.score - Milliseconds(ordered.starts.count) * splitPenalty ? free : ordered
+                candidates.append(Candidate(mapping: found.search.mapping(pieces), model: .piecewise, score: pieces.score,
+                                            penalized: pieces.score - extra - Milliseconds(pieces.starts.count - 1) * splitPenalty,
+                                            distinctness: found.distinctness))
+            }
+        }
+        // The first of the best: ties go to the simpler model.
+        var chosen = candidates[0]
+        for candidate in candidates.dropFirst() where candidate.penalized > chosen.penalized { chosen = candidate }
+        if chosen.model == .offset, abs(chosen.mapping.segments[0].offset) <= options.inSyncTolerance {
+            chosen = candidates[0]
+        }
+
+        let after = score(sorted, mapping: chosen.mapping, target: target)
+        // How far the chosen placement stands above chance placements; a split model must stand further above,
+        // since it picks the best of many placements for each segment.
+        chosen.distinctness = (after.cueTimeOnSpeech - plain.chance.mean) / plain.chance.deviation
+        let requiredDistinctness = options.minimumDistinctness * (1 + 0.5 * Double(chosen.mapping.splitCount))
+        let identityLift = lift(before, density)
+        let chosenLift = lift(after, density)
+        var analysis = SyncAnalysis(verdict: .synced, mapping: chosen.mapping, model: chosen.model, before: before,
+                                    after: after, distinctness: chosen.distinctness, lift: chosenLift, density: density)
+        if chosen.model == .unchanged {
+            analysis.mapping = .identity
+            if identityLift >= options.minimumLift, chosen.distinctness >= options.minimumDistinctness {
+                analysis.verdict = .alreadyInSync
+            } else {
+                analysis.verdict = .refused(SyncRefusal(.notThisAudio, notThisAudio(after, density)))
+            }
+            return analysis
+        }
+        if chosenLift < options.minimumLift || chosen.distinctness < requiredDistinctness {
+            analysis.verdict = .refused(SyncRefusal(.notThisAudio, notThisAudio(after, density)))
+        } else if after.cueTimeOnSpeech < before.cueTimeOnSpeech + 0.02 {
+            analysis.verdict = .refused(SyncRefusal(.noImprovement, String(
+                format: "the best placement puts %.0f%% of the cue time on speech, not clearly more than the %.0f%% as it is",
+                after.cueTimeOnSpeech * 100, before.cueTimeOnSpeech * 100)))
+        }
+        return analysis
+    }
+
+    private func notThisAudio(_ score: SyncScore, _ density: Double) -> String {
+        String(format: "no placement puts the cues clearly on this speech (at best %.0f%% of the cue time on speech, "
+               + "%.0f%% by chance): the subtitles seem to belong to other audio", score.cueTimeOnSpeech * 100, density * 100)
+    }
+
+    private func lift(_ score: SyncScore, _ density: Double) -> Double {
+        density < 1 ? (score.cueTimeOnSpeech - density) / (1 - density) : 0
+    }
+
+    /// The score of `cues` (sorted) moved by `mapping` and clamped to the timeline.
+    func score(_ cues: [SpeechSpan], mapping: SyncMapping, target: SyncTarget) -> SyncScore {
+        let moved = cues.map { mapping.map($0) }.map {
+            SpeechSpan(start: min(max(0, $0.start), target.duration), end: min(max(0, $0.end), target.duration))
+        }
+        let cueTime = cues.reduce(Milliseconds(0)) { $0 + $1.duration }
+        var onSpeech: Milliseconds = 0
+        for span in moved { onSpeech += target.covered(from: span.start, to: span.end) }
+        let union = SyncTarget(spans: moved, duration: target.duration)
+        var covered: Milliseconds = 0
+        for span in union.spans { covered += target.covered(from: span.start, to: span.end) }
+        return SyncScore(cueTimeOnSpeech: cueTime > 0 ? Double(onSpeech) / Double(cueTime) : 0,
+                         speechCovered: target.totalDuration > 0 ? Double(covered) / Double(target.totalDuration) : 0)
+    }
+}
