@@ -34,7 +34,7 @@ struct SyncRunnerMediaTests {
         let (file, input, output) = try await run(programme, srt: programme.srt { $0 + 2350 }, in: directory) { .file($0) }
         #expect(file.outcome == .synced)
         #expect(file.model == .offset)
-        #expect(abs(file.offset + 2350) <= 60)
+        #expect(abs(file.offset + 2350) <= 100)
         #expect(try shareWithin(100, output, programme) >= 0.96)
         // Every byte but the timing lines is the input's.
         let before = try String(contentsOfFile: input, encoding: .utf8).components(separatedBy: "\r\n")
@@ -109,8 +109,11 @@ struct SyncRunnerMediaTests {
         let report = await SyncRunner.run(SyncJob(media: programme.path, subtitles: [input],
                                                       reference: .subtitles(referencePath), destination: .file(output)))
         #expect(report.reference == referencePath)
-        #expect(report.files.first?.outcome == .synced)
-        #expect(try shareWithin(20, output, programme) == 1)
+        let file = try #require(report.files.first)
+        #expect(file.outcome == .synced)
+        #expect(file.model == .offset, "\(file.segments), ratio \(file.ratio)")
+        #expect(abs(file.offset - 4200) <= 20)
+        #expect(try shareWithin(100, output, programme) >= 0.96)
     }
 }
 
