@@ -21,7 +21,8 @@ extension CueShaper {
     }
 
     /// Times the drafts: speech times, extended for duration and reading speed, gaps of at least the minimum,
-    /// flicker gaps closed, no overlaps.
+    /// flicker gaps closed, no overlaps; a cue still too short to be read gets time within the in-time tolerance
+    /// (``lendReadingTime(to:in:speech:endsSentence:)``).
     func time(_ drafts: [Draft], tokens: [Token]) -> [Cue] {
         let gap = style.effectiveMinGap
         var cues = drafts.map { draft in
