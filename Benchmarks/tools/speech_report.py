@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""run-speech's tables: for each column (before, after, fw) and programme, cue timing against the truth's speech
-onsets, cues over non-speech, cues mixing two sentences, audio sent, word error rate (English) or cues in English
-(German, by a German-marker check independent of the pipeline's), segments dropped, wall time, peak RSS.
+"""run-speech's tables: for each column (before, after, send-all, fw+silero, fw) and programme, cue timing against
+the truth's speech onsets, cues over non-speech, cues mixing two sentences, audio sent, word error rate and
+sentences without a cue (English) or cues in English (German, by a German-marker check independent of the
+pipeline's), cues meeting every Netflix rule (the column's .lint.json), segments dropped, wall time, peak RSS.
 
     speech_report.py DATA OUT      (DATA: the programmes and their .json truth; OUT: the columns' outputs)
 """
@@ -46,6 +47,14 @@ def german(text):
     markers = sum(t in GERMAN for t in toks)
     umlaut = bool(re.search(r"[äöüß]", text.lower()))
     return markers >= 2 or (markers >= 1 and (umlaut or len(toks) <= 3))
+def lost_sentences(sentences, c):
+    """Sentences fewer than half of whose words are in the cues within a second of them."""
+    lost = []
+    for s in sentences:
+        near = set(words(" ".join(x[2] for x in c if x[1] > s["start"] - 1 and x[0] < s["end"] + 1)))
+        said = words(s["text"])
+        if sum(w in near for w in said) * 2 < len(said): lost.append(s["text"])
+    return lost
 def figures(side, name):
     truth = json.load(open(f"{data}/{name}.json"))
     srt = glob.glob(f"{out}/{side}/{name}*.srt")
@@ -56,15 +65,21 @@ def figures(side, name):
     f = {"cues": len(c), "median": statistics.median(errors), "p90": errors[int(0.9 * (len(errors) - 1))],
          "over non-speech": sum(outside(x, truth["stretches"]) > 0.5 for x in c), "mixing": mixes(c),
          "seconds": float(open(glob.glob(f"{out}/{side}/{name}.seconds")[0]).read())}
-    if side == "fw":
-        f["sent"] = float(open(f"{out}/fw/{name}.sent").read())
+    if side.startswith("fw"):
+        f["sent"] = float(open(f"{out}/{side}/{name}.sent").read())
     else:
         report = json.load(open(f"{out}/{side}/{name}.json"))["inputs"][0]
         f["sent"] = report.get("audioSentMs", report.get("audioDurationMs", 0)) / 1000
         f["dropped"] = len(report.get("droppedSegments") or [])
         f["rss"] = int(open(f"{out}/{side}/{name}.rss").read().split()[-1]) / 1024
+    lint = glob.glob(f"{out}/{side}/{name}*.lint.json")
+    if lint:
+        failing = {v["cueNumber"] for v in json.load(open(lint[0]))[0]["violations"]}
+        f["rules"] = 1 - len(failing) / max(1, len(c))
     if truth["language"] == "en":
         f["wer"] = wer(words(" ".join(s["text"] for s in truth["sentences"])), words(" ".join(x[2] for x in c)))
+        f["lost"] = lost_sentences(truth["sentences"], c)
+        f["sentences"] = len(truth["sentences"])
     else:
         f["english"] = sum(not german(x[2]) for x in c) / max(1, len(c))
         f["german cues"] = [x[2] for x in c if german(x[2])]
@@ -72,11 +87,13 @@ def figures(side, name):
     f["speech"] = sum(s["end"] - s["start"] for s in truth["stretches"] if s["kind"] == "speech")
     f["spoken"] = sum(s["end"] - s["start"] for s in truth["sentences"])
     return f
-sides = ["before", "after", "fw"]
-titles = {"before": "before", "after": "after", "fw": "fw+silero"}
-for name in ["programme-en", "programme-de"]:
+sides = ["before", "after", "send-all", "fw", "fw-novad"]
+titles = {"before": "before", "after": "after", "send-all": "--send-all", "fw": "fw+silero", "fw-novad": "fw"}
+for name in ["programme-en", "programme-joins", "programme-de"]:
+    if not os.path.exists(f"{data}/{name}.json"): continue
     rows = {s: figures(s, name) for s in sides}
-    any_row = next(r for r in rows.values() if r)
+    any_row = next((r for r in rows.values() if r), None)
+    if not any_row: continue
     print(f"\n{name}: {any_row['duration']:.1f} s, speech stretches {any_row['speech']:.1f} s "
           f"({100 * any_row['speech'] / any_row['duration']:.1f} %), sentences {any_row['spoken']:.1f} s")
     print(f"{'':34}" + "".join(f"{titles[s]:>14}" for s in sides))
@@ -89,13 +106,18 @@ for name in ["programme-en", "programme-de"]:
     line("cues mixing two sentences", lambda r: str(r["mixing"]))
     line("audio sent (s)", lambda r: f"{r['sent']:.1f}")
     line("audio sent (% of the audio)", lambda r: f"{100 * r['sent'] / r['duration']:.1f}")
-    if name == "programme-en":
+    if "wer" in any_row:
         line("word error rate", lambda r: f"{100 * r['wer']:.1f} %")
+        line("sentences without a cue", lambda r: f"{len(r['lost'])} of {r['sentences']}")
     else:
         line("cues in English", lambda r: f"{100 * r['english']:.1f} %")
+    line("cues meeting every Netflix rule", lambda r: f"{100 * r['rules']:.1f} %" if "rules" in r else "-")
     line("segments dropped by the guard", lambda r: str(r.get("dropped", "-")))
     line("wall time (s)", lambda r: f"{r['seconds']:.1f}")
     line("peak RSS of subtitler (MB)", lambda r: f"{r['rss']:.0f}" if "rss" in r else "-")
+    for s in sides:
+        for text in (rows[s] or {}).get("lost", []):
+            print(f"  {titles[s]}: no cue for: {text}")
     if name == "programme-de":
         for s in sides:
             for text in (rows[s] or {}).get("german cues", [])[:6]:

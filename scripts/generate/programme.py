@@ -2,7 +2,10 @@
 """Generates one speech-detection programme for scripts/generate/make-programme: WORK/programme.wav (mono 16-bit,
 22.05 kHz) and its ground truth WORK/programme.json (stretches, sentences, speech onsets). Deterministic.
 
-    programme.py en|de VOICE.onnx WORK      (the backend venv's Python: numpy, and piper for English)
+    programme.py en|joins|de VOICE.onnx WORK      (the backend venv's Python: numpy, and piper for English)
+
+joins is English talk with long stretches left out between (21-40 s of silence, music and noise, as in issue 21's
+20-minute programme): every talk has two joins in a speech-only upload.
 """
 import os
 import sys
@@ -14,13 +17,13 @@ from wavfile import mono16
 
 lang, voice_path, work = sys.argv[1:4]
 RATE = 22050
-rng = random.Random(11 if lang == "en" else 13)
+rng = random.Random({"en": 11, "de": 13, "joins": 17}[lang])
 noise_rng = np.random.default_rng(5)
 
 def to_float(pcm):
     return np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768
 
-if lang == "en":
+if lang in ("en", "joins"):
     from piper import PiperVoice, SynthesisConfig
     voice = PiperVoice.load(voice_path)
     assert voice.config.sample_rate == RATE
@@ -46,6 +49,11 @@ if lang == "en":
               ("talk", 70.0), ("music", 15.0, "pad"), ("talk", 48.0), ("silence", 4.0), ("noise", 6.0, "brown"),
               ("talk", 64.0), ("music", 14.0, "arpeggio"), ("talk", 56.0), ("noise", 8.0, "pink"), ("talk", 58.0),
               ("silence", 7.0), ("music", 10.0, "pad")]
+    if lang == "joins":
+        layout = [("music", 21.0, "pad+arpeggio"), ("talk", 45.0), ("silence", 36.0), ("talk", 40.0),
+                  ("music", 31.0, "pad"), ("talk", 50.0), ("noise", 25.0, "pink"), ("talk", 38.0),
+                  ("silence", 40.0), ("talk", 44.0), ("music", 28.0, "arpeggio"), ("talk", 42.0),
+                  ("noise", 22.0, "brown"), ("talk", 47.0), ("silence", 33.0), ("talk", 40.0), ("music", 24.0, "pad")]
 else:
     german = [
         "Guten Abend und herzlich willkommen zu unserer Sendung.",
@@ -150,7 +158,7 @@ for item in layout:
             sentences.append({"text": text, "start": round(s_start, 3), "end": round(s_end, 3)})
             onsets += s_onsets
             talk.append(clip)
-            pause = rng.choice([0.4, 0.6, 0.6, 0.9, 1.2, 1.5, 2.6]) if lang == "en" else rng.choice([0.5, 0.7, 0.9, 1.3])
+            pause = rng.choice([0.4, 0.6, 0.6, 0.9, 1.2, 1.5, 2.6]) if lang != "de" else rng.choice([0.5, 0.7, 0.9, 1.3])
             talk.append(np.zeros(int(pause * RATE), dtype=np.float32))
             used += (len(clip) + int(pause * RATE)) / RATE
         talk.pop()   # no pause after the last sentence: the talk ends with its speech
@@ -174,7 +182,7 @@ mix += 0.0008 * noise_rng.standard_normal(len(mix)).astype(np.float32)   # room 
 pcm = (np.clip(mix, -1, 1) * 32767).astype(np.int16)
 with mono16(f"{work}/programme.wav", RATE) as out:
     out.writeframes(pcm.tobytes())
-truth = {"language": lang, "duration": round(len(mix) / RATE, 3), "stretches": stretches, "sentences": sentences,
+truth = {"language": "de" if lang == "de" else "en", "duration": round(len(mix) / RATE, 3), "stretches": stretches, "sentences": sentences,
          "onsets": [round(x, 3) for x in sorted(onsets)]}
 json.dump(truth, open(f"{work}/programme.json", "w"), indent=1, ensure_ascii=False)
 speech = sum(s["end"] - s["start"] for s in stretches if s["kind"] == "speech")

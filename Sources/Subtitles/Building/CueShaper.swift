@@ -227,25 +227,6 @@ struct CueShaper {
         return cost
     }
 
-    /// Where a cue may end: the end of speech, pushed later for the minimum duration and (up to the reading
-    /// extension, or into the pause after a sentence up to ``sentenceReadingExtension``) for reading speed, never
-    /// past the maximum duration because of an extension, and never closer to the next cue than the minimum gap.
-    func displayEnd(
-        start: Milliseconds, speechEnd: Milliseconds, characters: Int, nextStart: Milliseconds, endsSentence: Bool = false
-    ) -> Milliseconds {
-        let readingTime = Milliseconds((Double(characters) * 1000 / max(1, style.maxCharactersPerSecond)).rounded(.up))
-        let extensionLimit = endsSentence
-            ? max(style.maxReadingExtension, Self.sentenceReadingExtension) : style.maxReadingExtension
-        var wanted = max(speechEnd, start + style.minDuration)
-        wanted = max(wanted, min(start + readingTime, speechEnd + extensionLimit))
-        wanted = min(wanted, max(speechEnd, start + style.maxDuration))
-        if nextStart != .max {
-            // Speech that runs into the next cue is cut back to leave the minimum gap.
-            wanted = min(wanted, nextStart - style.effectiveMinGap)
-        }
-        return max(wanted, start + 1)
-    }
-
     /// A cue's lines and how good the line breaks are.
     struct Layout {
         /// Token indices where a new line starts.
@@ -336,44 +317,5 @@ struct CueShaper {
         search(from: range.lowerBound, remaining: lineCount)
         guard bestCost.isFinite else { return nil }
         return Layout(breaks: bestBreaks, cost: bestCost)
-    }
-
-    /// Times the drafts: speech times, extended for duration and reading speed, gaps of at least the minimum,
-    /// flicker gaps closed, no overlaps.
-    func time(_ drafts: [Draft], tokens: [Token]) -> [Cue] {
-        let gap = style.effectiveMinGap
-        var cues = drafts.map { draft in
-            let start = tokens[draft.range.lowerBound].start
-            let end = tokens[draft.range.upperBound - 1].end
-            return draft.lineSpeakers.count == draft.lines.count
-                ? Cue(start: start, end: end, lines: draft.lines, lineSpeakers: draft.lineSpeakers)
-                : Cue(start: start, end: end, lines: draft.lines, speaker: draft.speaker)
-        }
-        let endsSentence = drafts.map { TextRules.endsSentence(tokens[$0.range.upperBound - 1].text) }
-        for index in cues.indices {
-            if index > 0 {
-                // The previous cue may have been pushed; keep the order and the gap.
-                let earliest = cues[index - 1].end + gap
-                if cues[index].start < earliest { cues[index].start = earliest }
-            }
-            let nextStart: Milliseconds = index + 1 < cues.count ? cues[index + 1].start : .max
-            let speechEnd = max(cues[index].end, cues[index].start)
-            var end = displayEnd(
-                start: cues[index].start, speechEnd: speechEnd, characters: cues[index].text.count, nextStart: nextStart,
-                endsSentence: endsSentence[index]
-            )
-            if nextStart != .max {
-                // Close flicker gaps; open gaps narrower than the minimum.
-                let room = nextStart - gap
-                if nextStart - end < style.flickerGapThreshold, room > end,
-                    room - cues[index].start <= max(style.maxDuration, speechEnd - cues[index].start)
-                {
-                    end = room
-                }
-                if end > room { end = room }
-            }
-            cues[index].end = max(end, cues[index].start + 1)
-        }
-        return cues
     }
 }

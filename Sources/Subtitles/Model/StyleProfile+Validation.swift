@@ -16,7 +16,7 @@ extension StyleProfile {
         /// Shortest and longest cue durations, milliseconds (a minute on screen is already far from a subtitle; the
         /// shaper's search window grows with the longest duration).
         public static let duration: ClosedRange<Milliseconds> = 0...60_000
-        /// Gaps, reading extension and flicker threshold, milliseconds.
+        /// Gaps, reading extension, flicker threshold and in-time tolerance, milliseconds.
         public static let gap: ClosedRange<Milliseconds> = 0...60_000
         /// Frame rate, frames per second, when set.
         public static let frameRate = 1.0...1000.0
@@ -44,7 +44,7 @@ extension StyleProfile {
                 + "(\(minDuration) ms) and at most \(Limits.duration.upperBound) ms")
         }
         for (name, value) in [("minGap", minGap), ("maxReadingExtension", maxReadingExtension),
-                              ("flickerGapThreshold", flickerGapThreshold)]
+                              ("flickerGapThreshold", flickerGapThreshold), ("inTimeTolerance", inTimeTolerance)]
         where !Limits.gap.contains(value) {
             return outOfRange(name, value, Limits.gap, unit: " ms")
         }

@@ -38,6 +38,10 @@ public struct StyleProfile: Sendable, Hashable, Codable {
     /// Gaps shorter than this between cues are closed down to the minimum gap, to stop flicker
     /// (Netflix: 12 frames).
     public var flickerGapThreshold: Milliseconds
+    /// How far a cue's in-time may sit from the start of its words when the cue needs the time to be read: before
+    /// them (in the pause before), or after them when the previous cue needs it (Netflix: within 1–2 frames of the
+    /// first frame of audio; 2 frames at 24 fps). 0 keeps every in-time on its words.
+    public var inTimeTolerance: Milliseconds
 
     /// Creates a profile. Values not given take the Netflix English defaults.
     public init(
@@ -52,7 +56,8 @@ public struct StyleProfile: Sendable, Hashable, Codable {
         maxWordsPerMinute: Double? = nil,
         lineBalance: LineBalance = .balanced,
         maxReadingExtension: Milliseconds = 500,
-        flickerGapThreshold: Milliseconds = 500
+        flickerGapThreshold: Milliseconds = 500,
+        inTimeTolerance: Milliseconds = 83
     ) {
         self.name = name
         self.maxCharactersPerLine = maxCharactersPerLine
@@ -66,6 +71,7 @@ public struct StyleProfile: Sendable, Hashable, Codable {
         self.lineBalance = lineBalance
         self.maxReadingExtension = maxReadingExtension
         self.flickerGapThreshold = flickerGapThreshold
+        self.inTimeTolerance = inTimeTolerance
     }
 
     /// Netflix Timed Text Style Guide, English (USA), adult programmes: 42 characters, 2 lines, 5/6 s to 7 s,
@@ -130,7 +136,7 @@ public struct StyleProfile: Sendable, Hashable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case name, maxCharactersPerLine, maxLines, minDuration, maxDuration, maxCharactersPerSecond, minGap
-        case frameRate, maxWordsPerMinute, lineBalance, maxReadingExtension, flickerGapThreshold
+        case frameRate, maxWordsPerMinute, lineBalance, maxReadingExtension, flickerGapThreshold, inTimeTolerance
     }
 
     /// Decodes a profile; keys other than `name` may be missing and then take the Netflix defaults.
@@ -152,7 +158,8 @@ public struct StyleProfile: Sendable, Hashable, Codable {
             maxReadingExtension: try c.decodeIfPresent(Milliseconds.self, forKey: .maxReadingExtension)
                 ?? defaults.maxReadingExtension,
             flickerGapThreshold: try c.decodeIfPresent(Milliseconds.self, forKey: .flickerGapThreshold)
-                ?? defaults.flickerGapThreshold
+                ?? defaults.flickerGapThreshold,
+            inTimeTolerance: try c.decodeIfPresent(Milliseconds.self, forKey: .inTimeTolerance) ?? defaults.inTimeTolerance
         )
     }
 }
