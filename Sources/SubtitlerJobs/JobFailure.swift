@@ -37,6 +37,9 @@ public struct JobFailure: Sendable, Codable, Hashable, CustomStringConvertible {
         case cancelled = "cancelled"
         /// The subtitles were written but a feature after them (the dub) failed.
         case followUpFailed = "follow-up-failed"
+        /// A sync refused: the subtitles do not sit clearly better on this media's speech after any move (another
+        /// programme's, or already as good as they get); nothing was written.
+        case syncRefused = "sync-refused"
         /// A failure recorded before reasons were (a stored report that carries only its text).
         case unknown = "unknown"
     }

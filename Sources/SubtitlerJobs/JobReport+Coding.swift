@@ -12,6 +12,7 @@ extension JobReport {
         case estimatedCost, timing, warnings, plan, audioSentMs, speechMs, speechShare, speechDetector
         case requestsInFlight
         case doubtfulSpeech, omissions
+        case sync
     }
 
     /// Decodes a report (one stored with only an `error` text gets a failure of reason `unknown`).
@@ -30,6 +31,7 @@ extension JobReport {
             failure = JobFailure(.unknown, path: input, message: message)
         }
         cues = try container.decodeIfPresent(Int.self, forKey: .cues)
+        sync = try container.decodeIfPresent(SyncReport.self, forKey: .sync)
         wallTimeMs = try container.decodeIfPresent(Int64.self, forKey: .wallTimeMs)
 
         let plan = try container.decodeIfPresent([ChunkSummary].self, forKey: .plan)
@@ -85,6 +87,7 @@ extension JobReport {
         try container.encodeIfPresent(failure?.message, forKey: .error)
         try container.encodeIfPresent(failure, forKey: .failure)
         try container.encodeIfPresent(cues, forKey: .cues)
+        try container.encodeIfPresent(sync, forKey: .sync)
         if let run {
             try container.encode(run.chunks.count, forKey: .chunks)
             try container.encode(run.requests, forKey: .requests)

@@ -45,6 +45,8 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var dryRun: PlanSummary?
     /// What went out before a job failed or was cancelled in the pipeline.
     public var sent: RequestsSent?
+    /// For a sync job (the service's `sync`), what it did to each subtitle file.
+    public var sync: SyncReport?
 
     /// Creates a report.
     public init(input: String, status: Status) {

@@ -69,6 +69,7 @@ package actor JobScheduler: Service {
     package func submit(_ request: JobRequest, origin: JobOrigin) async throws -> (job: ServiceJob, created: Bool) {
         let path = try paths.file(request.path)
         try Self.validate(request)
+        for subtitles in request.sync ?? [] { _ = try paths.file(subtitles) }
         let result = try await store.enqueue(request, resolvedPath: path, origin: origin)
         if result.created {
             logger.info("job queued", metadata: ["job": "\(result.job.id)", "origin": "\(origin.rawValue)", "path": "\(path)"])
@@ -103,6 +104,15 @@ package actor JobScheduler: Service {
             throw JobRequestError(problem)
         }
         if let problem = request.dub?.problem { throw JobRequestError(problem) }
+        if let sync = request.sync {
+            if sync.isEmpty { throw JobRequestError("sync must name at least one subtitle file") }
+            if sync.count > JobRequest.maximumSyncFiles {
+                throw JobRequestError("sync takes at most \(JobRequest.maximumSyncFiles) subtitle files, not \(sync.count)")
+            }
+            if request.dub != nil || request.embed == true {
+                throw JobRequestError("sync moves existing subtitles; it cannot be combined with dub or embed")
+            }
+        }
     }
 
     // MARK: - Running
@@ -197,6 +207,10 @@ package actor JobScheduler: Service {
                         try? await store.update(id: id, progress: snapshot)
                     }
                 }
+                if let sync = job.request.sync {
+                    progress.finish()
+                    return await Self.sync(sync, of: ready, paths: paths)
+                }
                 let outcome = await runner.run(ready) { event in progress.handle(event) }
                 progress.finish()
                 return outcome
@@ -270,6 +284,22 @@ package actor JobScheduler: Service {
     }
 
     /// The library job for a stored request: the service's defaults with the request's fields over them.
+    /// Syncs the request's subtitle files onto `job`'s media in place (each path checked against the roots again now,
+    /// every write confined to them), as the job layer's ``SyncRunner`` does for `subtitler sync --in-place`.
+    static func sync(_ subtitles: [String], of job: SubtitleJob, paths: PathPolicy) async -> JobOutcome {
+        var checked: [String] = []
+        for path in subtitles {
+            do {
+                checked.append(try paths.file(path))
+            } catch {
+                return .failed(JobFailure(error.failureReason, path: error.path, message: error.description))
+            }
+        }
+        var syncJob = SyncJob(media: job.input, subtitles: checked, destination: .replacingInput)
+        syncJob.outputRoots = paths.roots
+        return JobOutcome(report: await SyncRunner.run(syncJob).jobReport)
+    }
+
     func makeJob(for job: ServiceJob) -> SubtitleJob {
         var result = defaults
         let request = job.request

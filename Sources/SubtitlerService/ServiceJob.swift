@@ -87,10 +87,16 @@ package struct JobRequest: Sendable, Codable, Hashable {
     package var embed: Bool?
     /// Add an English dub track to the media file once the subtitles are written.
     package var dub: DubRequest?
+    /// Sync these subtitle files onto the media file's speech, in place, instead of transcribing (as
+    /// `subtitler sync FILE SUB… --in-place`); paths as the client sees them.
+    package var sync: [String]?
+
+    /// The most subtitle files one sync job takes.
+    package static let maximumSyncFiles = 64
 
     /// Creates a request.
     package init(path: String, task: SubtitleTask? = nil, language: String? = nil, formats: [SubtitleFormat]? = nil,
-                naming: NamingRequest? = nil, embed: Bool? = nil, dub: DubRequest? = nil) {
+                naming: NamingRequest? = nil, embed: Bool? = nil, dub: DubRequest? = nil, sync: [String]? = nil) {
         self.path = path
         self.task = task
         self.language = language
@@ -98,6 +104,7 @@ package struct JobRequest: Sendable, Codable, Hashable {
         self.naming = naming
         self.embed = embed
         self.dub = dub
+        self.sync = sync
     }
 }
 

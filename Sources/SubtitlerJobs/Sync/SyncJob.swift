@@ -34,6 +34,9 @@ public struct SyncJob: Sendable {
     public var destination: Destination
     /// The aligner's settings.
     public var options: SyncOptions
+    /// The folders the written files must stay in (the service's roots), checked where each file is opened and
+    /// renamed; nil writes anywhere the caller may.
+    public var outputRoots: [String]?
 
     /// Creates a job.
     public init(media: String, subtitles: [String], reference: Reference = .audio(.automatic),

@@ -115,7 +115,7 @@ public enum SyncRunner {
         case .alreadyInSync:
             report.outcome = .alreadyInSync
             if let destination, destination != path {
-                if let failure = write(file.bytes, to: destination, for: path) { report.failure = failure; report.outcome = .failed; return report }
+                if let failure = await write(file.bytes, to: destination, roots: job.outputRoots) { report.failure = failure; report.outcome = .failed; return report }
                 report.output = destination
             }
             return report
@@ -144,7 +144,7 @@ public enum SyncRunner {
             report.failure = JobFailure.at(path, .writeFailed, "\(error); nothing was written")
             return report
         }
-        if let failure = write(bytes, to: destination, for: path) {
+        if let failure = await write(bytes, to: destination, roots: job.outputRoots) {
             report.outcome = .failed
             report.failure = failure
             return report
@@ -174,10 +174,24 @@ public enum SyncRunner {
         }
     }
 
-    private static func write(_ bytes: [UInt8], to destination: String, for input: String) -> JobFailure? {
+    /// Writes `bytes` over `destination` atomically (a temporary file, then a rename), off the cooperative pool;
+    /// with `roots` (the service), the folder is checked against them where the file is opened and renamed.
+    private static func write(_ bytes: [UInt8], to destination: String, roots: [String]?) async -> JobFailure? {
+        let confinement = roots.map(OutputConfinement.init(roots:))
         do {
-            try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: destination))
+            try await BlockingWork.run(on: .io, "sync write") {
+                var transaction = OutputTransaction(confinement: confinement)
+                do {
+                    try transaction.stage(Data(bytes), for: URL(fileURLWithPath: destination))
+                    try transaction.commit()
+                } catch {
+                    transaction.abort()
+                    throw error
+                }
+            }
             return nil
+        } catch let error as OutputError {
+            return JobFailure.at(destination, error.isOutsideRoots ? .outsideRoots : .writeFailed, error.description)
         } catch {
             return JobFailure.at(destination, .writeFailed, "\(error)")
         }

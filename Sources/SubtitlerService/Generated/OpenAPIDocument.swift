@@ -38,7 +38,8 @@ enum OpenAPIDocument {
           "formats": { "type": "array", "minItems": 1, "items": { "type": "string", "enum": ["srt", "vtt"] } },
           "naming": { "$ref": "#/components/schemas/Naming" },
           "embed": { "type": "boolean", "description": "Also mux the subtitles into the media file." },
-          "dub": { "$ref": "#/components/schemas/Dub" }
+          "dub": { "$ref": "#/components/schemas/Dub" },
+          "sync": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "string", "minLength": 1 }, "description": "Instead of transcribing: move these subtitle files (under a root) onto the media file's speech, in place, only their times changed, as `subtitler sync FILE SUB… --in-place`. Not with dub or embed. The job fails (reason sync-refused) for a file the sync refuses; report.sync says what was done to each file." }
         }
       },
       "Dub": {
