@@ -171,17 +171,13 @@ final class ChunkProducer {
     }
 
     private func append(_ block: PCMBlock) {
-        let expected = bufferStart + Int64(buffer.count)
-        var samples = block.samples[...]
-        if block.startSample > expected {
+        let (gap, samples) = block.placed(after: bufferStart + Int64(buffer.count))
+        if gap > 0 {
             // A gap the reader did not fill: keep the timeline with silence.
-            let silence = [Int16](repeating: 0, count: Int(block.startSample - expected))
+            let silence = [Int16](repeating: 0, count: Int(gap))
             buffer.append(contentsOf: silence)
             meter.append(silence)
             speech.append(silence[...])
-        } else if block.startSample < expected {
-            let overlap = Int(min(Int64(samples.count), expected - block.startSample))
-            samples = samples.dropFirst(overlap)
         }
         buffer.append(contentsOf: samples)
         meter.append(samples)
