@@ -121,8 +121,7 @@ extension JobReport {
             try container.encode(plan.chunks, forKey: .plan)
             try container.encode(plan.audioSent, forKey: .audioSentMs)
             try container.encode(plan.speechDuration, forKey: .speechMs)
-            let share = plan.audioDuration > 0 ? Double(plan.speechDuration) / Double(plan.audioDuration) : 0
-            try container.encode(share, forKey: .speechShare)
+            try container.encode(plan.speechShare, forKey: .speechShare)
             try container.encode(plan.speechDetector, forKey: .speechDetector)
         } else {
             try container.encodeIfPresent(sent?.requests, forKey: .requests)

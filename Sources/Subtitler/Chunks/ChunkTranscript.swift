@@ -23,6 +23,8 @@ public struct PlanSummary: Sendable, Codable, Hashable {
     public var speechDetector: SpeechDetection = .energy
     /// Total request-body bytes.
     public var totalRequestBytes: Int { chunks.reduce(0) { $0 + $1.requestBytes } }
+    /// ``speechDuration`` as a fraction of ``audioDuration``, as ``SubtitleReport/speechShare``.
+    public var speechShare: Double { audioDuration > 0 ? Double(speechDuration) / Double(audioDuration) : 0 }
 
     /// Creates a plan's summary (the pipeline makes these; job layers rebuild them from stored reports).
     public init(input: String, chunks: [ChunkSummary], audioDuration: Milliseconds, estimatedCost: Double,
