@@ -106,21 +106,21 @@ public struct HallucinationGuard: Sendable {
                 return DroppedSegment.Rule.phantomPhrase
             }
         }
-        if dropsTextWithoutSpeech, let speechActivity, let language, !insideDetectedSpeech,
-            Self.contradicts(language, TextLanguage.englishVerdict(for: segment.text)),
-            !speechActivity.doubtfulRegions(overlapping: offset + segment.start, offset + segment.end).isEmpty
+        guard dropsTextWithoutSpeech, let speechActivity else { return nil }
+        let overDoubt = !speechActivity.doubtfulRegions(overlapping: offset + segment.start, offset + segment.end)
+            .isEmpty
+        if overDoubt, !insideDetectedSpeech, let language,
+            Self.contradicts(language, TextLanguage.englishVerdict(for: segment.text))
         {
             // Over doubtful speech, text in another language than the track's is what the model made of noise or
             // music, not what the speaker said.
             return DroppedSegment.Rule.otherLanguage
         }
-        if dropsTextWithoutSpeech, let speechActivity, segment.end > segment.start,
+        if segment.end > segment.start,
             holdsTooLittleSpeech(from: offset + segment.start, to: offset + segment.end, in: speechActivity)
         {
             // Over doubtful speech the detector's low probability alone never drops words the model heard with
             // confidence: quiet, muffled or music-covered speech reads low.
-            let overDoubt = !speechActivity.doubtfulRegions(overlapping: offset + segment.start, offset + segment.end)
-                .isEmpty
             if !overDoubt || !modelIsConfident(segment) { return DroppedSegment.Rule.noSpeech }
         }
         return nil
