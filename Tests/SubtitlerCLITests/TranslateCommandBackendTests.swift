@@ -4,8 +4,9 @@ import Testing
 
 /// `subtitler translate --to es` through the built binary against the real local chat server (Gemma 3 270M on
 /// llama-cpp-python). The model drops, merges and invents cues and leaves some in English, so what is asserted is
-/// the guarantee: a complete, checked file or none, with the reason; with `--allow-gaps` always a file with one cue
-/// per source cue on the source's times, as ffmpeg (a reader nobody here wrote) reads it.
+/// what must hold whatever it answers: with `--allow-gaps`, a file with one cue per source cue on the source's times,
+/// as ffmpeg (a reader nobody here wrote) reads it. That a language whose cues still fail is not written at all is
+/// asserted against a stub that fails on demand (`TranslateCommandTests`).
 @Suite(.enabled(if: LocalBackend.isChatConfigured), .serialized, .timeLimit(.minutes(10)))
 struct TranslateCommandBackendTests {
     static let source = """
@@ -31,25 +32,6 @@ struct TranslateCommandBackendTests {
     static func timingsReadByFFmpeg(_ path: String) throws -> [String] {
         let vtt = String(decoding: try FFmpegCLI.run(["-i", path, "-f", "webvtt", "-"]), as: UTF8.self)
         return vtt.split(separator: "\n").filter { $0.contains(" --> ") }.map(String.init)
-    }
-
-    @Test func aTranslationIsWrittenCompleteOrNotAtAll() async throws {
-        let scratch = try TemporaryDirectory()
-        defer { scratch.cleanup() }
-        let input = scratch.path("News.en.srt")
-        try Self.source.write(toFile: input, atomically: true, encoding: .utf8)
-        let result = try await CommandRunner.run(["translate", input, "--to", "es", "--batch-cues", "3"],
-                                                 environment: try Self.environment(scratch))
-        let output = scratch.path("News.es.srt")
-        #expect(result.status == 0 || result.status == 1, "\(result.stderr)")
-        #expect(FileManager.default.fileExists(atPath: output) == (result.status == 0), "\(result.stderr)")
-        if result.status == 0 {
-            #expect(try Self.timingsReadByFFmpeg(output) == Self.timingsReadByFFmpeg(input))
-        } else {
-            #expect(result.stderr.contains("\(input): es: "), "\(result.stderr)")
-            #expect(result.stderr.contains("could not be translated, nothing was written"), "\(result.stderr)")
-            #expect(try scratch.files() == ["News.en.srt"])
-        }
     }
 
     @Test func withGapsAllowedTheFileAlwaysHasOneCuePerSourceCueOnItsTimes() async throws {
