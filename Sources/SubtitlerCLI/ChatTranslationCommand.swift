@@ -65,10 +65,15 @@ struct ChatTranslationCommand {
 
     /// The translator: the chat server from the environment and flags, and the resume cache.
     func makeTranslator() throws -> CueTranslator {
-        let configuration = try ClientFactory.chatConfiguration(baseURL: job.api.baseURL, apiKeyVariable: job.api.apiKeyEnv)
+        try Self.makeTranslator(api: job.api, clearingCache: job.clearCache)
+    }
+
+    /// The translator for these API flags: the chat server from the environment and flags, and the resume cache.
+    static func makeTranslator(api: APIOptions, clearingCache: Bool = false) throws -> CueTranslator {
+        let configuration = try ClientFactory.chatConfiguration(baseURL: api.baseURL, apiKeyVariable: api.apiKeyEnv)
         let cache = ResponseCache()
-        if job.clearCache { _ = try? cache.clear() }
-        return CueTranslator(chat: OpenAIAudioClient(configuration: configuration), cache: job.api.noCache ? nil : cache)
+        if clearingCache { _ = try? cache.clear() }
+        return CueTranslator(chat: OpenAIAudioClient(configuration: configuration), cache: api.noCache ? nil : cache)
     }
 
     /// One line for a finished target.

@@ -22,6 +22,9 @@ public struct TranslationJob: Sendable, Hashable {
     public var format: SubtitleFormat?
     /// Only estimate requests, tokens and cost; send and write nothing.
     public var isDryRun: Bool
+    /// The folders outputs must stay under (the service's roots), checked where each file is opened and renamed; nil
+    /// for no such check (the command line).
+    public var outputRoots: [String]?
 
     /// Creates a job.
     public init(
@@ -143,7 +146,7 @@ public struct TranslationRunner: Sendable {
                 do {
                     let result = try await translator.translate(document.cues, named: job.input, options: options)
                     let text = format.render(result.cues)
-                    try await BlockingWork.run("write") { try AtomicFile.write(text, to: output) }
+                    try await ConfinedOutput.write(Data(text.utf8), to: output.path, roots: job.outputRoots)
                     outcome.output = output.path
                     outcome.cues = result.cues.count
                     outcome.failures = result.failures
@@ -151,6 +154,7 @@ public struct TranslationRunner: Sendable {
                     outcome.statistics = result.statistics
                 } catch let error as TranslationError {
                     outcome.failure = Self.failure(error, target: target)
+                    outcome.failures = error.failures
                     if error.kind == .api || error.kind == .cancelled || error.kind == .invalidOptions {
                         // Every other target would fail the same way.
                         report.targets.append(outcome)
@@ -158,7 +162,8 @@ public struct TranslationRunner: Sendable {
                         return report
                     }
                 } catch let error as OutputError {
-                    outcome.failure = .at(output.path, .writeFailed, error.description)
+                    outcome.failure = .at(output.path, error.isOutsideRoots ? .outsideRoots : .writeFailed,
+                                          error.description)
                 } catch {
                     outcome.failure = .at(job.input, .cancelled, "translation cancelled")
                     report.targets.append(outcome)

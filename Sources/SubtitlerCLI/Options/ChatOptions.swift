@@ -44,10 +44,19 @@ struct ChatOptions: ParsableArguments {
     /// The translation settings for these flags and the job's (`--jobs`, `--allow-gaps`, the style, the cache).
     /// - Throws: ``ConfigurationError`` naming the glossary file and line when it cannot be read.
     func translationOptions(job: JobOptions, sourceLanguage: String?) throws -> TranslationOptions {
+        try translationOptions(sourceLanguage: sourceLanguage, concurrency: job.jobs, allowsGaps: job.allowGaps,
+                               api: job.api)
+    }
+
+    /// The translation settings for these flags, with the concurrency, gaps rule, style and cache given.
+    /// - Throws: ``ConfigurationError`` naming the glossary file and line when it cannot be read.
+    func translationOptions(sourceLanguage: String?, concurrency: Int, allowsGaps: Bool, api: APIOptions) throws
+        -> TranslationOptions
+    {
         var options = TranslationOptions(
             targetLanguage: "und", sourceLanguage: sourceLanguage, model: chatModel, context: context,
-            formality: formality, maxBatchCues: batchCues, concurrency: job.jobs, allowsGaps: job.allowGaps,
-            style: job.api.style.profile, usesCache: !job.api.noCache)
+            formality: formality, maxBatchCues: batchCues, concurrency: concurrency, allowsGaps: allowsGaps,
+            style: api.style.profile, usesCache: !api.noCache)
         if let glossary {
             let text: String
             do {
