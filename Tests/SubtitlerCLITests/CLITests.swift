@@ -425,6 +425,33 @@ struct CLIBackendTests {
         #expect(again.stderr.contains("skipped"))
     }
 
+    /// `--format imsc,srt`: an IMSC file that ttconv (the IMSC reference converter, from .venv-test) reads cue for cue
+    /// as the SRT beside it says.
+    @Test func transcribeWritesIMSCThatTTConvReadsCueForCueAndSRTBesideIt() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let env = try environment(scratch)
+        let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "imsc,srt", "--output", scratch.url.path], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try scratch.files() == ["talk-en.en.imsc.ttml", "talk-en.en.srt"])
+        let srt = try SubtitleParser(strict: true).parse(contentsOf: scratch.url.appendingPathComponent("talk-en.en.srt"))
+        #expect(srt.count >= 2)
+
+        let python = ProcessInfo.processInfo.environment["SUBTITLER_DELIVERY_PYTHON"]
+            ?? Samples.directory.deletingLastPathComponent().appendingPathComponent(".venv-test/bin/python").path
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SubtitlesTests/Conformance/delivery_readers.py").path
+        let read = try Tool.run(python, [script, "ttconv", scratch.path("talk-en.en.imsc.ttml")])
+        try #require(read.status == 0, "ttconv: \(read.stderr)")
+        let cues = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [[String: Any]])
+        #expect(cues.count == srt.count)
+        for (theirs, ours) in zip(cues, srt) {
+            #expect(theirs["start"] as? Int == Int(ours.start))
+            #expect(theirs["end"] as? Int == Int(ours.end))
+            #expect(theirs["text"] as? String == ours.lines.joined(separator: "\n"))
+        }
+    }
+
     @Test func batchWithOneBadFileWritesTheGoodOnesAndExitsOne() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
