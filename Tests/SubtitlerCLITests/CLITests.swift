@@ -371,6 +371,36 @@ struct CLITests {
         return Double(meter.energies.filter { $0 > -40 }.count) * 0.02
     }
 
+    @Test func convertWritesASSAndTTMLBesideOrToOAndRefusesToOverwrite() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        let srt = "1\n00:00:01,000 --> 00:00:02,505\nHello {\\b1}there\n\n2\n00:00:03,000 --> 00:00:04,000\n-Who?\n-Me.\n"
+        try srt.write(toFile: scratch.path("film.en.srt"), atomically: true, encoding: .utf8)
+        let toASS = try await CommandRunner.run(["convert", scratch.path("film.en.srt"), "-o", scratch.path("film.en.ass")], environment: env)
+        #expect(toASS.status == 0, "\(toASS.stderr)")
+        let cues = try SubtitleParser().parse(srt, format: .srt)
+        #expect(try String(contentsOfFile: scratch.path("film.en.ass"), encoding: .utf8) == ASSWriter().render(cues))
+        #expect(toASS.stderr.contains("times rounded to centiseconds"), "\(toASS.stderr)")
+
+        let beside = try await CommandRunner.run(["convert", scratch.path("film.en.srt"), "--format", "imsc,ebu-tt-d"], environment: env)
+        #expect(beside.status == 0, "\(beside.stderr)")
+        let imsc = try String(contentsOfFile: scratch.path("film.en.imsc.ttml"), encoding: .utf8)
+        #expect(imsc == TimedTextWriter(profile: .imsc, language: "en").render(cues))
+        #expect(FileManager.default.fileExists(atPath: scratch.path("film.en.ebu-tt-d.ttml")))
+
+        let again = try await CommandRunner.run(["convert", scratch.path("film.en.srt"), "-o", scratch.path("film.en.ass")], environment: env)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("film.en.ass: exists; --force replaces it"), "\(again.stderr)")
+        try "not subtitles".write(toFile: scratch.path("bad.srt"), atomically: true, encoding: .utf8)
+        let bad = try await CommandRunner.run(["convert", scratch.path("bad.srt"), "-o", scratch.path("bad.ass")], environment: env)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("bad.srt: no readable cues"), "\(bad.stderr)")
+        #expect(try scratch.files() == ["bad.srt", "film.en.ass", "film.en.ebu-tt-d.ttml", "film.en.imsc.ttml", "film.en.srt"])
+        let usage = try await CommandRunner.run(["convert", scratch.path("film.en.srt"), "-o", scratch.path("x.docx")], environment: env)
+        #expect(usage.status == 2)
+    }
+
     @Test func lintReportsViolationsWithExitOneAndJSON() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }

@@ -48,6 +48,17 @@ public enum SubtitleFormat: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The format a file name asks for by its ending (`film.en.imsc.ttml` → IMSC, `film.en.ass` → ASS, `.webvtt` →
+    /// WebVTT; case-insensitive); nil when the name ends in none of them.
+    public init?(fileName: String) {
+        let lowered = fileName.lowercased()
+        // The longest ending first: `imsc.ttml` before `ttml`.
+        let endings = SubtitleFormat.allCases.map { ($0, $0.fileExtension) } + [(.vtt, "webvtt")]
+        guard let match = endings.sorted(by: { $0.1.count > $1.1.count }).first(where: { lowered.hasSuffix("." + $0.1) })
+        else { return nil }
+        self = match.0
+    }
+
     /// The format a `--format` value names: a raw value (`srt`, `vtt`, `imsc`, `ebu-tt-d`, `ttml`, `ass`,
     /// case-insensitive) or `webvtt`; nil otherwise.
     public init?(name: String) {
