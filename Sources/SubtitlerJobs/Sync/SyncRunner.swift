@@ -101,6 +101,7 @@ public enum SyncRunner {
         report.before = analysis.before
         report.after = analysis.after
         report.distinctness = analysis.distinctness
+        report.chanceFit = analysis.chanceFit
         report.segments = segments(of: mapping, cues: file.cues)
         let destination: String? = switch job.destination {
         case .file(let output): output
