@@ -31,7 +31,7 @@ struct ChatTranslationCommand {
             Console.error("error: \(error.message)")
             throw ExitCode(ExitStatus.usage)
         }
-        let format: SubtitleFormat? = job.naming.format == .both ? nil : job.naming.format.formats.first
+        let format: SubtitleFormat? = job.naming.format.formats.count == 1 ? job.naming.format.formats.first : nil
         var jobs = subtitleFiles.map {
             TranslationJob(input: $0, targets: targets, options: options, naming: job.naming.naming,
                            outputDirectory: job.outputDirectory, format: format, isDryRun: job.dryRun)
