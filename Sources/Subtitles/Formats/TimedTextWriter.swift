@@ -96,19 +96,7 @@ public struct TimedTextWriter: Sendable {
 
     /// Escapes the five XML special characters as entity references.
     public static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            default: result.append(character)
-            }
-        }
-        return result
+        CueSanitizer.escapeMarkup(text, quotes: true)
     }
 }
 
