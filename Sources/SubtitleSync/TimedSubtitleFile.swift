@@ -4,7 +4,8 @@ import Subtitles
 /// A subtitle file's bytes and where each cue's times are in them, so that only the times change when it is
 /// rewritten: cue text, styling, numbering, NOTE, STYLE and REGION blocks, line endings and a byte order mark stay
 /// byte for byte. Times keep their shape (hours written or not, the separator before the fraction, its digits);
-/// WebVTT's inline timestamps (`<00:01:02.500>`) move with their cue.
+/// WebVTT's inline timestamps (`<00:01:02.500>`) move with their cue. TTML and ASS files are not rewritten byte for
+/// byte: their cues are written anew by the format's writer, with the new times (the file's own styling is lost).
 public struct TimedSubtitleFile: Sendable {
     /// One cue as read, with the line of its timing line.
     public struct TimedCue: Sendable, Hashable {
@@ -31,6 +32,8 @@ public struct TimedSubtitleFile: Sendable {
     public let format: SubtitleFormat
     /// The cues in file order.
     public let cues: [TimedCue]
+    /// The cues as parsed (speakers kept), for the formats written anew.
+    private let parsed: [Cue]
 
     /// Reads `bytes` as `format`.
     /// - Throws: ``SubtitleParseError`` when the file cannot be parsed or holds no cue; ``RewriteError`` for UTF-16
@@ -41,22 +44,26 @@ public struct TimedSubtitleFile: Sendable {
         }
         var stream = SubtitleParser().stream(bytes, format: format)
         var cues: [TimedCue] = []
+        var parsed: [Cue] = []
         while let event = try stream.next() {
             if case .cue(let cue, let line) = event {
                 cues.append(TimedCue(start: cue.start, end: cue.end, line: line, lines: cue.lines))
+                parsed.append(cue)
             }
         }
         if cues.isEmpty { throw SubtitleParseError(line: 0, reason: stream.noCuesReason) }
         self.bytes = bytes
         self.format = format
         self.cues = cues
+        self.parsed = format == .srt || format == .vtt ? [] : parsed
     }
 
-    /// Reads a file; the format comes from its extension, else from its content.
+    /// Reads a file; the format comes from its name (`.srt`, `.vtt`, `.imsc.ttml`, `.ass`…), else from its content.
     public init(contentsOf url: URL) throws {
         let data = try Data(contentsOf: url)
         let bytes = [UInt8](data)
-        let format = SubtitleFormat(pathExtension: url.pathExtension) ?? SubtitleParser.sniff(String(decoding: bytes.prefix(64), as: UTF8.self))
+        let format = SubtitleFormat(fileName: url.lastPathComponent)
+            ?? SubtitleParser.sniff(String(decoding: bytes.prefix(64), as: UTF8.self))
         try self.init(bytes: bytes, format: format)
     }
 
@@ -68,6 +75,14 @@ public struct TimedSubtitleFile: Sendable {
     public func retimed(_ times: [(start: Milliseconds, end: Milliseconds)],
                         inline: (_ index: Int, _ time: Milliseconds) -> Milliseconds = { $1 }) throws -> [UInt8] {
         precondition(times.count == cues.count, "one time per cue")
+        guard format == .srt || format == .vtt else {
+            var moved = parsed
+            for index in moved.indices {
+                moved[index].start = times[index].start
+                moved[index].end = times[index].end
+            }
+            return Array(format.render(moved).utf8)
+        }
         var byLine: [Int: Int] = [:]
         for (index, cue) in cues.enumerated() { byLine[cue.line] = index }
         var output: [UInt8] = []

@@ -158,6 +158,10 @@ final class ReportPrinter: Sendable {
             if !violations.isEmpty { line += ", \(violations.count) style violation\(violations.count == 1 ? "" : "s")" }
             line += ")"
             Console.error(line)
+            if let words = run.wordTiming, words.distributedWords > 0 {
+                Console.error("\(file): karaoke: \(words.distributedWords) of \(words.timedWords + words.distributedWords) words "
+                              + "have no word time from the server; their segment's speech is shared out by characters")
+            }
             let gaps = run.gaps
             if !gaps.isEmpty {
                 Console.error("\(file): \(gaps.count) chunk\(gaps.count == 1 ? "" : "s") failed and left as gaps: "

@@ -6,16 +6,17 @@ import SubtitlerJobs
 /// `subtitler convert`: subtitle files into other formats.
 struct Convert: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert SRT or WebVTT files to SRT, WebVTT, IMSC 1.1, EBU-TT-D, TTML or ASS.",
+        abstract: "Convert subtitle files (SRT, WebVTT, TTML/IMSC/EBU-TT-D, ASS) to SRT, WebVTT, IMSC 1.1, EBU-TT-D, TTML or ASS.",
         discussion: """
             `convert film.en.srt -o film.en.ass` takes the format from the output's name; `--format imsc,ass` writes \
-            each input beside itself (film.en.imsc.ttml, film.en.ass). What the target cannot keep is a warning. \
+            each input beside itself (film.en.imsc.ttml, film.en.ass). `--reshape` cuts and times the cues again to \
+            the --style profile. What the target cannot keep, and cues that break the profile, are warnings. \
             Files are written whole or not at all. Exit codes: 0 done, 1 some input failed, 2 usage error, \
             130 interrupted.
             """
     )
 
-    @Argument(help: "Subtitle files (.srt, .vtt).")
+    @Argument(help: "Subtitle files (.srt, .vtt, .ttml, .imsc.ttml, .ebu-tt-d.ttml, .dfxp, .ass, .ssa).")
     var inputs: [String]
 
     @Option(name: .short, help: ArgumentHelp("The output file (one input); its name picks the format.", valueName: "file"))
@@ -28,6 +29,9 @@ struct Convert: AsyncParsableCommand {
     var language: String?
 
     @OptionGroup var style: StyleOptions
+
+    @Flag(help: "Cut, lay out and time the cues again to the --style profile (line length, lines, reading speed, gaps).")
+    var reshape = false
 
     @Flag(help: "Replace existing output files.")
     var force = false
@@ -55,7 +59,8 @@ struct Convert: AsyncParsableCommand {
                 try Task.checkCancellation()
                 do {
                     let result = try await SubtitleConversion.convert(
-                        input, to: output, format: target, language: language, style: style.profile, overwrite: force)
+                        input, to: output, format: target, language: language, style: style.profile, reshapes: reshape,
+                        overwrite: force)
                     ConvertPhrasing.report(result)
                 } catch let failure as SubtitleConversion.Failure {
                     Console.error(failure.description)
@@ -70,9 +75,14 @@ struct Convert: AsyncParsableCommand {
 /// How `convert` says what it did.
 enum ConvertPhrasing {
     static func report(_ result: SubtitleConversion.Result) {
-        Console.error("\(result.output): \(result.cueCount) cues from \(result.input)")
+        let reshaped = result.isReshaped ? ", reshaped from \(result.inputCueCount)" : ""
+        Console.error("\(result.output): \(result.cueCount) cues\(reshaped) from \(result.input)")
         for warning in result.warnings { Console.error("\(result.input): \(warning)") }
         for loss in result.losses { Console.error("warning: \(result.output): \(describe(loss, format: result.format))") }
+        let breaking = Set(result.violations.map(\.cueNumber)).count
+        if breaking > 0 {
+            Console.error("warning: \(result.output): \(breaking) cues break the --style profile (subtitler lint \(result.output) lists them)")
+        }
     }
 
     static func describe(_ loss: SubtitleConversion.Loss, format: SubtitleFormat) -> String {

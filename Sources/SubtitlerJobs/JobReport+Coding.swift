@@ -11,7 +11,7 @@ extension JobReport {
         case cachedChunks, bytesSent, retries, droppedSegments, gaps, styleViolations, audioDurationMs, wallTimeMs
         case estimatedCost, timing, warnings, plan, audioSentMs, speechMs, speechShare, speechDetector
         case requestsInFlight
-        case doubtfulSpeech, omissions
+        case doubtfulSpeech, omissions, wordTiming
         case sync, translation
     }
 
@@ -62,6 +62,7 @@ extension JobReport {
             run.requestsInFlight = try container.decodeIfPresent(Int.self, forKey: .requestsInFlight)
             run.doubtfulSpeech = try container.decodeIfPresent([SpeechSpan].self, forKey: .doubtfulSpeech) ?? []
             run.omissions = try container.decodeIfPresent([Omission].self, forKey: .omissions) ?? []
+            run.wordTiming = try container.decodeIfPresent(WordTiming.self, forKey: .wordTiming)
             self.run = run
         } else if status == .planned, let plan {
             var summary = PlanSummary(input: input, chunks: plan, audioDuration: audioDuration ?? 0,
@@ -112,6 +113,7 @@ extension JobReport {
             try container.encodeIfPresent(run.requestsInFlight, forKey: .requestsInFlight)
             try container.encode(run.doubtfulSpeech, forKey: .doubtfulSpeech)
             try container.encode(run.omissions, forKey: .omissions)
+            try container.encodeIfPresent(run.wordTiming, forKey: .wordTiming)
         } else if let plan = dryRun {
             try container.encode(plan.chunks.count, forKey: .chunks)
             try container.encode(plan.chunks.count, forKey: .requests)

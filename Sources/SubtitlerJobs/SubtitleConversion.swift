@@ -30,6 +30,12 @@ public enum SubtitleConversion {
         public var losses: [Loss]
         /// What the reader reported about the input (dropped or repaired parts), with line numbers.
         public var warnings: [SubtitleWarning]
+        /// How many cues the input held (differs from ``cueCount`` when the cues were reshaped).
+        public var inputCueCount: Int = 0
+        /// Whether the cues were reshaped to the style profile.
+        public var isReshaped = false
+        /// Where the written cues break the style profile (the linter's findings).
+        public var violations: [StyleViolation] = []
     }
 
     /// Why a conversion did not happen.
@@ -55,30 +61,30 @@ public enum SubtitleConversion {
         return stem + "." + format.fileExtension
     }
 
-    /// Reads `input` (SRT or WebVTT), writes it to `output` in `format` (temporary file, then rename), and says
-    /// what the target could not keep. Runs off the cooperative pool.
+    /// Reads `input` (any format ``SubtitleParser`` reads), writes it to `output` in `format` (temporary file, then
+    /// rename), and says what the target could not keep. Runs off the cooperative pool.
     /// - Parameters:
     ///   - language: `xml:lang` and the WebVTT header; nil reads it from the sidecar name (`Film.en.srt` → `en`).
     ///   - style: the profile whose frame rate goes into TTML and whose line limit is checked.
+    ///   - reshapes: whether the cues are cut, laid out and timed again to `style` (``SubtitleBuilder/reshape(_:)``)
+    ///     rather than kept as they are.
     ///   - overwrite: whether an existing `output` is replaced.
     public static func convert(
         _ input: String, to output: String, format: SubtitleFormat, language: String? = nil,
-        style: StyleProfile = .netflix, overwrite: Bool = false
+        style: StyleProfile = .netflix, reshapes: Bool = false, overwrite: Bool = false
     ) async throws -> Result {
         try await BlockingWork.run(on: .io, "convert") {
-            try convertBlocking(input, to: output, format: format, language: language, style: style, overwrite: overwrite)
+            try convertBlocking(input, to: output, format: format, language: language, style: style, reshapes: reshapes,
+                                overwrite: overwrite)
         }
     }
 
     static func convertBlocking(
         _ input: String, to output: String, format: SubtitleFormat, language: String?, style: StyleProfile,
-        overwrite: Bool
+        reshapes: Bool, overwrite: Bool
     ) throws -> Result {
         if let problem = FileChecks.textFileProblem(input, maxBytes: 1 << 30, allowsPipes: false) {
             throw Failure(path: input, reason: problem)
-        }
-        guard SubtitleFormat(pathExtension: (input as NSString).pathExtension)?.isReadable ?? true else {
-            throw Failure(path: input, reason: "only SRT and WebVTT are read; \(input) is written only")
         }
         let document: SubtitleDocument
         do {
@@ -92,7 +98,7 @@ public enum SubtitleConversion {
         if !overwrite, FileManager.default.fileExists(atPath: output) {
             throw Failure(path: output, reason: "exists; --force replaces it")
         }
-        let cues = document.cues
+        let cues = reshapes ? SubtitleBuilder(style: style).reshape(document.cues) : document.cues
         let tag = language ?? sidecarLanguage(of: input)
         do {
             try AtomicFile.write(format.render(cues, language: tag, frameRate: style.frameRate), to: URL(fileURLWithPath: output))
@@ -102,8 +108,12 @@ public enum SubtitleConversion {
         let losses = self.losses(cues, format: format, style: style)
         var written = cues.count
         for case .cuesPastRange(let count) in losses { written -= count }
-        return Result(input: input, output: output, format: format, cueCount: written, losses: losses,
-                      warnings: document.warnings)
+        var result = Result(input: input, output: output, format: format, cueCount: written, losses: losses,
+                            warnings: document.warnings)
+        result.inputCueCount = document.cues.count
+        result.isReshaped = reshapes
+        result.violations = Linter(style: style).lint(cues)
+        return result
     }
 
     /// What `format` cannot keep of `cues`.

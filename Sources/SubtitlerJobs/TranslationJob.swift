@@ -145,7 +145,7 @@ public struct TranslationRunner: Sendable {
             } else {
                 do {
                     let result = try await translator.translate(document.cues, named: job.input, options: options)
-                    let text = format.render(result.cues)
+                    let text = format.render(result.cues, language: target)
                     try await ConfinedOutput.write(Data(text.utf8), to: output.path, roots: job.outputRoots)
                     outcome.output = output.path
                     outcome.cues = result.cues.count

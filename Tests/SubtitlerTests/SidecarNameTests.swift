@@ -7,6 +7,9 @@ struct SidecarNameTests {
         SidecarName(stem: "Film (2020)", language: "en", fileExtension: "srt"),
         SidecarName(stem: "Film (2020)", label: "whisper", language: "de", isSDH: true, fileExtension: "vtt"),
         SidecarName(stem: "Show.S01E02", language: "yue", isForced: true, isDefault: true, fileExtension: "srt"),
+        SidecarName(stem: "Film", language: "en", fileExtension: "imsc.ttml"),
+        SidecarName(stem: "Film", label: "whisper", language: "fr", isSDH: true, fileExtension: "ebu-tt-d.ttml"),
+        SidecarName(stem: "Film", language: "es", fileExtension: "ttml"),
     ])
     func writtenNamesReadBackAsTheyWereWritten(name: SidecarName) {
         #expect(SidecarName(parsing: name.fileName, stem: name.stem) == name)

@@ -213,8 +213,8 @@ struct DeliveryFormatTests {
         #expect(SubtitleFormat(name: "ebu-tt-d") == .ebuTTD)
         #expect(SubtitleFormat(name: "webvtt") == .vtt)
         #expect(SubtitleFormat(name: "dfxp") == nil)
+        #expect(SubtitleFormat(fileName: "film.dfxp") == .ttml)
         #expect(SubtitleFormat.allCases.map(\.fileExtension) == ["srt", "vtt", "imsc.ttml", "ebu-tt-d.ttml", "ttml", "ass"])
-        #expect(SubtitleFormat.readable == [.srt, .vtt])
     }
 }
 

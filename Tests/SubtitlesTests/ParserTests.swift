@@ -193,10 +193,13 @@ struct ParserTests {
 
     @Test func absurdLinesAndCuesAreErrorsNotMemory() throws {
         let longLine = [UInt8](repeating: UInt8(ascii: "a"), count: (1 << 23) + 1)
-        for format in SubtitleFormat.readable {
+        for format in SubtitleFormat.readable where !format.isTimedText {
             var stream = SubtitleParser().stream(Array("WEBVTT\n\n".utf8) + longLine, format: format)
             #expect(throws: SubtitleParseError.self) { _ = try stream.collect() }
         }
+        // A TTML document is read whole, up to 32 MiB.
+        var huge = SubtitleParser().stream([UInt8](repeating: UInt8(ascii: " "), count: (1 << 25) + 1), format: .imsc)
+        #expect(throws: SubtitleParseError(line: 0, reason: "the TTML document is larger than 32 MiB")) { _ = try huge.collect() }
         let manyLines = String(repeating: String(repeating: "b", count: 1023) + "\n", count: (1 << 14) + 100)
         do {
             _ = try SubtitleParser().document("1\n00:00:01,000 --> 00:00:02,000\n" + manyLines, format: .srt)

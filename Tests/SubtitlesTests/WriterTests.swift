@@ -204,7 +204,8 @@ struct WriterTests {
     @Test func formatFromExtension() {
         #expect(SubtitleFormat(pathExtension: "SRT") == .srt)
         #expect(SubtitleFormat(pathExtension: ".vtt") == .vtt)
-        #expect(SubtitleFormat(pathExtension: "ass") == nil)
+        #expect(SubtitleFormat(pathExtension: "ass") == .ass)
+        #expect(SubtitleFormat(pathExtension: "sub") == nil)
         #expect(SubtitleFormat.vtt.fileExtension == "vtt")
     }
 }

@@ -11,7 +11,10 @@ import Subtitles
 /// ``problem(withLabel:)``).
 public struct SidecarName: Sendable, Hashable {
     /// Subtitle file extensions a sidecar may have.
-    public static let subtitleExtensions: Set<String> = ["srt", "vtt", "ass", "ssa"]
+    public static let subtitleExtensions: Set<String> = ["srt", "vtt", "ass", "ssa", "ttml", "dfxp"]
+    /// Two-part endings the TTML writers use (``SubtitleFormat/fileExtension``), read as one extension so that
+    /// `imsc` in `film.en.imsc.ttml` is not taken for a label.
+    static let compoundExtensions = ["imsc.ttml", "ebu-tt-d.ttml"]
     /// Tokens media servers read as flags after the language, never as a language or a title.
     public static let flagTokens: Set<String> = ["sdh", "cc", "forced", "default", "foreign"]
 
@@ -49,8 +52,12 @@ public struct SidecarName: Sendable, Hashable {
     public init?(parsing fileName: String, stem: String, extensions: Set<String> = SidecarName.subtitleExtensions) {
         let prefix = stem + "."
         guard fileName.hasPrefix(prefix), fileName.count > prefix.count else { return nil }
-        let ext = (fileName as NSString).pathExtension.lowercased()
+        var ext = (fileName as NSString).pathExtension.lowercased()
         guard extensions.contains(ext) else { return nil }
+        if let compound = Self.compoundExtensions.first(where: { fileName.lowercased().hasSuffix("." + $0) }),
+           fileName.count > prefix.count + compound.count {
+            ext = compound
+        }
         let middle = fileName.dropFirst(prefix.count).dropLast(ext.count + 1)
         self.init(stem: stem, language: nil, fileExtension: ext)
         var others: [String] = []

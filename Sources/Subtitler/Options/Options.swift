@@ -53,6 +53,9 @@ public struct SubtitleOptions: Sendable {
     public var concurrency: Int = 4
     /// The style profile cues are shaped to.
     public var style: StyleProfile = .netflix
+    /// Keep each cue's word times (``Cue/words``) so that WebVTT and ASS highlight word by word (`--karaoke`);
+    /// ``SubtitleReport/wordTiming`` says where the times came from.
+    public var keepsWordTimes = false
     /// Which hallucination rules apply.
     public var hallucinationGuard = HallucinationGuard()
     /// Accept failed chunks as gaps instead of failing the file.

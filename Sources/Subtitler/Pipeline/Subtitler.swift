@@ -189,15 +189,17 @@ public struct Subtitler: Sendable {
         var style = options.style
         if style.frameRate == nil, let rate = reader.videoFrameRate, rate > 0 { style.frameRate = rate }
         let outputLanguage = options.task == .translate ? "en" : scheduled.language
-        let builder = SubtitleBuilder(style: style, hallucinationGuard: options.hallucinationGuard, language: outputLanguage)
+        var builder = SubtitleBuilder(style: style, hallucinationGuard: options.hallucinationGuard, language: outputLanguage)
+        builder.keepsWordTimes = options.keepsWordTimes
         let built = builder.build(from: placed.chunks, speechActivity: activity)
 
         let frameDuration = Int64(producer.meter.frameLength) * 1000 / Int64(reader.sampleRate)
         let duration = Int64(producer.energies.count) * frameDuration
-        let report = SubtitleReport(
+        var report = SubtitleReport(
             assembling: scheduled, placed: placed, built: built, producer: producer, path: path,
             language: outputLanguage, options: options, counters: counters, duration: duration, activity: activity,
             activityMap: speechMaps.1, wallTime: Self.milliseconds(clock.now - began))
+        if options.keepsWordTimes { report.wordTiming = WordTiming(of: built.cues) }
         return SubtitleResult(cues: built.cues.clamped(toTimeline: duration), report: report)
     }
 

@@ -58,6 +58,9 @@ public struct SubtitleReport: Sendable, Codable, Hashable {
     /// Where words may be missing although no rule dropped text there: loud stretches left out of the upload, and
     /// speech beside a join in an upload that came back without words. In time order.
     public var omissions: [Omission] = []
+    /// Where the cues' word times came from, when they were kept for highlighting
+    /// (``SubtitleOptions/keepsWordTimes``); nil otherwise.
+    public var wordTiming: WordTiming?
 
     /// Creates a report with its figures (the pipeline makes these; job layers rebuild them from stored reports).
     public init(
@@ -171,4 +174,26 @@ public enum ProgressEvent: Sendable {
     /// The requests that may be in flight changed: the answers showed how many the server works on at once
     /// (between 1 and ``SubtitleOptions/concurrency``).
     case requestsInFlight(limit: Int)
+}
+
+/// Where the word times of highlighted cues came from: the model's word timestamps, or, for segments a server
+/// returned without them, the segment's speech shared out by characters (less exact: said so, never hidden).
+public struct WordTiming: Sendable, Codable, Hashable {
+    /// Words timed by the model's word timestamps, aligned to the detected speech.
+    public var timedWords: Int
+    /// Words whose times were shared out over their segment's speech.
+    public var distributedWords: Int
+
+    /// Creates the counts.
+    public init(timedWords: Int, distributedWords: Int) {
+        self.timedWords = timedWords
+        self.distributedWords = distributedWords
+    }
+
+    /// The counts over the words of `cues`.
+    public init(of cues: [Cue]) {
+        let words = cues.flatMap(\.words)
+        timedWords = words.count { $0.isTimed }
+        distributedWords = words.count - timedWords
+    }
 }

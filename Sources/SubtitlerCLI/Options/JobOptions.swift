@@ -92,6 +92,7 @@ struct JobOptions: ParsableArguments {
         var options = api.subtitleOptions(task: task, language: language, concurrency: jobs)
         if let track { options.track = .index(track) } else if let audioLanguage { options.track = .language(audioLanguage) }
         options.allowsGaps = allowGaps
+        options.keepsWordTimes = naming.karaoke
         return options
     }
 

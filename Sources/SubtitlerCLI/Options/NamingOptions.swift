@@ -11,6 +11,9 @@ struct NamingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Subtitle formats, comma-separated: srt, vtt, imsc (NAME.en.imsc.ttml), ebu-tt-d (NAME.en.ebu-tt-d.ttml), ttml, ass; both = srt,vtt.", valueName: "formats"))
     var format: OutputFormat = .srt
 
+    @Flag(help: "Highlight word by word where the format can (WebVTT cue timestamps, ASS \\k tags), from the words' times aligned to speech.")
+    var karaoke = false
+
     @Option(help: ArgumentHelp("Language code in file names: 639-1 (en; 639-2/B where a language has no 2-letter code media servers read right: haw, gle, hin), 639-2b (eng, ger) or 639-2t (eng, deu).", valueName: "style"))
     var languageCodes: SidecarNaming.CodeStyle = .iso639_1
 

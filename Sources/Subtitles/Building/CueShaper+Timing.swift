@@ -28,9 +28,13 @@ extension CueShaper {
         var cues = drafts.map { draft in
             let start = tokens[draft.range.lowerBound].start
             let end = tokens[draft.range.upperBound - 1].end
-            return draft.lineSpeakers.count == draft.lines.count
+            var cue = draft.lineSpeakers.count == draft.lines.count
                 ? Cue(start: start, end: end, lines: draft.lines, lineSpeakers: draft.lineSpeakers)
                 : Cue(start: start, end: end, lines: draft.lines, speaker: draft.speaker)
+            if keepsWords {
+                cue.words = tokens[draft.range].map { CueWord(text: $0.text, start: $0.start, end: $0.end, isTimed: $0.isTimed) }
+            }
+            return cue
         }
         let speech = cues.map { SpeechSpan(start: $0.start, end: $0.end) }
         let endsSentence = drafts.map { TextRules.endsSentence(tokens[$0.range.upperBound - 1].text) }

@@ -3,6 +3,8 @@ import Foundation
 /// Cuts the word stream into cues that fit a style profile, lays out their lines and times them.
 struct CueShaper {
     var style: StyleProfile
+    /// Whether each cue keeps its words' times (``Cue/words``).
+    var keepsWords = false
 
     /// A pause this long always ends a cue.
     static let hardPause: Milliseconds = 2000

@@ -26,6 +26,9 @@ public struct SubtitleBuilder: Sendable {
     public var hallucinationGuard: HallucinationGuard
     /// The transcript's language (ISO 639-1, or a tag such as `en-US`); picks the phantom-phrase list.
     public var language: String?
+    /// Whether each cue keeps the times of its words (``Cue/words``), for word highlighting: the model's word
+    /// timestamps aligned to speech, or, for a segment without them, its speech shared out by characters.
+    public var keepsWordTimes = false
 
     /// Creates a builder.
     /// - Parameters:
@@ -51,7 +54,7 @@ public struct SubtitleBuilder: Sendable {
             language: language
         )
         let merged = merger.merge(chunks)
-        let cues = CueShaper(style: style).shape(merged.tokens)
+        let cues = CueShaper(style: style, keepsWords: keepsWordTimes).shape(merged.tokens)
         let violations = Linter(style: style).lint(cues)
         return SubtitleBuildResult(cues: cues, dropped: merged.dropped, violations: violations)
     }

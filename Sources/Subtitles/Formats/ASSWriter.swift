@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Text cannot break the script: line breaks become `\N`; `{` and `}` are written `\{` and `\}`, which libass
 /// (mpv, VLC, media servers' burn-in) shows as braces; a backslash that would start an escape (`\N`, `\n`, `\h`,
-/// `\{`, `\}`) is followed by a word joiner (U+2060) so it shows as written. Commas need no escape (Text is the
+/// `\{`, `\}`), or that stands before a word joiner, is followed by a word joiner (U+2060) so it shows as written
+/// and ``ASSReader`` reads it back as it was. Commas need no escape (Text is the
 /// last field). FFmpeg's ASS decoder and pysubs2 do not know `\{`: they take `\{…\}` as an override block and
 /// drop its text (see README, "Formats"). Hours stay at one digit, as readers expect: cues from
 /// ``maximumTime`` on are left out and a cue running past it ends there.
@@ -56,8 +57,34 @@ public struct ASSWriter: Sendable {
             if end == start { end = Self.time(cue.start + 10) }
             let name = Set(cue.speakers).count == 1 ? (cue.speakers.first ?? nil) : nil
             let safeName = name.map { Self.escape($0).replacingOccurrences(of: ",", with: " ") } ?? ""
-            let text = CueSanitizer.dialogueLines(cue).map(Self.escape).joined(separator: "\\N")
+            let lines = CueSanitizer.dialogueLines(cue)
+            let text = cue.wordStarts.map { karaoke(lines, starts: $0, cue: cue) }
+                ?? lines.map(Self.escape).joined(separator: "\\N")
             out += "Dialogue: 0,\(start),\(end),Default,\(safeName),0,0,0,,\(text)\n"
+        }
+        return out
+    }
+
+    /// A cue's text with a `\k` tag before each word: its duration in centiseconds, up to the next word's start (the
+    /// last word's up to the cue's end), after a silent `\k` for the time before the first word. Durations are
+    /// differences of rounded times, so they add up to the cue's written length.
+    private func karaoke(_ lines: [String], starts: [[Milliseconds]], cue: CueSanitizer.Prepared) -> String {
+        // Dialogue dashes were added before the lines' first words: the dash goes with that word.
+        let centis = { (time: Milliseconds) in (max(0, time) + 5) / 10 }
+        let base = centis(cue.start)
+        let total = max(1, centis(min(cue.end, Self.maximumTime)) - base)
+        let pieces = zip(lines, starts).map { CueSanitizer.karaokePieces($0, starts: $1) }
+        let marks = pieces.map { $0.map { min(total, max(0, centis($0.start) - base)) } }
+        var flat = marks.flatMap { $0 }
+        flat.append(total)
+        var out = flat.first.map { $0 > 0 ? "{\\k\($0)}" : "" } ?? ""
+        var position = 0
+        for (lineIndex, line) in pieces.enumerated() {
+            if lineIndex > 0 { out += "\\N" }
+            for piece in line {
+                out += "{\\k\(flat[position + 1] - flat[position])}" + Self.escape(String(piece.text))
+                position += 1
+            }
         }
         return out
     }
@@ -78,7 +105,7 @@ public struct ASSWriter: Sendable {
             case "}": result += "\\}"
             case "\\":
                 result.append("\\")
-                if index + 1 < characters.count, "Nnh{}".contains(characters[index + 1]) { result.append("\u{2060}") }
+                if index + 1 < characters.count, "Nnh{}\u{2060}".contains(characters[index + 1]) { result.append("\u{2060}") }
             default: result.append(character)
             }
         }

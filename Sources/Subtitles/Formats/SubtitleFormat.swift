@@ -25,8 +25,11 @@ public enum SubtitleFormat: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// Whether ``SubtitleParser`` reads this format (SRT and WebVTT; the others are written only).
-    public var isReadable: Bool { self == .srt || self == .vtt }
+    /// Whether ``SubtitleParser`` reads this format (every format: the three TTML kinds by one reader).
+    public var isReadable: Bool { true }
+
+    /// Whether the format is a TTML document (plain TTML, IMSC, EBU-TT-D).
+    public var isTimedText: Bool { self == .ttml || self == .imsc || self == .ebuTTD }
 
     /// The formats ``SubtitleParser`` reads.
     public static var readable: [SubtitleFormat] { allCases.filter(\.isReadable) }
@@ -53,7 +56,8 @@ public enum SubtitleFormat: String, Sendable, CaseIterable, Codable {
     public init?(fileName: String) {
         let lowered = fileName.lowercased()
         // The longest ending first: `imsc.ttml` before `ttml`.
-        let endings = SubtitleFormat.allCases.map { ($0, $0.fileExtension) } + [(.vtt, "webvtt")]
+        let endings = SubtitleFormat.allCases.map { ($0, $0.fileExtension) }
+            + [(.vtt, "webvtt"), (.ttml, "dfxp"), (.ass, "ssa")]
         guard let match = endings.sorted(by: { $0.1.count > $1.1.count }).first(where: { lowered.hasSuffix("." + $0.1) })
         else { return nil }
         self = match.0
@@ -68,13 +72,17 @@ public enum SubtitleFormat: String, Sendable, CaseIterable, Codable {
         self = format
     }
 
-    /// The format for a file extension (`srt`, `vtt`, `webvtt`; case-insensitive, leading dot allowed), or nil.
+    /// The format for a file extension (`srt`, `vtt`, `webvtt`, `ttml`, `dfxp`, `ass`, `ssa`; case-insensitive,
+    /// leading dot allowed), or nil. `.ttml` and `.dfxp` are plain TTML here: the one TTML reader reads IMSC and
+    /// EBU-TT-D too, and ``init(fileName:)`` tells the kinds apart by the writers' longer endings.
     public init?(pathExtension: String) {
         var ext = pathExtension.lowercased()
         if ext.hasPrefix(".") { ext.removeFirst() }
         switch ext {
         case "srt": self = .srt
         case "vtt", "webvtt": self = .vtt
+        case "ttml", "dfxp": self = .ttml
+        case "ass", "ssa": self = .ass
         default: return nil
         }
     }

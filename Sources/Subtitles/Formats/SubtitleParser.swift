@@ -42,7 +42,7 @@ public struct SubtitleDocument: Sendable, Hashable, Codable {
     }
 }
 
-/// Reads SRT and WebVTT into cues.
+/// Reads SRT, WebVTT, TTML (plain, IMSC, EBU-TT-D: ``TTMLReader``) and ASS/SSA (``ASSReader``) into cues.
 ///
 /// WebVTT follows the W3C parser algorithm, so the cues are the ones a browser shows (see ``WebVTTParser``). SRT is
 /// read the way ffmpeg, pysubs2, srt and webvtt-py agree on (see `docs/subtitle-formats.md`). The tolerant parser
@@ -72,7 +72,8 @@ public struct SubtitleParser: Sendable {
         return try stream.collect()
     }
 
-    /// Reads and parses a file; the format comes from the extension (`.srt`, `.vtt`), else from the content.
+    /// Reads and parses a file; the format comes from the name (`.srt`, `.vtt`, `.imsc.ttml`, `.ttml`, `.ass`…),
+    /// else from the content.
     /// Throws when the file cannot be read or holds no readable cue, with the reason.
     public func parse(contentsOf url: URL) throws -> [Cue] {
         let document = try document(contentsOf: url)
@@ -89,7 +90,7 @@ public struct SubtitleParser: Sendable {
 
     /// A stream of the cues and warnings of a file, read in 64 KiB blocks.
     public func stream(contentsOf url: URL) throws(SubtitleParseError) -> SubtitleStream {
-        var format = SubtitleFormat(pathExtension: url.pathExtension)
+        var format = SubtitleFormat(fileName: url.lastPathComponent)
         if format == nil { format = try Self.sniff(fileAt: url) }
         return SubtitleStream(source: try FileBlocks(url: url), format: format ?? .srt, strict: strict)
     }
@@ -99,7 +100,8 @@ public struct SubtitleParser: Sendable {
         SubtitleStream(source: MemoryBlocks(bytes), format: format, strict: strict)
     }
 
-    /// The format a text looks like: WebVTT when it starts with `WEBVTT`, else SRT.
+    /// The format a text looks like: WebVTT when it starts with `WEBVTT`, TTML when it starts with `<` (an XML
+    /// declaration or the `tt` element), ASS when it starts with `[Script Info]`, else SRT.
     public static func sniff(_ text: String) -> SubtitleFormat {
         sniff(Array(text.utf8.prefix(64)))
     }
@@ -108,7 +110,10 @@ public struct SubtitleParser: Sendable {
         var bytes = head[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         bytes = bytes.drop(while: WebVTTTimings.isWhitespace)
-        return bytes.starts(with: "WEBVTT".utf8) ? .vtt : .srt
+        if bytes.starts(with: "WEBVTT".utf8) { return .vtt }
+        if bytes.starts(with: "<".utf8) { return .ttml }
+        if String(decoding: bytes.prefix(13), as: UTF8.self).lowercased() == "[script info]" { return .ass }
+        return .srt
     }
 
     static func sniff(fileAt url: URL) throws(SubtitleParseError) -> SubtitleFormat {
@@ -133,6 +138,13 @@ public struct SubtitleStream {
     // copied, with its 64 KiB block, on every call).
     private var srt: SRTParser?
     private var vtt: WebVTTParser?
+    private var ass: ASSReader?
+    /// A TTML document is parsed whole on the first call (it is XML; at most ``TTMLReader/maximumDocumentSize``),
+    /// then handed out event by event.
+    private var timedTextSource: (any ByteBlockSource)?
+    private var timedTextEvents: [SubtitleEvent] = []
+    private var timedTextEmpty = false
+    private var pendingError: SubtitleParseError?
     private let strict: Bool
     private var warningCounts: [SubtitleWarning.Kind: Int] = [:]
     private var summaries: [SubtitleWarning] = []
@@ -150,10 +162,14 @@ public struct SubtitleStream {
         self.format = format
         self.strict = strict
         switch format {
-        case .srt, .imsc, .ebuTTD, .ttml, .ass:
-            // Only SRT and WebVTT are read (`SubtitleFormat.isReadable`); callers pick the format from the
-            // extension, which maps only those two.
-            srt = SRTParser(source: source)
+        case .srt: srt = SRTParser(source: source)
+        case .imsc, .ebuTTD, .ttml: timedTextSource = source
+        case .ass:
+            do {
+                ass = try ASSReader(source: source)
+            } catch {
+                pendingError = error
+            }
         case .vtt:
             do {
                 vtt = WebVTTParser(reader: try LineReader(source: source))
@@ -167,8 +183,23 @@ public struct SubtitleStream {
     public mutating func next() throws(SubtitleParseError) -> SubtitleEvent? {
         while true {
             let event: SubtitleEvent?
+            if let error = pendingError {
+                pendingError = nil
+                throw error
+            }
+            if let source = timedTextSource {
+                timedTextSource = nil
+                let read = try TTMLReader.events(from: source)
+                timedTextEvents = read.events.reversed()
+                timedTextEmpty = read.isEmpty
+                continue
+            }
             if srt != nil {
                 event = try srt!.next()
+            } else if ass != nil {
+                event = try ass!.next()
+            } else if vtt == nil {
+                event = timedTextEvents.popLast()
             } else {
                 let raw = try vtt!.next()
                 switch raw {
@@ -226,12 +257,17 @@ public struct SubtitleStream {
 
     /// Why no cue was read, for people (meaningful once the stream is at its end).
     public var noCuesReason: String {
-        if srt?.isEmpty ?? vtt?.isEmpty ?? false { return "no readable cues: the file is empty" }
+        if srt?.isEmpty ?? vtt?.isEmpty ?? ass?.isEmpty ?? timedTextEmpty { return "no readable cues: the file is empty" }
         if let firstDropReason { return "no readable cues: \(firstDropReason)" }
         if let srt, srt.timingLineCount == 0 {
             return "no readable cues: no timing line (like \"00:00:01,000 --> 00:00:02,500\") in the file; is it a subtitle file?"
         }
         if let firstWarning { return "no readable cues: \(firstWarning)" }
-        return format == .vtt ? "no readable cues: the WebVTT file holds no cue" : "no readable cues"
+        switch format {
+        case .vtt: return "no readable cues: the WebVTT file holds no cue"
+        case .imsc, .ebuTTD, .ttml: return "no readable cues: the TTML document holds no p element with text and times"
+        case .ass: return "no readable cues: the script holds no Dialogue line"
+        case .srt: return "no readable cues"
+        }
     }
 }

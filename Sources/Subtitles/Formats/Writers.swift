@@ -26,6 +26,9 @@ enum CueSanitizer {
         var end: Milliseconds
         var lines: [String]
         var speakers: [String?]
+        /// When the cue highlights words (``Cue/highlightedWords``): for each line, when each of its words starts,
+        /// kept inside the cue and never earlier than the word before.
+        var wordStarts: [[Milliseconds]]?
     }
 
     /// Sorts by start (stably), splits embedded line breaks, removes control characters and trailing spaces, drops
@@ -48,8 +51,57 @@ enum CueSanitizer {
             }
             guard !lines.isEmpty else { return nil }
             let start = max(0, cue.start)
-            return Prepared(start: start, end: max(cue.end, start + 1), lines: lines, speakers: speakers)
+            let end = max(cue.end, start + 1)
+            return Prepared(start: start, end: end, lines: lines, speakers: speakers,
+                            wordStarts: wordStarts(of: cue, lines: lines, start: start, end: end))
         }
+    }
+
+    /// The start of each word of each cleaned line, when the cue's words still match its text.
+    private static func wordStarts(of cue: Cue, lines: [String], start: Milliseconds, end: Milliseconds) -> [[Milliseconds]]? {
+        guard let words = cue.highlightedWords else { return nil }
+        let counts = lines.map { $0.split(whereSeparator: \.isWhitespace).count }
+        guard counts.reduce(0, +) == words.count else { return nil }
+        var result: [[Milliseconds]] = []
+        var index = 0
+        var previous = start
+        for count in counts {
+            var line: [Milliseconds] = []
+            for _ in 0..<count {
+                previous = min(end, max(previous, words[index].start))
+                line.append(previous)
+                index += 1
+            }
+            result.append(line)
+        }
+        return result
+    }
+
+    /// A line cut before each word (white space after a word stays with it; space before the first word goes
+    /// with the first), each piece with the time its word starts (a word past the end of `starts`, as a dialogue
+    /// dash set apart by a space, takes the last).
+    static func karaokePieces(_ line: String, starts: [Milliseconds]) -> [(text: Substring, start: Milliseconds)] {
+        guard let last = starts.last else { return [(line[...], 0)] }
+        func time(_ word: Int) -> Milliseconds { word < starts.count ? starts[word] : last }
+        var pieces: [(text: Substring, start: Milliseconds)] = []
+        var pieceStart = line.startIndex
+        var wordIndex = 0
+        var previousIsSpace = true
+        var index = line.startIndex
+        while index < line.endIndex {
+            let isSpace = line[index].isWhitespace
+            if !isSpace, previousIsSpace {
+                if wordIndex > 0 {
+                    pieces.append((line[pieceStart..<index], time(wordIndex - 1)))
+                    pieceStart = index
+                }
+                wordIndex += 1
+            }
+            previousIsSpace = isSpace
+            index = line.index(after: index)
+        }
+        if wordIndex > 0 { pieces.append((line[pieceStart...], time(wordIndex - 1))) }
+        return pieces
     }
 
     /// A speaker name on one line without surrounding space; nil when empty.
@@ -156,8 +208,18 @@ public struct WebVTTWriter: Sendable {
             output += Timecode.vtt(cue.start) + " --> " + Timecode.vtt(cue.end) + "\n"
             let isDialogue = Set(cue.speakers).count > 1
             let turns = CueSanitizer.turnStarts(cue.speakers)
+            var lastStamp = cue.start
             for (index, line) in cue.lines.enumerated() {
                 var text = Self.escape(line)
+                if let starts = cue.wordStarts?[index] {
+                    // A cue timestamp before each word that starts after the word before it (WebVTT wants them
+                    // inside the cue and increasing): `:past` and `:future` follow the words.
+                    text = CueSanitizer.karaokePieces(line, starts: starts).map { piece in
+                        guard piece.start > lastStamp, piece.start < cue.end else { return Self.escape(String(piece.text)) }
+                        lastStamp = piece.start
+                        return "<" + Timecode.vtt(piece.start) + ">" + Self.escape(String(piece.text))
+                    }.joined()
+                }
                 let speaker = cue.speakers[index]
                 if isDialogue {
                     if turns[index] { text = "-" + text }

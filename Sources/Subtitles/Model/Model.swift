@@ -78,6 +78,26 @@ public struct TranscriptChunk: Sendable, Hashable, Codable {
     }
 }
 
+/// One word of a cue with the time it is spoken on the media timeline, for word highlighting (karaoke).
+public struct CueWord: Sendable, Hashable, Codable {
+    /// The word as shown in the cue's lines (punctuation included).
+    public var text: String
+    /// When the word starts.
+    public var start: Milliseconds
+    /// When the word ends.
+    public var end: Milliseconds
+    /// Whether the time is the model's word timestamp (false: the segment's speech shared out by characters).
+    public var isTimed: Bool
+
+    /// Creates a timed word.
+    public init(text: String, start: Milliseconds, end: Milliseconds, isTimed: Bool = true) {
+        self.text = text
+        self.start = start
+        self.end = end
+        self.isTimed = isTimed
+    }
+}
+
 /// One subtitle event on the media timeline.
 public struct Cue: Sendable, Hashable, Codable {
     /// When the cue appears.
@@ -91,6 +111,10 @@ public struct Cue: Sendable, Hashable, Codable {
     /// One speaker per line for a dialogue cue that holds more than one speaker; empty when every line
     /// belongs to `speaker`.
     public var lineSpeakers: [String?]
+    /// The words of the lines, in order, with their times, when the cue was made with word times kept
+    /// (``SubtitleBuilder/keepsWordTimes``); empty otherwise. Writers that highlight words (WebVTT, ASS) use them
+    /// only while they still match the lines (``highlightedWords``).
+    public var words: [CueWord] = []
 
     /// Creates a cue spoken by one speaker (or by nobody in particular).
     public init(start: Milliseconds, end: Milliseconds, lines: [String], speaker: String? = nil) {
@@ -126,9 +150,18 @@ public struct Cue: Sendable, Hashable, Codable {
     /// Whether the cue holds lines of more than one speaker.
     public var isDialogue: Bool { Set(speakerOfEachLine).count > 1 }
 
-    private enum CodingKeys: String, CodingKey { case start, end, lines, speaker, lineSpeakers }
+    /// ``words`` when they are the words of the lines, in order (each line split at white space); nil when the cue
+    /// has no word times or its text changed since they were taken (a translation, an edit).
+    public var highlightedWords: [CueWord]? {
+        guard !words.isEmpty else { return nil }
+        let shown = lines.flatMap { $0.split(whereSeparator: \.isWhitespace) }
+        guard shown.count == words.count, zip(shown, words).allSatisfy({ $0.0 == $0.1.text }) else { return nil }
+        return words
+    }
 
-    /// Decodes a cue; `speaker` and `lineSpeakers` may be absent.
+    private enum CodingKeys: String, CodingKey { case start, end, lines, speaker, lineSpeakers, words }
+
+    /// Decodes a cue; `speaker`, `lineSpeakers` and `words` may be absent.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         start = try container.decode(Milliseconds.self, forKey: .start)
@@ -136,9 +169,10 @@ public struct Cue: Sendable, Hashable, Codable {
         lines = try container.decode([String].self, forKey: .lines)
         speaker = try container.decodeIfPresent(String.self, forKey: .speaker)
         lineSpeakers = try container.decodeIfPresent([String?].self, forKey: .lineSpeakers) ?? []
+        words = try container.decodeIfPresent([CueWord].self, forKey: .words) ?? []
     }
 
-    /// Encodes a cue; `lineSpeakers` only when it is set.
+    /// Encodes a cue; `lineSpeakers` and `words` only when they are set.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(start, forKey: .start)
@@ -146,5 +180,6 @@ public struct Cue: Sendable, Hashable, Codable {
         try container.encode(lines, forKey: .lines)
         try container.encodeIfPresent(speaker, forKey: .speaker)
         if !lineSpeakers.isEmpty { try container.encode(lineSpeakers, forKey: .lineSpeakers) }
+        if !words.isEmpty { try container.encode(words, forKey: .words) }
     }
 }

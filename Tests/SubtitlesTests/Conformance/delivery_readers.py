@@ -3,6 +3,9 @@
 Usage: delivery_readers.py ttconv|pysubs2 FILE. Each cue is {"start": ms, "end": ms, "text": lines joined by LF}.
 ttconv (the IMSC reference converter) reads TTML, IMSC and EBU-TT-D into its model and writes SRT, which is
 split back into cues here; pysubs2 reads ASS and gives each event's plain text.
+
+       delivery_readers.py ttconv-write|pysubs2-write IN.srt OUT: the other direction, files for our readers:
+ttconv converts SRT to IMSC (its own TTML writer), pysubs2 converts SRT to ASS (its own ASS writer).
 """
 import json
 import re
@@ -32,7 +35,26 @@ def pysubs2_cues(path):
             for event in pysubs2.load(path, encoding="utf-8") if event.type == "Dialogue"]
 
 
+def ttconv_write(source, target):
+    import ttconv.imsc.writer as imsc_writer
+    import ttconv.srt.reader as srt_reader
+    with open(source, encoding="utf-8") as f:
+        document = srt_reader.to_model(f)
+    imsc_writer.from_model(document).write(target, encoding="utf-8", xml_declaration=True)
+
+
+def pysubs2_write(source, target):
+    import pysubs2
+    pysubs2.load(source, encoding="utf-8").save(target, encoding="utf-8", format_="ass")
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "ttconv-write":
+        ttconv_write(sys.argv[2], sys.argv[3])
+        sys.exit(0)
+    if sys.argv[1] == "pysubs2-write":
+        pysubs2_write(sys.argv[2], sys.argv[3])
+        sys.exit(0)
     reader, path = sys.argv[1], sys.argv[2]
     cues = ttconv_cues(path) if reader == "ttconv" else pysubs2_cues(path)
     json.dump(cues, sys.stdout, ensure_ascii=False)
