@@ -160,7 +160,7 @@ final class ReportPrinter: Sendable {
             Console.error(line)
             if let words = run.wordTiming, words.distributedWords > 0 {
                 Console.error("\(file): karaoke: \(words.distributedWords) of \(words.timedWords + words.distributedWords) words "
-                              + "have no word time from the server; their segment's speech is shared out by characters")
+                              + "have no word time from the server; their segment's speech is shared out over them")
             }
             let gaps = run.gaps
             if !gaps.isEmpty {

@@ -320,6 +320,7 @@ package actor JobScheduler: Service {
         result.options.task = request.task ?? .transcribe
         result.options.language = request.task == .translate ? nil : request.language.flatMap(WhisperLanguages.code(for:))
         if let formats = request.formats, !formats.isEmpty { result.formats = formats }
+        if let karaoke = request.karaoke { result.options.keepsWordTimes = karaoke }
         if let naming = request.naming { result.naming = naming.applied(to: defaults.naming) }
         result.destination = .besideInput
         result.embedsSubtitles = request.embed ?? defaults.embedsSubtitles

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One line for a JSON body that could not be decoded, naming the field and what it must be: `"language" must be a
-/// string`, `"formats[0]" must be one of srt, vtt`, `"path" is missing`.
+/// string`, `"formats[0]" must be one of srt, vtt, imsc, ebu-tt-d, ttml, ass`, `"path" is missing`.
 enum RequestBodyErrors {
     /// The message for `error`, thrown while decoding a body.
     static func message(for error: any Error) -> String {
@@ -29,7 +29,7 @@ enum RequestBodyErrors {
     /// The closed sets of the jobs API's fields, by key.
     private static let allowedValues = [
         "task": "transcribe, translate",
-        "formats": "srt, vtt",
+        "formats": "srt, vtt, imsc, ebu-tt-d, ttml, ass",
         "languageCodes": "639-1, 639-2b, 639-2t",
     ]
 

@@ -79,8 +79,10 @@ package struct JobRequest: Sendable, Codable, Hashable {
     package var task: SubtitleTask?
     /// The spoken language (ISO 639-1); detected when absent.
     package var language: String?
-    /// `srt`, `vtt` or both; the service's default when absent.
+    /// `srt`, `vtt`, `imsc`, `ebu-tt-d`, `ttml`, `ass` (one or more); the service's default when absent.
     package var formats: [SubtitleFormat]?
+    /// Highlight word by word in WebVTT and ASS outputs (as `--karaoke`); the service's default when absent.
+    package var karaoke: Bool?
     /// Sidecar naming; the service's default when absent.
     package var naming: NamingRequest?
     /// Mux the subtitles into the media file as well.
@@ -100,8 +102,9 @@ package struct JobRequest: Sendable, Codable, Hashable {
     /// Creates a request.
     package init(path: String, task: SubtitleTask? = nil, language: String? = nil, formats: [SubtitleFormat]? = nil,
                 naming: NamingRequest? = nil, embed: Bool? = nil, dub: DubRequest? = nil, sync: [String]? = nil,
-                translateTo: [String]? = nil) {
+                translateTo: [String]? = nil, karaoke: Bool? = nil) {
         self.path = path
+        self.karaoke = karaoke
         self.task = task
         self.language = language
         self.formats = formats

@@ -10,7 +10,8 @@ import zlib
 
 
 def png_statistics(data):
-    """Width, height and pixel statistics of an 8-bit RGB(A) PNG, so callers can tell a blank page."""
+    """Width, height and pixel statistics of an 8-bit RGB(A) PNG, so callers can tell a blank page; how many
+    pixels are strongly red, green or blue, so callers can tell which colour text is drawn in."""
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("not a PNG")
     position = 8
@@ -61,6 +62,7 @@ def png_statistics(data):
         previous = line
     # Luminance statistics over every pixel, and how many distinct colours there are.
     counts = {}
+    red = green = blue = 0
     total = 0.0
     total_squares = 0.0
     for line in rows:
@@ -68,6 +70,13 @@ def png_statistics(data):
             r, g, b = line[i], line[i + 1], line[i + 2]
             key = (r << 16) | (g << 8) | b
             counts[key] = counts.get(key, 0) + 1
+            # Strongly one primary: the channel well lit, the others dark (anti-aliased edges mostly left out).
+            if r > 120 and g < 80 and b < 80:
+                red += 1
+            elif g > 120 and r < 80 and b < 80:
+                green += 1
+            elif b > 120 and r < 80 and g < 80:
+                blue += 1
             luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
             total += luminance
             total_squares += luminance * luminance
@@ -82,6 +91,7 @@ def png_statistics(data):
         "luminanceStdDev": round(variance ** 0.5, 2),
         "dominantColor": "#%06x" % dominant_key,
         "dominantShare": round(dominant / pixels, 4),
+        "redPixels": red, "greenPixels": green, "bluePixels": blue,
     }
 
 

@@ -455,15 +455,17 @@ struct CLIBackendTests {
         #expect(again.stderr.contains("skipped"))
     }
 
-    /// `--format imsc,srt`: an IMSC file that ttconv (the IMSC reference converter, from .venv-test) reads cue for cue
-    /// as the SRT beside it says.
-    @Test func transcribeWritesIMSCThatTTConvReadsCueForCueAndSRTBesideIt() async throws {
+    /// `--format imsc,srt,vtt,ass --karaoke`: an IMSC file that ttconv (the IMSC reference converter, from
+    /// .venv-test) reads cue for cue as the SRT beside it says, and WebVTT and ASS files that highlight word by word
+    /// over the same cues.
+    @Test func transcribeWritesIMSCThatTTConvReadsCueForCueAndKaraokeBesideIt() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let env = try environment(scratch)
-        let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "imsc,srt", "--output", scratch.url.path], environment: env)
+        let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "imsc,srt,vtt,ass",
+                                                  "--karaoke", "--output", scratch.url.path, "--json"], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try scratch.files() == ["talk-en.en.imsc.ttml", "talk-en.en.srt"])
+        #expect(try scratch.files() == ["talk-en.en.ass", "talk-en.en.imsc.ttml", "talk-en.en.srt", "talk-en.en.vtt"])
         let srt = try SubtitleParser(strict: true).parse(contentsOf: scratch.url.appendingPathComponent("talk-en.en.srt"))
         #expect(srt.count >= 2)
 
@@ -480,6 +482,26 @@ struct CLIBackendTests {
             #expect(theirs["end"] as? Int == Int(ours.end))
             #expect(theirs["text"] as? String == ours.lines.joined(separator: "\n"))
         }
+
+        // The karaoke tracks hold the SRT's cues, a timestamp or \k tag per word (most words start after their cue).
+        let vttText = try String(contentsOfFile: scratch.path("talk-en.en.vtt"), encoding: .utf8)
+        let vtt = try SubtitleParser(strict: true).parse(vttText, format: .vtt)
+        #expect(vtt == srt)
+        let words = srt.flatMap { $0.lines.flatMap { $0.split(separator: " ") } }.count
+        let stamps = vttText.components(separatedBy: "<00:").count - 1
+        #expect(stamps > words / 2, "\(stamps) timestamps for \(words) words")
+        #expect(stamps <= words)
+        let assText = try String(contentsOfFile: scratch.path("talk-en.en.ass"), encoding: .utf8)
+        #expect(assText.components(separatedBy: "{\\k").count - 1 >= words)
+        let ass = try SubtitleParser().parse(assText, format: .ass)
+        #expect(ass.map(\.lines) == srt.map(\.lines))
+
+        // The report says where the word times came from: the local server (faster-whisper-server) answers
+        // segments without word timestamps, so every word's time is its segment's speech shared out; stderr says so.
+        let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        let input = try #require((json["inputs"] as? [[String: Any]])?.first)
+        let timing = try #require(input["wordTiming"] as? [String: Int])
+        #expect(timing == ["timedWords": 0, "distributedWords": words])
     }
 
     @Test func batchWithOneBadFileWritesTheGoodOnesAndExitsOne() async throws {

@@ -164,7 +164,7 @@ import TestSupport
             (#"{"path": "\#(media)", "language": 7}"#, #""language" must be a string"#),
             (#"{"path": "\#(media)", "task": "dance"}"#, #""task" must be one of transcribe, translate"#),
             (#"{"path": "\#(media)", "formats": "srt"}"#, #""formats" must be an array"#),
-            (#"{"path": "\#(media)", "formats": ["docx"]}"#, #""formats[0]" must be one of srt, vtt"#),
+            (#"{"path": "\#(media)", "formats": ["docx"]}"#, #""formats[0]" must be one of srt, vtt, imsc, ebu-tt-d, ttml, ass"#),
             (#"{"path": "\#(media)", "embed": "yes"}"#, #""embed" must be true or false"#),
             (#"{"path": "\#(media)", "naming": {"sdh": 1}}"#, #""naming.sdh" must be true or false"#),
             (#"{"path": "\#(media)", "naming": {"languageCodes": "klingon"}}"#, #""naming.languageCodes" must be one of 639-1, 639-2b, 639-2t"#),

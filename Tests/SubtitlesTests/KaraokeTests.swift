@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import Subtitles
 
-/// Word highlighting: the builder keeps each cue's words with their times, WebVTT writes cue timestamps and ASS
-/// `\k` tags from them, and readers nobody here wrote (pysubs2, FFmpeg, libass) read and draw them.
+/// Word highlighting: the builder keeps each cue's words with their times, WebVTT writes cue timestamps (each word
+/// in a `<c>` span, which `::cue(:past)` can match) and ASS `\k` tags from them, and readers nobody here wrote (pysubs2, FFmpeg, libass) read and draw them.
 @Suite(.serialized)
 struct KaraokeTests {
     static func cue(_ start: Milliseconds, _ end: Milliseconds, _ words: [(String, Milliseconds)], lines: [String]? = nil) -> Cue {
@@ -54,10 +54,10 @@ struct KaraokeTests {
         let two = Self.cue(10_000, 13_000, [("Well,", 10_200), ("I", 10_900), ("see", 10_900), ("it", 11_400), ("now", 14_000)],
                            lines: ["Well, I", "see  it now"])
         let text = WebVTTWriter().render([Self.sample, two])
-        #expect(text.contains("00:00:00.500 --> 00:00:03.500\none <00:00:01.500>two <00:00:02.500>three\n"))
+        #expect(text.contains("00:00:00.500 --> 00:00:03.500\n<c>one</c> <00:00:01.500><c>two</c> <00:00:02.500><c>three</c>\n"))
         // The first word after the cue's start gets a timestamp; one at the time of the word before does not; one
         // past the cue's end is left out (WebVTT wants them inside the cue, increasing).
-        #expect(text.contains("\n<00:00:10.200>Well, <00:00:10.900>I\nsee  <00:00:11.400>it now\n"))
+        #expect(text.contains("\n<00:00:10.200><c>Well,</c> <00:00:10.900><c>I</c>\n<c>see</c>  <00:00:11.400><c>it</c> <c>now</c>\n"))
         // Our reader shows the text as without timestamps.
         let plain = try SubtitleParser().parse(text, format: .vtt)
         #expect(plain.map(\.lines) == [["one two three"], ["Well, I", "see  it now"]])

@@ -181,7 +181,8 @@ public enum ProgressEvent: Sendable {
 public struct WordTiming: Sendable, Codable, Hashable {
     /// Words timed by the model's word timestamps, aligned to the detected speech.
     public var timedWords: Int
-    /// Words whose times were shared out over their segment's speech.
+    /// Words whose times were shared out over their segment's speech (its speech regions, then characters): a server
+    /// that returns segments without word timestamps.
     public var distributedWords: Int
 
     /// Creates the counts.

@@ -69,6 +69,7 @@ struct SpeechAligner {
         } else {
             result.words = distributedWords(text: segment.text, start: span.start, end: span.end)
                 .map { TranscriptWord(text: $0.text, start: $0.start - offset, end: $0.end - offset) }
+            result.hasEstimatedWords = true
         }
         return .aligned(result)
     }

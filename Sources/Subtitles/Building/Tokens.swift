@@ -11,7 +11,7 @@ struct Token: Sendable, Hashable {
     var segment: Int
     /// Index of the source chunk in offset order.
     var chunk: Int
-    /// Whether the time came from a word timestamp (rather than shared out by characters).
+    /// Whether the time came from the model's word timestamp (rather than shared out over speech or characters).
     var isTimed: Bool
     /// The word's comparison key (letters and digits, folded).
     let key: String
@@ -64,7 +64,7 @@ enum Tokenizer {
             result.append(
                 Token(
                     text: text, start: span.start, end: span.end, speaker: segment.speaker,
-                    segment: segmentID, chunk: chunk, isTimed: span.timed
+                    segment: segmentID, chunk: chunk, isTimed: span.timed && !segment.hasEstimatedWords
                 )
             )
         }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// Reads TTML documents (TTML 1 and 2, IMSC 1.0.1 and 1.1, EBU-TT-D, DFXP) into cues.
 ///
@@ -10,11 +7,15 @@ import FoundationXML
 /// `ttp:frameRateMultiplier`, ticks with `ttp:tickRate`, and offsets in `h`, `m`, `s`, `ms`, `f`, `t`); `br`
 /// starts a new line; white space is collapsed as under `xml:space="default"`, and kept under `preserve`. Styling,
 /// regions and metadata are not read (the cues hold plain text). A timed `span` inside a `p` is read as part of
-/// its `p`. External entities are not resolved, and documents over ``maximumDocumentSize`` are refused, so what
-/// is uploaded cannot make the reader fetch or hold more.
-struct TTMLReader {
+/// its `p`. The XML is read by ``XMLScanner``: no DTD, no entity but XML's five, nothing fetched; documents over
+/// ``maximumDocumentSize`` are refused, so what is uploaded cannot make the reader fetch or hold more.
+enum TTMLReader {
     /// The largest document read: 32 MiB.
     static let maximumDocumentSize = 1 << 25
+
+    /// The TTML namespaces (TTML 1 and 2, and the drafts DFXP files still use).
+    static let namespaces: Set<String> = ["http://www.w3.org/ns/ttml", "http://www.w3.org/2006/10/ttaf1",
+                                          "http://www.w3.org/2006/04/ttaf1"]
 
     /// The cues and warnings of the document in `source`.
     static func events(from source: any ByteBlockSource) throws(SubtitleParseError) -> (events: [SubtitleEvent], isEmpty: Bool) {
@@ -25,33 +26,21 @@ struct TTMLReader {
                 throw SubtitleParseError(line: 0, reason: "the TTML document is larger than 32 MiB")
             }
         }
-        guard !bytes.isEmpty else { return ([], true) }
-        let delegate = TTMLParserDelegate()
-        let parser = XMLParser(data: Data(bytes))
-        parser.shouldProcessNamespaces = true
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = delegate
-        let parsed = parser.parse()
-        var events = delegate.events
-        if !parsed {
-            let line = parser.lineNumber
-            let cause = parser.parserError.map { Self.describe($0) } ?? "not well-formed XML"
-            events.append(.warning(SubtitleWarning(line: line, kind: .fileRejected,
-                                                   message: "the TTML document is not well-formed XML (\(cause)); cues after it are lost")))
-        } else if delegate.sawRoot, !delegate.rootClosed {
-            // libxml2 through XMLParser reports success for a document cut off inside its elements.
-            events.append(.warning(SubtitleWarning(line: parser.lineNumber, kind: .fileRejected,
-                                                   message: "the TTML document ends before its tt element is closed; it is cut off")))
-        } else if !delegate.sawRoot {
-            events.append(.warning(SubtitleWarning(line: 0, kind: .fileRejected,
-                                                   message: "the document is XML but not TTML (no tt element)")))
+        guard bytes.contains(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return ([], true) }
+        var reader = TTMLCueCollector()
+        var scanner = XMLScanner(bytes)
+        do {
+            while let event = try scanner.next() { reader.take(event) }
+        } catch {
+            reader.events.append(.warning(SubtitleWarning(line: error.line, kind: .fileRejected,
+                                                          message: "the TTML document is not well-formed XML (\(error.reason)); cues after it are lost")))
+            return (reader.events, false)
         }
-        return (events, false)
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        let text = (error as NSError).localizedDescription
-        return text.isEmpty ? "XML error \((error as NSError).code)" : text
+        if !reader.sawRoot {
+            reader.events.append(.warning(SubtitleWarning(line: 0, kind: .fileRejected,
+                                                          message: "the document is XML but not TTML (no tt element)")))
+        }
+        return (reader.events, false)
     }
 }
 
@@ -59,7 +48,6 @@ struct TTMLReader {
 struct TTMLTimeParameters {
     var frameRate: Double = 30
     var tickRate: Double = 1
-    var tickRateGiven = false
 
     /// Milliseconds of a TTML time expression, or nil when it cannot be read.
     func milliseconds(_ expression: String) -> Milliseconds? {
@@ -92,11 +80,9 @@ struct TTMLTimeParameters {
     }
 }
 
-/// The XML parser's delegate: a stack of open elements with their times, the current cue's lines.
-private final class TTMLParserDelegate: NSObject, XMLParserDelegate {
-    static let ttmlNamespaces: Set<String> = ["http://www.w3.org/ns/ttml", "http://www.w3.org/2006/10/ttaf1",
-                                              "http://www.w3.org/2006/04/ttaf1", "http://www.w3.org/ns/ttml#"]
-
+/// Turns the XML events of a TTML document into cue events: a stack of open elements with their times, the
+/// current cue's lines.
+struct TTMLCueCollector {
     struct Open {
         var name: String
         var begin: Milliseconds
@@ -107,7 +93,6 @@ private final class TTMLParserDelegate: NSObject, XMLParserDelegate {
 
     var events: [SubtitleEvent] = []
     var sawRoot = false
-    var rootClosed = false
     private var parameters = TTMLTimeParameters()
     private var stack: [Open] = []
     private var lines: [String] = []
@@ -115,41 +100,44 @@ private final class TTMLParserDelegate: NSObject, XMLParserDelegate {
     private var inParagraph = false
     private var paragraphLine = 0
     private var paragraphTimes: (Milliseconds, Milliseconds?) = (0, nil)
-    private var textBytes = 0
-    private weak var parser: XMLParser?
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
-        self.parser = parser
-        var attributes: [String: String] = [:]
-        for (key, value) in attributeDict {
-            let local = key.split(separator: ":").last.map(String.init) ?? key
-            attributes[local] = value
-            if key.hasPrefix("xml:") || key == "space" { attributes["xml." + local] = value }
+    mutating func take(_ event: XMLEvent) {
+        switch event {
+        case .start(let name, let attributes, let line): start(name, attributes: attributes, line: line)
+        case .end: end()
+        case .text(let text): characters(text)
         }
-        let name = elementName.split(separator: ":").last.map(String.init) ?? elementName
+    }
+
+    private mutating func start(_ element: XMLName, attributes list: [XMLAttribute], line: Int) {
+        // Attributes by local name; `xml:` ones under their own key (`xml:space`, `xml:lang`).
+        var attributes: [String: String] = [:]
+        for attribute in list {
+            let key = attribute.name.namespace == XMLScanner.xmlNamespace ? "xml:" + attribute.name.local : attribute.name.local
+            attributes[key] = attribute.value
+        }
+        let name = element.local
         let parent = stack.last
-        let isTTML = namespaceURI.map { $0.isEmpty || Self.ttmlNamespaces.contains($0) } ?? true
-        if name == "tt", stack.isEmpty {
+        let isTTML = element.namespace.map(TTMLReader.namespaces.contains) ?? true
+        if name == "tt", stack.isEmpty, isTTML {
             sawRoot = true
-            if let rate = attributes["frameRate"].flatMap(Double.init), rate > 0 {
+            if let rate = attributes["frameRate"].flatMap(Double.init), rate > 0, rate < 1000 {
                 var multiplier = 1.0
                 if let pair = attributes["frameRateMultiplier"]?.split(separator: " ").compactMap({ Double($0) }),
-                   pair.count == 2, pair[1] > 0 { multiplier = pair[0] / pair[1] }
+                   pair.count == 2, pair[0] > 0, pair[1] > 0 { multiplier = pair[0] / pair[1] }
                 parameters.frameRate = rate * multiplier
             }
             if let rate = attributes["tickRate"].flatMap(Double.init), rate > 0 {
                 parameters.tickRate = rate
-                parameters.tickRateGiven = true
             } else if attributes["frameRate"] != nil {
                 parameters.tickRate = parameters.frameRate
             }
         }
-        let ignored = (parent?.ignored ?? false) || !isTTML || ["head", "metadata", "styling", "layout"].contains(name)
+        let ignored = (parent?.ignored ?? false) || !isTTML || (stack.isEmpty && name != "tt")
+            || ["head", "metadata", "styling", "layout"].contains(name)
         let base = parent?.begin ?? 0
         var begin = base
         var end = parent?.end
-        let line = parser.lineNumber
         if !ignored, ["body", "div", "p", "span"].contains(name) {
             if let value = attributes["begin"] {
                 if let offset = parameters.milliseconds(value) { begin = base + offset } else { warnTime(value, line) }
@@ -166,7 +154,7 @@ private final class TTMLParserDelegate: NSObject, XMLParserDelegate {
                 } else { warnTime(value, line) }
             }
         }
-        let preserve = attributes["xml.space"].map { $0 == "preserve" } ?? (parent?.preserve ?? false)
+        let preserve = attributes["xml:space"].map { $0 == "preserve" } ?? (parent?.preserve ?? false)
         stack.append(Open(name: name, begin: begin, end: end, preserve: preserve, ignored: ignored))
         guard !ignored else { return }
         if name == "p", !inParagraph {
@@ -180,10 +168,8 @@ private final class TTMLParserDelegate: NSObject, XMLParserDelegate {
         }
     }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
-        guard let open = stack.popLast() else { return }
-        if open.name == "tt", stack.isEmpty { rootClosed = true }
-        guard open.name == "p", !open.ignored, inParagraph else { return }
+    private mutating func end() {
+        guard let open = stack.popLast(), open.name == "p", !open.ignored, inParagraph else { return }
         finishLine(preserve: open.preserve)
         inParagraph = false
         let kept = lines.filter { !$0.isEmpty }
@@ -200,28 +186,22 @@ private final class TTMLParserDelegate: NSObject, XMLParserDelegate {
             events.append(.warning(SubtitleWarning(line: paragraphLine, kind: .endNotAfterStart,
                                                    message: "the cue ends at or before its start")))
         }
-        let cue = Cue(start: paragraphTimes.0, end: end, lines: kept, speaker: nil)
-        events.append(.cue(cue, line: paragraphLine))
+        events.append(.cue(Cue(start: paragraphTimes.0, end: end, lines: kept), line: paragraphLine))
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
+    private mutating func characters(_ text: String) {
         guard inParagraph, let open = stack.last, !open.ignored else { return }
-        textBytes += string.utf8.count
-        if textBytes > SubtitleParser.maximumCueText {
-            parser.abortParsing()
-            return
-        }
         if open.preserve {
-            for character in string {
-                if character == "\n" { finishLine(preserve: true) } else { current.append(character) }
+            for character in text {
+                if character == "\n" || character == "\r\n" { finishLine(preserve: true) } else { current.append(character) }
             }
         } else {
-            current += string.map { $0 == "\n" || $0 == "\t" || $0 == "\r" ? " " : $0 }
+            current += text.map { $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" ? " " : $0 }
         }
     }
 
     /// Ends the current line, its white space handled by the rule of the element that ends it.
-    private func finishLine(preserve: Bool) {
+    private mutating func finishLine(preserve: Bool) {
         var line = current
         if !preserve {
             line = line.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
@@ -230,10 +210,9 @@ private final class TTMLParserDelegate: NSObject, XMLParserDelegate {
         }
         lines.append(line)
         current = ""
-        textBytes = 0
     }
 
-    private func warnTime(_ value: String, _ line: Int) {
+    private mutating func warnTime(_ value: String, _ line: Int) {
         events.append(.warning(SubtitleWarning(line: line, kind: .timingNotStandard,
                                                message: "the time expression \"\(value.prefix(40))\" cannot be read")))
     }

@@ -213,11 +213,18 @@ public struct WebVTTWriter: Sendable {
                 var text = Self.escape(line)
                 if let starts = cue.wordStarts?[index] {
                     // A cue timestamp before each word that starts after the word before it (WebVTT wants them
-                    // inside the cue and increasing): `:past` and `:future` follow the words.
+                    // inside the cue and increasing), and each word in a `<c>` span: `::cue(:past)` and
+                    // `::cue(:future)` match elements, never bare text, so a player can style the words as they go.
                     text = CueSanitizer.karaokePieces(line, starts: starts).map { piece in
-                        guard piece.start > lastStamp, piece.start < cue.end else { return Self.escape(String(piece.text)) }
-                        lastStamp = piece.start
-                        return "<" + Timecode.vtt(piece.start) + ">" + Self.escape(String(piece.text))
+                        let leading = piece.text.prefix { $0.isWhitespace }
+                        let word = piece.text.dropFirst(leading.count).prefix { !$0.isWhitespace }
+                        let space = piece.text.dropFirst(leading.count + word.count)
+                        var out = String(leading)
+                        if piece.start > lastStamp, piece.start < cue.end {
+                            lastStamp = piece.start
+                            out += "<" + Timecode.vtt(piece.start) + ">"
+                        }
+                        return out + "<c>" + Self.escape(String(word)) + "</c>" + Self.escape(String(space))
                     }.joined()
                 }
                 let speaker = cue.speakers[index]

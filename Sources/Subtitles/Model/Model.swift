@@ -38,6 +38,13 @@ public struct TranscriptSegment: Sendable, Hashable, Codable {
     public var noSpeechProbability: Double?
     /// The speaker, when diarization is available.
     public var speaker: String?
+    /// Whether ``words`` were estimated here (the segment's speech shared out over its text) rather than returned
+    /// by the model. Not part of the wire format or the cache.
+    public var hasEstimatedWords = false
+
+    private enum CodingKeys: String, CodingKey {
+        case start, end, text, words, averageLogProbability, compressionRatio, noSpeechProbability, speaker
+    }
 
     /// Creates a segment.
     public init(
