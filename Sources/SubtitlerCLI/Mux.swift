@@ -11,7 +11,8 @@ struct Mux: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add subtitle files to a video as tracks (stream copy: nothing is re-encoded).",
         discussion: """
-            MKV gets SubRip tracks, MP4/M4V/MOV mov_text, WebM WebVTT. Each track's language, title and flags come from \
+            MKV gets SubRip tracks (ASS files: ASS tracks, their styles and karaoke kept), MP4/M4V/MOV mov_text, WebM \
+            WebVTT; any format subtitler reads goes in (SRT, WebVTT, TTML/IMSC/EBU-TT-D, ASS). Each track's language, title and flags come from \
             the file's name (NAME.en.sdh.srt: English, "English (SDH)", hearing impaired; .forced; .default) unless \
             --language is given. Every existing stream, chapter, attachment and tag is kept; tracks this tool added \
             before in the same language and kind are replaced, not duplicated. Writes NAME.subtitled.EXT next to the \
@@ -24,7 +25,7 @@ struct Mux: AsyncParsableCommand {
     @Argument(help: "The video file.")
     var video: String
 
-    @Argument(help: "Subtitle files (.srt, .vtt).")
+    @Argument(help: "Subtitle files (.srt, .vtt, .ttml, .imsc.ttml, .ebu-tt-d.ttml, .ass).")
     var subtitles: [String]
 
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The file to write (its extension chooses the container).", valueName: "file"))
@@ -51,6 +52,7 @@ struct Mux: AsyncParsableCommand {
             throw ExitCode(ExitStatus.failure)
         }
         var tracks: [TrackAddition] = []
+        let target = inPlace ? video : (output ?? video)
         for path in subtitles {
             let cues: [Cue]
             do {
@@ -63,7 +65,12 @@ struct Mux: AsyncParsableCommand {
             let code = language ?? sidecar?.knownLanguage?.lowercased()
             let naming = SidecarNaming(isSDH: sidecar?.isSDH ?? false, isForced: sidecar?.isForced ?? false,
                                        isDefault: sidecar?.isDefault ?? false)
-            tracks.append(SubtitleEmbedding.track(for: cues, language: code, naming: naming))
+            if SubtitleFormat(fileName: path) == .ass, SubtitleEmbedding.takesStyledTracks(target) {
+                let script = try? String(contentsOfFile: path, encoding: .utf8)
+                tracks.append(SubtitleEmbedding.styledTrack(script: script, cues: cues, language: code, naming: naming))
+            } else {
+                tracks.append(SubtitleEmbedding.track(for: cues, language: code, naming: naming))
+            }
         }
         let destination: MuxDestination
         if inPlace {

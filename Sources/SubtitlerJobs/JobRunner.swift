@@ -197,8 +197,11 @@ public struct JobRunner: Sendable {
             return outcome
         }
         let rendered = job.formats.map { Subtitler.render(result.cues, as: $0, language: subtitleReport.language) }
-        let embedded = job.embedsSubtitles
-            ? SubtitleEmbedding.track(for: result.cues, language: subtitleReport.language, naming: job.naming) : nil
+        // An ASS output muxed into Matroska is an ASS track (styles and karaoke kept); otherwise a text track.
+        let styled = job.formats.contains(.ass) && SubtitleEmbedding.takesStyledTracks(input)
+        let embedded = !job.embedsSubtitles ? nil
+            : styled ? SubtitleEmbedding.styledTrack(cues: result.cues, language: subtitleReport.language, naming: job.naming)
+            : SubtitleEmbedding.track(for: result.cues, language: subtitleReport.language, naming: job.naming)
         do {
             let confinement = job.outputRoots.map(OutputConfinement.init(roots:))
             try await BlockingWork.run("write") {

@@ -11,14 +11,40 @@ public enum SubtitleEmbedding {
     /// `.default`).
     public static func track(for cues: [Cue], language: String?, naming: SidecarNaming) -> TrackAddition {
         let entry = language.flatMap { LanguageCodes.entry(for: $0 == "jw" ? "jv" : $0) }
+        return .subtitles(
+            cues.map(TimedText.init),
+            language: entry?.iso639_2B ?? "und", title: title(language: entry?.name, naming: naming),
+            dispositions: dispositions(naming))
+    }
+
+    /// An ASS track (Matroska only) marked like the sidecar: `script` as written when it is a standard v4+ script
+    /// (its styles, positions and karaoke kept; ``ASSScript``), else `cues` written by ``ASSWriter`` (word
+    /// highlighting kept when the cues carry their words' times).
+    public static func styledTrack(script: String? = nil, cues: [Cue], language: String?, naming: SidecarNaming) -> TrackAddition {
+        let entry = language.flatMap { LanguageCodes.entry(for: $0 == "jw" ? "jv" : $0) }
+        let split = script.flatMap(ASSScript.init(text:))
+        let writer = ASSWriter()
+        let header = split?.header ?? writer.header
+        let events = (split?.events ?? writer.events(cues)).map {
+            TimedText(start: $0.start, end: $0.end, text: $0.fieldsAfterTimes, webVTTText: "")
+        }
+        return .styledSubtitles(
+            header: header, events: events, language: entry?.iso639_2B ?? "und",
+            title: title(language: entry?.name, naming: naming), dispositions: dispositions(naming))
+    }
+
+    /// Whether subtitles muxed into `media` can be an ASS track: it is Matroska (`.mkv`; WebM and the MP4 family
+    /// take text subtitles only).
+    public static func takesStyledTracks(_ media: String) -> Bool {
+        MuxContainer(path: media) == .matroska
+    }
+
+    private static func dispositions(_ naming: SidecarNaming) -> Set<Disposition> {
         var dispositions: Set<Disposition> = []
         if naming.isSDH { dispositions.insert(.hearingImpaired) }
         if naming.isForced { dispositions.insert(.forced) }
         if naming.isDefault { dispositions.insert(.default) }
-        return .subtitles(
-            cues.map(TimedText.init),
-            language: entry?.iso639_2B ?? "und", title: title(language: entry?.name, naming: naming),
-            dispositions: dispositions)
+        return dispositions
     }
 
     /// `English`, `English (SDH)`, `English (forced)`; `Subtitles` when the language is unknown.

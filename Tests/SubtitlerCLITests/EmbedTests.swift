@@ -79,4 +79,72 @@ struct EmbedTests {
         let bad = try await CommandRunner.run(["mux", video, scratch.path("missing.srt")], environment: env)
         #expect(bad.status == 1 && bad.stderr.contains("missing.srt"))
     }
+
+    /// A styled ASS script muxed into MKV is an `ass` track whose script FFmpeg gives back as written: the style,
+    /// an override tag and karaoke tags survive; into MP4 the same file is a mov_text track of its plain text.
+    @Test func muxKeepsAnASSScriptAsAnASSTrackInMatroska() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        let video = scratch.path("clip.mkv")
+        try FileManager.default.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: video)
+        let styleLine = "Style: Sign,DejaVu Sans,40,&H0000FFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,2,0,8,10,10,20,1"
+        let script = """
+            [Script Info]
+            ScriptType: v4.00+
+            PlayResX: 640
+            PlayResY: 360
+
+            [V4+ Styles]
+            Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+            \(styleLine)
+
+            [Events]
+            Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+            Dialogue: 0,0:00:01.00,0:00:03.50,Sign,Ann,0,0,0,,{\\an8}Guten {\\k40}Tag, Berlin
+            Dialogue: 1,0:00:04.00,0:00:05.00,Sign,,0,0,0,,{\\k50}Zwei{\\k50}te\\NZeile
+
+            """
+        try script.write(toFile: scratch.path("clip.de.ass"), atomically: true, encoding: .utf8)
+        let result = try await CommandRunner.run(["mux", video, scratch.path("clip.de.ass")], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        let muxed = scratch.path("clip.subtitled.mkv")
+        let tracks = try subtitleStreams(muxed)
+        #expect(tracks.map(\.codec) == ["ass"])
+        #expect(tracks.first?.language == "ger")
+        let back = String(decoding: try FFmpegCLI.run(["-i", muxed, "-map", "0:s:0", "-c", "copy", "-f", "ass", "-"]), as: UTF8.self)
+        #expect(back.contains(styleLine))
+        #expect(back.contains("Dialogue: 0,0:00:01.00,0:00:03.50,Sign,Ann,0,0,0,,{\\an8}Guten {\\k40}Tag, Berlin"), "\(back)")
+        #expect(back.contains("Dialogue: 1,0:00:04.00,0:00:05.00,Sign,,0,0,0,,{\\k50}Zwei{\\k50}te\\NZeile"), "\(back)")
+
+        // MP4 takes text subtitles: the plain text of each event.
+        let mp4 = scratch.path("talk.mp4")
+        try FileManager.default.copyItem(atPath: Samples.url("talk-en.mp4").path, toPath: mp4)
+        let text = try await CommandRunner.run(["mux", mp4, scratch.path("clip.de.ass")], environment: env)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(try subtitleStreams(scratch.path("talk.subtitled.mp4")).map(\.codec) == ["mov_text"])
+        let srt = String(decoding: try FFmpegCLI.run(["-i", scratch.path("talk.subtitled.mp4"), "-map", "0:s:0", "-f", "srt", "-"]), as: UTF8.self)
+        #expect(srt.contains("Guten Tag, Berlin"), "\(srt)")
+    }
+
+    /// `transcribe --embed --format ass --karaoke` on MKV: the track is the ASS sidecar's script, \\k tags and all.
+    @Test func embedWithAnASSOutputMuxesAnASSTrackWithItsKaraoke() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let server = try await StubHTTPServer.start([.json(200, Self.verbose)])
+        defer { Task { try? await server.shutdown() } }
+        let video = scratch.path("clip.mkv")
+        try FileManager.default.copyItem(atPath: Samples.url("clip-de.mkv").path, toPath: video)
+        let env = CommandRunner.environment(["OPENAI_BASE_URL": server.baseURL], cache: scratch.cache)
+        let result = try await CommandRunner.run(["transcribe", video, "--embed", "--format", "ass", "--karaoke"], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try subtitleStreams(video).map(\.codec) == ["ass"])
+        let sidecar = try String(contentsOfFile: scratch.path("clip.de.ass"), encoding: .utf8)
+        #expect(sidecar.contains("{\\k"))
+        let back = String(decoding: try FFmpegCLI.run(["-i", video, "-map", "0:s:0", "-c", "copy", "-f", "ass", "-"]), as: UTF8.self)
+        // FFmpeg writes the script back with CRLF line ends.
+        let dialogue = { (text: String) in text.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("Dialogue:") } }
+        #expect(!dialogue(sidecar).isEmpty)
+        #expect(dialogue(back) == dialogue(sidecar))
+    }
 }

@@ -68,10 +68,20 @@ public enum MediaMuxer {
         var subtitleEvents: [[SubtitlePayload.Event]] = []
         var emptyCues = 0
         for addition in additions {
-            if case .subtitles(let cues) = addition.source {
+            switch addition.source {
+            case .subtitles(let cues):
                 let prepared = try payload.events(cues, path: finalPath)
                 subtitleEvents.append(prepared.events)
                 emptyCues += prepared.emptyCount
+            case .styledSubtitles(_, let events):
+                guard container == .matroska else {
+                    throw MediaError(
+                        .invalidArgument, path: finalPath, operation: "mux subtitles",
+                        message: "an ASS track goes only into Matroska (.mkv); \(container.rawValue) takes text subtitles")
+                }
+                subtitleEvents.append(try SubtitlePayload.assEvents(events, path: finalPath))
+            case .audioFile:
+                break
             }
             _ = try container.languageTag(addition.language, path: finalPath)
         }

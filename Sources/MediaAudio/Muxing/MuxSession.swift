@@ -191,6 +191,10 @@ final class MuxSession {
                 flags |= AV_DISPOSITION_CAPTIONS
             }
             subtitleQueues.append(SubtitleQueue(events: events, stream: st))
+        case .styledSubtitles(let header, _):
+            try SubtitlePayload.fillASSParameters(st.pointee.codecpar, header: header, path: label)
+            st.pointee.time_base = AVRational(num: 1, den: 1000)
+            subtitleQueues.append(SubtitleQueue(events: events, stream: st))
         case .audioFile(let path):
             audioQueues.append(try AudioQueue(path: path, output: st, format: oc.pointee.oformat, container: container))
         }

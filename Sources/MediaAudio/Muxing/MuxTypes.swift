@@ -35,6 +35,11 @@ public struct TrackAddition: Sendable, Hashable {
     public enum Source: Sendable, Hashable {
         /// Text cues, written in the container's text subtitle codec (SubRip, WebVTT or `mov_text`).
         case subtitles([TimedText])
+        /// An ASS script, written as Matroska's `ass` codec (styles, positions and karaoke kept): `header` (the
+        /// script up to and including the `[Events]` Format line) becomes the track's codec private data, and each
+        /// event's ``TimedText/text`` holds its fields after the times (`Layer,Style,Name,MarginL,MarginR,MarginV,
+        /// Effect,Text`). Matroska only.
+        case styledSubtitles(header: String, events: [TimedText])
         /// The first audio stream of an encoded audio file (e.g. `.m4a` with AAC, `.ogg`/`.mka` with Opus), copied
         /// packet by packet without re-encoding. The file's presentation start (its 00:00:00) lands on the target's.
         case audioFile(String)
@@ -66,6 +71,14 @@ public struct TrackAddition: Sendable, Hashable {
         TrackAddition(source: .subtitles(cues), language: language, title: title, dispositions: dispositions)
     }
 
+    /// An ASS subtitle stream (Matroska only): the script's header and its events' fields after the times.
+    public static func styledSubtitles(
+        header: String, events: [TimedText], language: String?, title: String? = nil, dispositions: Set<Disposition> = []
+    ) -> TrackAddition {
+        TrackAddition(source: .styledSubtitles(header: header, events: events), language: language, title: title,
+                      dispositions: dispositions)
+    }
+
     /// An audio stream copied from the encoded file at `path`; by default marked `dub` and not default.
     public static func audio(
         file path: String, language: String?, title: String? = nil, dispositions: Set<Disposition> = [.dub]
@@ -76,7 +89,7 @@ public struct TrackAddition: Sendable, Hashable {
     /// The media type of the new stream: `.subtitle` or `.audio`.
     public var kind: StreamInfo.Kind {
         switch source {
-        case .subtitles: .subtitle
+        case .subtitles, .styledSubtitles: .subtitle
         case .audioFile: .audio
         }
     }

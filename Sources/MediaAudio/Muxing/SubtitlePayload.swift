@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// Turns cues (their text rendered by the caller) into the packets of a text subtitle codec, and makes that codec's
 /// stream parameters.
@@ -82,6 +83,38 @@ struct SubtitlePayload {
         default:
             return Array(text.utf8)
         }
+    }
+
+    /// Matroska's `ass` packets for `events` in start order: `ReadOrder,` and the event's fields after the times.
+    /// - Throws: `MediaError(.invalidArgument)` for an event that ends before it starts or starts before 0.
+    static func assEvents(_ events: [TimedText], path: String) throws(MediaError) -> [Event] {
+        var result: [Event] = []
+        result.reserveCapacity(events.count)
+        for (number, event) in events.enumerated() {
+            guard event.start >= 0, event.end > event.start else {
+                throw MediaError(
+                    .invalidArgument, path: path, operation: "mux subtitles",
+                    message: "event \(number + 1) has invalid times \(event.start)...\(event.end) ms")
+            }
+            let fields = event.text.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "\\N")
+            result.append(Event(start: event.start, end: event.end, bytes: Array("\(number),\(fields)".utf8)))
+        }
+        return result.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
+    }
+
+    /// Fills `parameters` for Matroska's `ass` codec, the script header as its private data.
+    static func fillASSParameters(
+        _ parameters: UnsafeMutablePointer<AVCodecParameters>, header: String, path: String
+    ) throws(MediaError) {
+        let bytes = Array(header.utf8)
+        guard let data = av_mallocz(bytes.count + Int(AV_INPUT_BUFFER_PADDING_SIZE))?.assumingMemoryBound(to: UInt8.self) else {
+            throw MediaError(.encodeFailed, path: path, operation: "mux subtitles", message: "out of memory")
+        }
+        data.update(from: bytes, count: bytes.count)
+        parameters.pointee.codec_type = AVMEDIA_TYPE_SUBTITLE
+        parameters.pointee.codec_id = AV_CODEC_ID_ASS
+        parameters.pointee.extradata = data
+        parameters.pointee.extradata_size = Int32(bytes.count)
     }
 
     /// A minimal ASS header: one default style (white 16 pt Arial, bottom centre), as players expect.

@@ -37,6 +37,28 @@ public struct ASSWriter: Sendable {
 
     /// The whole script as a string.
     public func render(_ cues: [Cue]) -> String {
+        var out = header
+        for event in events(cues) {
+            out += "Dialogue: \(event.layer),\(Self.time(event.start)),\(Self.time(event.end)),\(event.fieldsAfterTimes.dropFirst(event.layer.count + 1))\n"
+        }
+        return out
+    }
+
+    /// One `Dialogue` event: its times (whole centiseconds, as written) and its fields.
+    public struct Event: Sendable, Hashable {
+        /// Start, milliseconds (a multiple of 10).
+        public var start: Milliseconds
+        /// End, milliseconds (a multiple of 10, after ``start``).
+        public var end: Milliseconds
+        /// The Layer field.
+        public var layer: String
+        /// The fields but the times, in Matroska's order: `Layer,Style,Name,MarginL,MarginR,MarginV,Effect,Text`.
+        public var fieldsAfterTimes: String
+    }
+
+    /// The script up to and including the `[Events]` Format line: what Matroska stores as an `ass` track's codec
+    /// private data.
+    public var header: String {
         let marginH = playResX / 10, marginV = playResY / 10
         let font = CueSanitizer.cleanName(fontName)?.replacingOccurrences(of: ",", with: " ") ?? "Arial"
         var out = "[Script Info]\n; Written by subtitler\n"
@@ -50,20 +72,29 @@ public struct ASSWriter: Sendable {
         out += "Style: Default,\(font),\(fontSize),&H00FFFFFF,&H000000FF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,"
         out += "\(max(1, playResY / 400)),0,2,\(marginH),\(marginH),\(marginV),1\n\n"
         out += "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        return out
+    }
+
+    /// The `Dialogue` events for `cues`, in start order (cues from ``maximumTime`` on left out).
+    public func events(_ cues: [Cue]) -> [Event] {
+        var events: [Event] = []
         for cue in CueSanitizer.prepare(cues) {
             guard cue.start < Self.maximumTime else { break }
-            let start = Self.time(cue.start)
-            var end = Self.time(min(cue.end, Self.maximumTime))
-            if end == start { end = Self.time(cue.start + 10) }
+            let start = Self.centiseconds(cue.start) * 10
+            var end = Self.centiseconds(min(cue.end, Self.maximumTime)) * 10
+            if end == start { end = start + 10 }
             let name = Set(cue.speakers).count == 1 ? (cue.speakers.first ?? nil) : nil
             let safeName = name.map { Self.escape($0).replacingOccurrences(of: ",", with: " ") } ?? ""
             let lines = CueSanitizer.dialogueLines(cue)
             let text = cue.wordStarts.map { karaoke(lines, starts: $0, cue: cue) }
                 ?? lines.map(Self.escape).joined(separator: "\\N")
-            out += "Dialogue: 0,\(start),\(end),Default,\(safeName),0,0,0,,\(text)\n"
+            events.append(Event(start: start, end: end, layer: "0", fieldsAfterTimes: "0,Default,\(safeName),0,0,0,,\(text)"))
         }
-        return out
+        return events
     }
+
+    /// A time in whole centiseconds, rounded to the nearest.
+    static func centiseconds(_ time: Milliseconds) -> Milliseconds { (max(0, time) + 5) / 10 }
 
     /// A cue's text with a `\k` tag before each word: its duration in centiseconds, up to the next word's start (the
     /// last word's up to the cue's end), after a silent `\k` for the time before the first word. Durations are
@@ -91,7 +122,7 @@ public struct ASSWriter: Sendable {
 
     /// A time as `H:MM:SS.CC`, rounded to the nearest centisecond.
     static func time(_ time: Milliseconds) -> String {
-        let cs = (max(0, time) + 5) / 10
+        let cs = centiseconds(time)
         return String(format: "%lld:%02lld:%02lld.%02lld", cs / 360_000, cs / 6000 % 60, cs / 100 % 60, cs % 100)
     }
 
