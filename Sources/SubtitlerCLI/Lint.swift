@@ -7,7 +7,7 @@ import SubtitlerSupport
 /// `subtitler lint`: style violations and format problems in subtitle files.
 struct Lint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check SRT or WebVTT files against a style profile.",
+        abstract: "Check subtitle files (SRT, WebVTT, TTML/IMSC/EBU-TT-D, ASS) against a style profile.",
         discussion: """
             Files are read as browsers (WebVTT) and the common SRT readers do; what they would drop or read \
             differently is reported as a warning with its line number. Files are streamed: any size works.
@@ -16,7 +16,7 @@ struct Lint: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Subtitle files (.srt, .vtt).")
+    @Argument(help: "Subtitle files (.srt, .vtt, .ttml, .imsc.ttml, .ebu-tt-d.ttml, .dfxp, .ass, .ssa).")
     var inputs: [String]
 
     @OptionGroup var style: StyleOptions

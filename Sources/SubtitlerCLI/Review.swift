@@ -21,7 +21,7 @@ struct Review: AsyncParsableCommand {
     @Argument(help: "The video (or audio) file.")
     var video: String
 
-    @Argument(help: "Subtitle files (.srt, .vtt); the first is checked and drawn. Default: VIDEO's sidecars.")
+    @Argument(help: "Subtitle files (.srt, .vtt, .ttml, .ass…); the first is checked and drawn. Default: VIDEO's sidecars.")
     var subtitles: [String] = []
 
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The page to write.", valueName: "file"))

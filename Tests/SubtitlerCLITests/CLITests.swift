@@ -401,6 +401,46 @@ struct CLITests {
         #expect(usage.status == 2)
     }
 
+    /// The written formats read back: an IMSC file converted to SRT holds the SRT it came from, lint reads ASS and
+    /// TTML, a broken TTML file is one line naming the file and the line, and --reshape cuts a long cue to the profile.
+    @Test func convertAndLintReadEveryFormatAndReshapeCutsToTheProfile() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        let cues = [Cue(start: 1_000, end: 2_500, lines: ["Tom & Jerry, again"]),
+                    Cue(start: 3_000, end: 4_000, lines: ["Who?", "Me."], lineSpeakers: ["Ann", "Bob"])]
+        try TimedTextWriter(profile: .imsc, language: "en").render(cues)
+            .write(toFile: scratch.path("film.en.imsc.ttml"), atomically: true, encoding: .utf8)
+        let toSRT = try await CommandRunner.run(["convert", scratch.path("film.en.imsc.ttml"), "--format", "srt"], environment: env)
+        #expect(toSRT.status == 0, "\(toSRT.stderr)")
+        let srt = try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: scratch.path("film.en.srt")))
+        #expect(srt.map(\.lines) == [["Tom & Jerry, again"], ["-Who?", "-Me."]])
+        #expect(srt.map(\.start) == [1_000, 3_000])
+
+        try ASSWriter().render(cues).write(toFile: scratch.path("film.en.ass"), atomically: true, encoding: .utf8)
+        for file in ["film.en.ass", "film.en.imsc.ttml"] {
+            let lint = try await CommandRunner.run(["lint", scratch.path(file), "--json"], environment: env)
+            #expect(lint.status == 0, "\(file): \(lint.stderr)")
+        }
+        try "<tt xmlns=\"http://www.w3.org/ns/ttml\"><body>\n<p begin=\"0s\" end=\"1s\">x</div></tt>"
+            .write(toFile: scratch.path("broken.ttml"), atomically: true, encoding: .utf8)
+        let broken = try await CommandRunner.run(["convert", scratch.path("broken.ttml"), "--format", "srt"], environment: env)
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("broken.ttml: no readable cues: line 2: the TTML document is not well-formed XML"), "\(broken.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("broken.srt")))
+
+        let words = (1...30).map { "word\($0)" }
+        try "1\n00:00:01,000 --> 00:00:07,000\n\(words.joined(separator: " "))\n"
+            .write(toFile: scratch.path("long.en.srt"), atomically: true, encoding: .utf8)
+        let reshaped = try await CommandRunner.run(["convert", scratch.path("long.en.srt"), "-o", scratch.path("long.en.vtt"), "--reshape"], environment: env)
+        #expect(reshaped.status == 0, "\(reshaped.stderr)")
+        let out = try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: scratch.path("long.en.vtt")))
+        #expect(out.count > 1)
+        #expect(out.allSatisfy { $0.lines.count <= 2 && $0.lines.allSatisfy { $0.count <= 42 } })
+        #expect(out.flatMap { $0.text.split(separator: " ").map(String.init) } == words)
+        #expect(reshaped.stderr.contains("\(out.count) cues, reshaped from 1"), "\(reshaped.stderr)")
+    }
+
     @Test func lintReportsViolationsWithExitOneAndJSON() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
