@@ -84,4 +84,15 @@ struct TimedSubtitleFileTests {
         let bytes: [UInt8] = [0xFF, 0xFE] + Array("1\n00:00:01,000 --> 00:00:02,000\nx\n".utf8).flatMap { [$0, 0] }
         #expect(throws: TimedSubtitleFile.RewriteError.self) { try TimedSubtitleFile(bytes: bytes, format: .srt) }
     }
+
+    @Test("TTML and ASS files are written anew with the new times, their text and speakers kept", arguments: [SubtitleFormat.imsc, .ass])
+    func timedTextAndASSAreRewritten(format: SubtitleFormat) throws {
+        let cues = [Cue(start: 1_000, end: 2_500, lines: ["One & two"], speaker: "Ann"), Cue(start: 4_000, end: 5_000, lines: ["Three", "four"])]
+        let output = try shifted(format.render(cues), format: format, by: 2_350)
+        let read = try SubtitleParser().parse(output, format: format)
+        #expect(read.map(\.lines) == cues.map(\.lines))
+        // Whole centiseconds, so ASS keeps them exactly too.
+        #expect(read.map(\.start) == [3_350, 6_350])
+        #expect(read.map(\.end) == [4_850, 7_350])
+    }
 }
