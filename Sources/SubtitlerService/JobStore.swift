@@ -15,9 +15,14 @@ import SubtitlerSupport
 /// A row that cannot be read is never shown as something it is not: an unknown `state` or `origin` is a
 /// ``JobStoreError`` with a log line; a row whose request (or report) cannot be decoded is marked failed with a log
 /// line, skipped by the queue, and listed as failed.
-package final class JobStore: Sendable {
+///
+/// It is the store of one node: its leases never expire, and ``requeueInterrupted()`` at start puts back every job
+/// that was running.
+package final class JobStore: JobStoring {
     let database: any DatabaseWriter
     private let logger: Logger
+    /// The one node of a SQLite store.
+    package let node = "local"
     /// The database file, for a store opened in a directory.
     package let url: URL?
 
@@ -159,6 +164,15 @@ package final class JobStore: Sendable {
         }
     }
 
+    /// The running jobs among `ids`: one node holds every lease, and they never expire.
+    package func renewLeases(of ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { db in
+            Set(try String.fetchAll(db, JobRow.select(Column("id")).filter(ids.contains(Column("id")))
+                .filter(Column("state") == ServiceJob.State.running)))
+        }
+    }
+
     /// Records a running job's progress.
     package func update(id: String, progress: JobProgress) async throws {
         try await database.write { db in
@@ -169,11 +183,13 @@ package final class JobStore: Sendable {
 
     /// Records how a job ended. The write is made even when the calling task is cancelled (a job stopped by a
     /// shutdown records itself as queued again).
-    package func finish(id: String, state: ServiceJob.State, report: JobReport?, error: String?) async throws {
+    /// - Returns: whether the job exists (the one node always holds its leases).
+    @discardableResult
+    package func finish(id: String, state: ServiceJob.State, report: JobReport?, error: String?) async throws -> Bool {
         let database = self.database
-        try await Self.evenIfCancelled {
+        return try await Self.evenIfCancelled {
             try await database.write { db in
-                guard var row = try JobRow.filter(Column("id") == id).fetchOne(db) else { return }
+                guard var row = try JobRow.filter(Column("id") == id).fetchOne(db) else { return false }
                 row.state = state
                 row.updatedAt = Date()
                 row.report = report
@@ -181,6 +197,7 @@ package final class JobStore: Sendable {
                 row.skipReason = report?.skipReason
                 row.error = error
                 try row.update(db)
+                return true
             }
         }
     }
@@ -225,8 +242,9 @@ package final class JobStore: Sendable {
     /// Jobs in creation order (or newest first), optionally only those in `state` and only those created before the
     /// job `before`; at most `limit`. Rows that cannot be read are listed as failed; a row with an unknown state or
     /// origin is left out with an error log line (one bad row never makes the list fail).
-    package func jobs(state: ServiceJob.State? = nil, limit: Int = 1_000, newestFirst: Bool = false,
-                      before: String? = nil) async throws -> [ServiceJob] {
+    package func listJobs(state: ServiceJob.State?, limit: Int, newestFirst: Bool, before: String?) async throws
+        -> [ServiceJob]
+    {
         let logger = self.logger
         let stored = try await database.read { db -> [Stored] in
             var query = JobRow.order(newestFirst ? Column("sequence").desc : Column("sequence"))

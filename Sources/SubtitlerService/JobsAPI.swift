@@ -11,7 +11,7 @@ import SubtitlerSupport
 struct ServiceEnvironment: Sendable {
     let configuration: ServiceConfiguration
     let runner: JobRunner
-    let store: JobStore
+    let store: any JobStoring
     let scheduler: JobScheduler
     let paths: PathPolicy
     let slots: SlotPool

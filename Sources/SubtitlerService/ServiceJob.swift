@@ -47,6 +47,14 @@ package struct ServiceJob: Sendable, Codable, Hashable {
     package var error: String?
     /// The full report of a finished job.
     package var report: JobReport?
+    /// The node that runs the job, or ran it last (a PostgreSQL store's; absent in a single-node store).
+    package var node: String? = nil
+    /// When the running job's lease ends unless its node renews it (a PostgreSQL store's).
+    package var leaseExpiresAt: Date? = nil
+    /// How many times the job went back to the queue (a stop, a file that changed while it ran).
+    package var retries: Int? = nil
+    /// How many times a node took the job over from a node whose lease had expired.
+    package var takeovers: Int? = nil
 }
 
 /// Who asked for a job; its raw value is what the jobs API shows and the store keeps.

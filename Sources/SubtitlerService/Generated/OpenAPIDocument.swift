@@ -80,7 +80,11 @@ enum OpenAPIDocument {
           "outputs": { "type": "array", "items": { "type": "string" } },
           "skipReason": { "$ref": "#/components/schemas/SkipReason" },
           "error": { "type": "string" },
-          "report": { "type": "object" }
+          "report": { "type": "object" },
+          "node": { "type": "string", "description": "The node that runs the job, or ran it last (a PostgreSQL store's)." },
+          "leaseExpiresAt": { "type": "string", "format": "date-time", "description": "When the running job's lease ends unless its node renews it." },
+          "retries": { "type": "integer", "minimum": 0, "description": "How many times the job went back to the queue." },
+          "takeovers": { "type": "integer", "minimum": 0, "description": "How many times a node took the job over from a node whose lease had expired." }
         }
       },
       "ArrPayload": {
