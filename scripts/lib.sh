@@ -3,13 +3,17 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv-backend"
 TEST_VENV="$ROOT/.venv-test"              # Python clients for the service tests (requests, pysrt, schemathesis)
-BACKEND_DIR="$ROOT/.backend"            # models, voices, pids and logs (git-ignored)
+CHAT_VENV="$ROOT/.venv-chat"              # the local chat server (llama-cpp-python, built from source) and its model
+BACKEND_DIR="${SUBTITLER_BACKEND_DIR:-$ROOT/.backend}"   # models, voices, pids and logs (git-ignored)
 MODEL_DIR="$BACKEND_DIR/models/base"
 VOICE_DIR="$BACKEND_DIR/tts/voices"
 WHISPER_PORT="${SUBTITLER_WHISPER_PORT:-8765}"
 SPEECH_PORT="${SUBTITLER_SPEECH_PORT:-7878}"
+CHAT_PORT="${SUBTITLER_CHAT_PORT:-8767}"
 WHISPER_URL="http://127.0.0.1:$WHISPER_PORT/v1"
 SPEECH_URL="http://127.0.0.1:$SPEECH_PORT/v1"
+CHAT_URL="http://127.0.0.1:$CHAT_PORT/v1"
+CHAT_MODEL="$CHAT_VENV/model/gemma-3-270m-q4_k_m.gguf"   # assembled by scripts/setup from its PyPI parts
 # The Swift toolchain: the `swift` on PATH; else the one in SWIFT_TOOLCHAIN (default /opt/swift, where the CI
 # image installs it), put on PATH.
 if ! command -v swift >/dev/null 2>&1 && [ -x "${SWIFT_TOOLCHAIN:-/opt/swift}/usr/bin/swift" ]; then

@@ -19,6 +19,9 @@ public struct OpenAIConfiguration: Sendable {
     public var baseURL: String
     /// The base URL of the speech endpoint when speech lives on another server; `nil` uses ``baseURL``.
     public var speechBaseURL: String?
+    /// The base URL of the chat endpoint (`chat/completions`, for translation into any language) when it lives on
+    /// another server; `nil` uses ``baseURL``.
+    public var chatBaseURL: String?
     /// The API key sent as `Authorization: Bearer <key>`; `nil` or empty sends no `Authorization` header.
     public var apiKey: String?
     /// The organization ID sent as `OpenAI-Organization`, when set.
@@ -51,6 +54,7 @@ public struct OpenAIConfiguration: Sendable {
     /// - Parameters:
     ///   - baseURL: The base URL of the transcription and translation endpoints.
     ///   - speechBaseURL: The base URL of the speech endpoint, if it differs from `baseURL`.
+    ///   - chatBaseURL: The base URL of the chat endpoint, if it differs from `baseURL`.
     ///   - apiKey: The API key; `nil` for a server that needs none.
     ///   - organization: The OpenAI organization ID.
     ///   - project: The OpenAI project ID.
@@ -60,6 +64,7 @@ public struct OpenAIConfiguration: Sendable {
     public init(
         baseURL: String = "https://api.openai.com/v1",
         speechBaseURL: String? = nil,
+        chatBaseURL: String? = nil,
         apiKey: String? = nil,
         organization: String? = nil,
         project: String? = nil,
@@ -69,6 +74,7 @@ public struct OpenAIConfiguration: Sendable {
     ) {
         self.baseURL = baseURL
         self.speechBaseURL = speechBaseURL
+        self.chatBaseURL = chatBaseURL
         self.apiKey = apiKey
         self.organization = organization
         self.project = project
@@ -82,7 +88,8 @@ public struct OpenAIConfiguration: Sendable {
     /// Reads a configuration from the environment variables the official SDKs read.
     ///
     /// `OPENAI_BASE_URL`, `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`, the API key variable, and
-    /// `SUBTITLER_SPEECH_BASE_URL` for a separate speech server. Empty values count as unset.
+    /// `SUBTITLER_SPEECH_BASE_URL` for a separate speech server, `SUBTITLER_CHAT_BASE_URL` for a separate chat server.
+    /// Empty values count as unset.
     ///
     /// - Parameters:
     ///   - env: The environment to read; defaults to the process environment.
@@ -101,6 +108,7 @@ public struct OpenAIConfiguration: Sendable {
         return OpenAIConfiguration(
             baseURL: value("OPENAI_BASE_URL") ?? "https://api.openai.com/v1",
             speechBaseURL: value("SUBTITLER_SPEECH_BASE_URL"),
+            chatBaseURL: value("SUBTITLER_CHAT_BASE_URL"),
             apiKey: value(apiKeyVariable),
             organization: value("OPENAI_ORG_ID"),
             project: value("OPENAI_PROJECT_ID")
@@ -109,10 +117,18 @@ public struct OpenAIConfiguration: Sendable {
 
     /// The full URL of an endpoint path such as `audio/transcriptions`.
     func url(for endpoint: Endpoint) -> String {
-        let base = endpoint == .speech ? (speechBaseURL ?? baseURL) : baseURL
-        var trimmed = Substring(base)
+        var trimmed = Substring(base(for: endpoint))
         while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         return "\(trimmed)/\(endpoint.rawValue)"
+    }
+
+    /// The base URL an endpoint is sent to: the speech or chat server's when set, else ``baseURL``.
+    func base(for endpoint: Endpoint) -> String {
+        switch endpoint {
+        case .speech: speechBaseURL ?? baseURL
+        case .chatCompletions: chatBaseURL ?? baseURL
+        case .transcriptions, .translations: baseURL
+        }
     }
 }
 
@@ -121,6 +137,7 @@ enum Endpoint: String, Sendable {
     case transcriptions = "audio/transcriptions"
     case translations = "audio/translations"
     case speech = "audio/speech"
+    case chatCompletions = "chat/completions"
 }
 
 /// How long to wait before each retry when the server gives no `retry-after` hint.
@@ -174,6 +191,7 @@ extension OpenAIConfiguration: CustomStringConvertible, CustomDebugStringConvert
     public var description: String {
         var parts = ["baseURL: \(baseURL)"]
         if let speechBaseURL { parts.append("speechBaseURL: \(speechBaseURL)") }
+        if let chatBaseURL { parts.append("chatBaseURL: \(chatBaseURL)") }
         parts.append("apiKey: \(apiKey == nil ? "none" : "[redacted]")")
         if let organization { parts.append("organization: \(organization)") }
         if let project { parts.append("project: \(project)") }
@@ -189,7 +207,7 @@ extension OpenAIConfiguration: CustomStringConvertible, CustomDebugStringConvert
     /// A mirror without the API key, for `dump` and debuggers.
     public var customMirror: Mirror {
         Mirror(self, children: [
-            "baseURL": baseURL, "speechBaseURL": speechBaseURL as Any,
+            "baseURL": baseURL, "speechBaseURL": speechBaseURL as Any, "chatBaseURL": chatBaseURL as Any,
             "apiKey": apiKey == nil ? "none" : "[redacted]",
             "organization": organization as Any, "project": project as Any,
             "connectTimeout": connectTimeout, "requestTimeout": requestTimeout, "maxRetries": maxRetries,

@@ -73,7 +73,7 @@ extension OpenAIAudioClient {
     func checkConfiguration(for endpoint: Endpoint) throws(OpenAIAudioError) {
         var problem = configuration.credentialProblem
         if problem == nil, let urlProblem = OpenAIConfiguration.urlProblem(configuration.url(for: endpoint)) {
-            let base = endpoint == .speech ? (configuration.speechBaseURL ?? configuration.baseURL) : configuration.baseURL
+            let base = configuration.base(for: endpoint)
             problem = "invalid base URL '\(base)': \(urlProblem)"
         }
         guard let problem else { return }

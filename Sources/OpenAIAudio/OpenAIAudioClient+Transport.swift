@@ -57,7 +57,8 @@ extension OpenAIAudioClient {
         if Task.isCancelled { throw cancelledError(prepared.endpoint, attempts: attempt) }
         let retriesTaken = attempt - 1
         let delay: Duration?
-        if retriesTaken >= configuration.maxRetries {
+        if retriesTaken >= configuration.maxRetries || error.rejectsResponseFormat {
+            // A refused response_format is answered in a looser form at once, not sent again as it was.
             delay = nil
         } else if let headers, let status = error.status {
             delay = RetryPolicy.delay(

@@ -86,7 +86,7 @@ extension OpenAIConfiguration {
 
     /// Why the base URLs cannot be used, or nil: each must be an absolute `http` or `https` URL with a host.
     public var baseURLProblem: String? {
-        for (name, value) in [("base URL", baseURL), ("speech base URL", speechBaseURL)] {
+        for (name, value) in [("base URL", baseURL), ("speech base URL", speechBaseURL), ("chat base URL", chatBaseURL)] {
             guard let value else { continue }
             if let problem = Self.urlProblem(value) { return "invalid \(name) '\(value)': \(problem)" }
         }

@@ -12,7 +12,9 @@ import Subtitles
 ///    split (as alass does), so a split falls only between cues and only where it pays for itself; each segment's
 ///    offset is then refined on its own cues.
 /// A more complex model is taken only when it puts clearly more cue time on speech than a simpler one (penalties
-/// in milliseconds of cue time). Memory is a few frame signals: 2^18 values for two hours at 100 ms.
+/// in milliseconds of cue time). A split placement is accepted only when it stands clearly above the placement
+/// the same search finds for the cues mirrored in time. Memory is a few frame signals: 2^18 values for two hours
+/// at 100 ms.
 public struct SubtitleAligner: Sendable {
     /// What is searched and how sure the aligner must be.
     public var options: SyncOptions
@@ -40,6 +42,93 @@ public struct SubtitleAligner: Sendable {
         guard !sorted.isEmpty else { return refusal(.noCues, "the subtitles hold no cue with a duration") }
         guard target.totalDuration > 0 else { return refusal(.noSpeech, "no speech was found to align the cues with") }
 
+        guard let fit = fit(sorted, to: target) else {
+            return refusal(.noSpeech, "no speech was found to align the cues with")
+        }
+        var chosen = fit.chosen
+        let after = score(sorted, mapping: chosen.mapping, target: target)
+        // How far the chosen placement stands above chance constant placements; a split model must also stand
+        // clearly above what its own search reaches for cues that cannot belong here (chanceFit).
+        chosen.distinctness = (after.cueTimeOnSpeech - fit.chance.mean) / fit.chance.deviation
+        let identityLift = lift(before, density)
+        let chosenLift = lift(after, density)
+        var analysis = SyncAnalysis(verdict: .synced, mapping: chosen.mapping, model: chosen.model, before: before,
+                                    after: after, distinctness: chosen.distinctness, lift: chosenLift, density: density)
+        if chosen.model == .unchanged {
+            analysis.mapping = .identity
+            if identityLift >= options.minimumLift, chosen.distinctness >= options.minimumDistinctness {
+                analysis.verdict = .alreadyInSync
+            } else {
+                analysis.verdict = .refused(SyncRefusal(.notThisAudio, notThisAudio(after, density)))
+            }
+            return analysis
+        }
+        // A split placement must close chanceFitMargin of the distance from the chance fit to a perfect fit.
+        analysis.chanceFit = chanceFit(of: sorted, target: target)
+        let aboveChanceFit = analysis.chanceFit.map { after.cueTimeOnSpeech >= $0 + options.chanceFitMargin * (1 - $0) } ?? true
+        if chosenLift < options.minimumLift || chosen.distinctness < options.minimumDistinctness
+            || (chosen.mapping.splitCount > 0 && !aboveChanceFit) {
+            analysis.verdict = .refused(SyncRefusal(.notThisAudio, notThisAudio(after, density)))
+        } else if after.cueTimeOnSpeech < before.cueTimeOnSpeech + 0.02 {
+            analysis.verdict = .refused(SyncRefusal(.noImprovement, String(
+                format: "the best placement puts %.0f%% of the cue time on speech, not clearly more than the %.0f%% as it is",
+                after.cueTimeOnSpeech * 100, before.cueTimeOnSpeech * 100)))
+        }
+        return analysis
+    }
+
+    /// The share of cue time on speech that the same search reaches for cues that cannot belong to this audio: the
+    /// same cues mirrored in time (the same durations, gaps and count, their order reversed). A split search picks
+    /// the best of many offsets for each segment, so it lifts any subtitles well above chance; how far depends on
+    /// how many cues there are (few cues are easy to place), which the mirrored cues measure on the same media.
+    private func chanceFit(of sorted: [SpeechSpan], target: SyncTarget) -> Double? {
+        let latest = sorted.map(\.end).max() ?? 0
+        let mirrored = Array(sorted.map { SpeechSpan(start: latest - $0.end, end: latest - $0.start) }.reversed())
+        guard let fit = fit(mirrored, to: target) else { return nil }
+        return score(mirrored, mapping: fit.chosen.mapping, target: target).cueTimeOnSpeech
+    }
+
+    private func notThisAudio(_ score: SyncScore, _ density: Double) -> String {
+        String(format: "no placement puts the cues clearly on this speech (at best %.0f%% of the cue time on speech, "
+               + "%.0f%% by chance): the subtitles seem to belong to other audio", score.cueTimeOnSpeech * 100, density * 100)
+    }
+
+    private func lift(_ score: SyncScore, _ density: Double) -> Double {
+        density < 1 ? (score.cueTimeOnSpeech - density) / (1 - density) : 0
+    }
+
+    /// The score of `cues` (sorted) moved by `mapping` and clamped to the timeline.
+    func score(_ cues: [SpeechSpan], mapping: SyncMapping, target: SyncTarget) -> SyncScore {
+        let moved = cues.map { mapping.map($0) }.map {
+            SpeechSpan(start: min(max(0, $0.start), target.duration), end: min(max(0, $0.end), target.duration))
+        }
+        let cueTime = cues.reduce(Milliseconds(0)) { $0 + $1.duration }
+        var onSpeech: Milliseconds = 0
+        for span in moved { onSpeech += target.covered(from: span.start, to: span.end) }
+        let union = SyncTarget(spans: moved, duration: target.duration)
+        var covered: Milliseconds = 0
+        for span in union.spans { covered += target.covered(from: span.start, to: span.end) }
+        return SyncScore(cueTimeOnSpeech: cueTime > 0 ? Double(onSpeech) / Double(cueTime) : 0,
+                         speechCovered: target.totalDuration > 0 ? Double(covered) / Double(target.totalDuration) : 0)
+    }
+
+    /// A placement the search considered, with its score less the penalty of its model.
+    private struct Candidate {
+        var mapping: SyncMapping
+        var model: SyncModel
+        var score: Milliseconds
+        var penalized: Milliseconds
+        var distinctness: Double
+    }
+
+    /// The best placement of some cues, and the share of their time on speech at chance (constant placements).
+    private struct Fit {
+        var chosen: Candidate
+        var chance: (mean: Double, deviation: Double)
+    }
+
+    /// The search of every model over `sorted` (non-empty, sorted cues); nil when no offset can be searched.
+    private func fit(_ sorted: [SpeechSpan], to target: SyncTarget) -> Fit? {
         let cueTime = sorted.reduce(Milliseconds(0)) { $0 + $1.duration }
         let splitPenalty = max(options.minimumSplitPenalty, Milliseconds(Double(cueTime) * options.splitPenalty))
         let ratioPenalty = 2 * splitPenalty
@@ -71,18 +160,9 @@ public struct SubtitleAligner: Sendable {
             searches.append(RatioSearch(search: search, candidates: candidates, best: best, distinctness: top.distinctness,
                                         chance: (mean, deviation)))
         }
-        guard let plain = searches.first(where: { $0.search.ratio == 1 }) else {
-            return refusal(.noSpeech, "no speech was found to align the cues with")
-        }
+        guard let plain = searches.first(where: { $0.search.ratio == 1 }) else { return nil }
 
         // Candidates in the order of preference, each with its score less its penalty.
-        struct Candidate {
-            var mapping: SyncMapping
-            var model: SyncModel
-            var score: Milliseconds
-            var penalized: Milliseconds
-            var distinctness: Double
-        }
         let identityScore = plain.search.score(0..<sorted.count, offset: 0)
         var candidates = [Candidate(mapping: .identity, model: .unchanged, score: identityScore, penalized: identityScore,
                                     distinctness: plain.distinctness)]
@@ -132,56 +212,6 @@ public struct SubtitleAligner: Sendable {
         if chosen.model == .offset, abs(chosen.mapping.segments[0].offset) <= options.inSyncTolerance {
             chosen = candidates[0]
         }
-
-        let after = score(sorted, mapping: chosen.mapping, target: target)
-        // How far the chosen placement stands above chance placements; a split model must stand further above,
-        // since it picks the best of many placements for each segment.
-        chosen.distinctness = (after.cueTimeOnSpeech - plain.chance.mean) / plain.chance.deviation
-        let requiredDistinctness = options.minimumDistinctness * (1 + 0.5 * Double(chosen.mapping.splitCount))
-        let identityLift = lift(before, density)
-        let chosenLift = lift(after, density)
-        var analysis = SyncAnalysis(verdict: .synced, mapping: chosen.mapping, model: chosen.model, before: before,
-                                    after: after, distinctness: chosen.distinctness, lift: chosenLift, density: density)
-        if chosen.model == .unchanged {
-            analysis.mapping = .identity
-            if identityLift >= options.minimumLift, chosen.distinctness >= options.minimumDistinctness {
-                analysis.verdict = .alreadyInSync
-            } else {
-                analysis.verdict = .refused(SyncRefusal(.notThisAudio, notThisAudio(after, density)))
-            }
-            return analysis
-        }
-        if chosenLift < options.minimumLift || chosen.distinctness < requiredDistinctness {
-            analysis.verdict = .refused(SyncRefusal(.notThisAudio, notThisAudio(after, density)))
-        } else if after.cueTimeOnSpeech < before.cueTimeOnSpeech + 0.02 {
-            analysis.verdict = .refused(SyncRefusal(.noImprovement, String(
-                format: "the best placement puts %.0f%% of the cue time on speech, not clearly more than the %.0f%% as it is",
-                after.cueTimeOnSpeech * 100, before.cueTimeOnSpeech * 100)))
-        }
-        return analysis
-    }
-
-    private func notThisAudio(_ score: SyncScore, _ density: Double) -> String {
-        String(format: "no placement puts the cues clearly on this speech (at best %.0f%% of the cue time on speech, "
-               + "%.0f%% by chance): the subtitles seem to belong to other audio", score.cueTimeOnSpeech * 100, density * 100)
-    }
-
-    private func lift(_ score: SyncScore, _ density: Double) -> Double {
-        density < 1 ? (score.cueTimeOnSpeech - density) / (1 - density) : 0
-    }
-
-    /// The score of `cues` (sorted) moved by `mapping` and clamped to the timeline.
-    func score(_ cues: [SpeechSpan], mapping: SyncMapping, target: SyncTarget) -> SyncScore {
-        let moved = cues.map { mapping.map($0) }.map {
-            SpeechSpan(start: min(max(0, $0.start), target.duration), end: min(max(0, $0.end), target.duration))
-        }
-        let cueTime = cues.reduce(Milliseconds(0)) { $0 + $1.duration }
-        var onSpeech: Milliseconds = 0
-        for span in moved { onSpeech += target.covered(from: span.start, to: span.end) }
-        let union = SyncTarget(spans: moved, duration: target.duration)
-        var covered: Milliseconds = 0
-        for span in union.spans { covered += target.covered(from: span.start, to: span.end) }
-        return SyncScore(cueTimeOnSpeech: cueTime > 0 ? Double(onSpeech) / Double(cueTime) : 0,
-                         speechCovered: target.totalDuration > 0 ? Double(covered) / Double(target.totalDuration) : 0)
+        return Fit(chosen: chosen, chance: plain.chance)
     }
 }

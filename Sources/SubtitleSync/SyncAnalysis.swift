@@ -96,4 +96,7 @@ public struct SyncAnalysis: Sendable, Hashable {
     public var lift: Double
     /// The share of the target's timeline that is speech.
     public var density: Double
+    /// The cue time on speech that the same search reaches with the cues mirrored in time (cues that cannot belong
+    /// to this audio), 0...1; nil when nothing was to move. A split placement must stand clearly above it.
+    public var chanceFit: Double?
 }

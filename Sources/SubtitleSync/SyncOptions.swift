@@ -26,12 +26,17 @@ public struct SyncOptions: Sendable, Hashable, Codable {
     /// How many standard deviations the best offset's correlation must stand above the others'. Below it no
     /// placement is clearly right and the subtitles are refused.
     public var minimumDistinctness: Double
+    /// How much better than chance a split placement must be, 0...1: the share of the distance from the cue time
+    /// on speech that the same search reaches with the cues mirrored in time (which cannot belong to this audio) to
+    /// all of it. Below it the subtitles are taken to belong to other audio and are refused.
+    public var chanceFitMargin: Double
 
     /// Creates options; the defaults suit subtitles of films and episodes.
     public init(
         frameRates: [Double] = [23.976, 24, 25, 29.97, 30], fitsRatio: Bool = true, allowsSplits: Bool = true,
         maximumOffset: Milliseconds? = nil, splitPenalty: Double = 0.01, minimumSplitPenalty: Milliseconds = 1500,
-        inSyncTolerance: Milliseconds = 120, minimumLift: Double = 0.3, minimumDistinctness: Double = 5
+        inSyncTolerance: Milliseconds = 120, minimumLift: Double = 0.3, minimumDistinctness: Double = 5,
+        chanceFitMargin: Double = 0.4
     ) {
         self.frameRates = frameRates
         self.fitsRatio = fitsRatio
@@ -42,6 +47,7 @@ public struct SyncOptions: Sendable, Hashable, Codable {
         self.inSyncTolerance = inSyncTolerance
         self.minimumLift = minimumLift
         self.minimumDistinctness = minimumDistinctness
+        self.chanceFitMargin = chanceFitMargin
     }
 
     /// The first setting that cannot be used, or nil.
@@ -66,6 +72,9 @@ public struct SyncOptions: Sendable, Hashable, Codable {
         }
         if !(minimumDistinctness.isFinite && minimumDistinctness >= 0) {
             return SettingProblem("minimumDistinctness", "minimumDistinctness \(minimumDistinctness) must not be negative")
+        }
+        if !(chanceFitMargin.isFinite && (0...1).contains(chanceFitMargin)) {
+            return SettingProblem("chanceFitMargin", "chanceFitMargin \(chanceFitMargin) is out of range 0...1")
         }
         return nil
     }

@@ -24,6 +24,23 @@ enum ClientFactory {
         return configuration
     }
 
+    /// The configuration for chat translation: like ``configuration(baseURL:apiKeyVariable:)``, but a key is needed
+    /// only when the chat server (`SUBTITLER_CHAT_BASE_URL`, else the base URL) is OpenAI's.
+    static func chatConfiguration(baseURL: String?, apiKeyVariable: String) throws -> OpenAIConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = OpenAIConfiguration.fromEnvironment(environment, apiKeyVariable: apiKeyVariable)
+        if let baseURL { configuration.baseURL = baseURL }
+        try check(configuration, apiKeyVariable: apiKeyVariable)
+        let chatServer = configuration.chatBaseURL ?? configuration.baseURL
+        if chatServer.contains("api.openai.com") && (configuration.apiKey ?? "").isEmpty {
+            throw ConfigurationError(message: """
+                no API key: set \(apiKeyVariable) to translate with OpenAI, or start the local backend \
+                (scripts/local-backend start) and set SUBTITLER_CHAT_BASE_URL to the URL it prints
+                """)
+        }
+        return configuration
+    }
+
     /// Credentials and base URLs that no request could use: a usage error before anything is sent.
     static func check(_ configuration: OpenAIConfiguration, apiKeyVariable: String) throws {
         if let problem = configuration.credentialProblem {
@@ -31,7 +48,7 @@ enum ClientFactory {
                                      + "project from OPENAI_ORG_ID and OPENAI_PROJECT_ID)")
         }
         if let problem = configuration.baseURLProblem {
-            throw ConfigurationError(message: "\(problem) (from --base-url, OPENAI_BASE_URL or SUBTITLER_SPEECH_BASE_URL)")
+            throw ConfigurationError(message: "\(problem) (from --base-url, OPENAI_BASE_URL, SUBTITLER_SPEECH_BASE_URL or SUBTITLER_CHAT_BASE_URL)")
         }
     }
 }
@@ -50,6 +67,12 @@ struct BatchCommand {
     let language: String?
 
     func run() async throws {
+        let batch = try await execute()
+        if batch.failed > 0 { throw ExitCode(ExitStatus.failure) }
+    }
+
+    /// Runs the batch and prints its reports; throws only for usage errors and interruption.
+    func execute() async throws -> BatchReport {
         MediaLogging.setVerbose(options.verbose)   // FFmpeg's own messages only when asked
         let template = options.jobTemplate(task: task, language: language)
         var subtitler = Subtitler(client: OpenAIAudioClient(configuration: OpenAIConfiguration()), cache: nil)
@@ -75,7 +98,7 @@ struct BatchCommand {
             let done = batch.done + batch.planned
             Console.error("subtitler: \(done) done, \(batch.skipped) skipped, \(batch.failed) failed" + (options.dryRun ? " (dry run)" : ""))
         }
-        if batch.failed > 0 { throw ExitCode(ExitStatus.failure) }
+        return batch
     }
 }
 

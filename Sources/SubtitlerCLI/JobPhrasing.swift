@@ -13,6 +13,8 @@ enum JobPhrasing {
             return failure.message + (recursive ? "" : " (use --recursive for subdirectories)")
         case .outputCollision:
             return failure.message + "; use --output to keep them apart, or subtitle one of them at a time"
+        case .translationIncomplete:
+            return failure.message + " (--allow-gaps writes the rest and keeps these cues in the source language)"
         case .cannotEmbed:
             return "\(failure.path): --embed: \(failure.detail ?? failure.message)"
         default:

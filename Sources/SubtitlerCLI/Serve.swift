@@ -45,6 +45,11 @@ struct ServiceOptions: ParsableArguments {
 
     @OptionGroup var api: APIOptions
 
+    @Option(help: ArgumentHelp("Also translate the subtitles of every job from a watch folder or a hook into these languages through a chat model (comma-separated ISO 639-1 codes); jobs API callers send translateTo.", valueName: "langs"))
+    var translateTo: String?
+
+    @OptionGroup var chat: ChatOptions
+
     func validate() throws {
         if !(1...32).contains(jobs) { throw ValidationError("--jobs must be between 1 and 32") }
         if !(1...32).contains(requests) { throw ValidationError("--requests must be between 1 and 32") }
@@ -102,7 +107,30 @@ struct ServiceOptions: ParsableArguments {
         defaults.skipsIfSubtitled = skipIfSubtitled
         defaults.remembersLanguage = !api.noCache
         configuration.defaults = defaults
+        configuration.translation = try translation()
         return configuration
+    }
+
+    /// Chat translation for the service's jobs: the chat server from the environment (`SUBTITLER_CHAT_BASE_URL`, else
+    /// the API base URL), or nil when no request could reach one (OpenAI's without a key) and no default targets
+    /// are asked for.
+    func translation() throws -> ServiceTranslation? {
+        let targets = try translateTo.map { try ChatOptions.targets($0, flag: "--translate-to") } ?? []
+        let translator: CueTranslator
+        do {
+            translator = try ChatTranslationCommand.makeTranslator(api: api)
+        } catch let error as ConfigurationError {
+            if targets.isEmpty { return nil }
+            throw ValidationError(error.message)
+        }
+        let options: TranslationOptions
+        do {
+            options = try chat.translationOptions(sourceLanguage: nil, concurrency: requests, allowsGaps: false, api: api)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
+        return ServiceTranslation(runner: TranslationRunner(translator: translator), options: options,
+                                  defaultTargets: targets)
     }
 
     /// The job runner, with the API client from the environment.

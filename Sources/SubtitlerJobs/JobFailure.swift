@@ -25,6 +25,9 @@ public struct JobFailure: Sendable, Codable, Hashable, CustomStringConvertible {
         case cannotEmbed = "cannot-embed"
         /// The pipeline failed: the media, the API, chunks that failed after retries.
         case pipeline = "pipeline"
+        /// Cues could not be translated after every re-ask and split; nothing was written for that language
+        /// (``JobFailure/detail`` names the cues).
+        case translationIncomplete = "translation-incomplete"
         /// Writing the outputs failed; nothing was written.
         case writeFailed = "write-failed"
         /// The input or an output is outside the folders the service may use (checked again where each file is

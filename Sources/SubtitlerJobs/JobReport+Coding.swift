@@ -12,7 +12,7 @@ extension JobReport {
         case estimatedCost, timing, warnings, plan, audioSentMs, speechMs, speechShare, speechDetector
         case requestsInFlight
         case doubtfulSpeech, omissions
-        case sync
+        case sync, translation
     }
 
     /// Decodes a report (one stored with only an `error` text gets a failure of reason `unknown`).
@@ -32,6 +32,7 @@ extension JobReport {
         }
         cues = try container.decodeIfPresent(Int.self, forKey: .cues)
         sync = try container.decodeIfPresent(SyncReport.self, forKey: .sync)
+        translation = try container.decodeIfPresent(TranslationReport.self, forKey: .translation)
         wallTimeMs = try container.decodeIfPresent(Int64.self, forKey: .wallTimeMs)
 
         let plan = try container.decodeIfPresent([ChunkSummary].self, forKey: .plan)
@@ -88,6 +89,7 @@ extension JobReport {
         try container.encodeIfPresent(failure, forKey: .failure)
         try container.encodeIfPresent(cues, forKey: .cues)
         try container.encodeIfPresent(sync, forKey: .sync)
+        try container.encodeIfPresent(translation, forKey: .translation)
         if let run {
             try container.encode(run.chunks.count, forKey: .chunks)
             try container.encode(run.requests, forKey: .requests)

@@ -47,6 +47,8 @@ public struct JobReport: Sendable, Codable, Hashable {
     public var sent: RequestsSent?
     /// For a sync job (the service's `sync`), what it did to each subtitle file.
     public var sync: SyncReport?
+    /// For a job that also translated its subtitles (`translateTo` in the service), what became of each language.
+    public var translation: TranslationReport?
 
     /// Creates a report.
     public init(input: String, status: Status) {

@@ -25,6 +25,8 @@ package actor JobScheduler: Service {
     let clock: any Clock<Duration>
     /// Called after a job's sidecars were written (muxing them into the file, for `embed`).
     let afterWrite: @Sendable (ServiceJob, JobOutcome) async -> JobOutcome
+    /// Translation for jobs that ask for it, or nil when the service has no chat server.
+    let translation: ServiceTranslation?
 
     /// The running jobs, each with what stops it: finishing the stream cancels the job.
     private var running: [String: AsyncStream<Void>.Continuation] = [:]
@@ -53,10 +55,11 @@ package actor JobScheduler: Service {
     ///   - logger: structured logs; every line carries the job id (and the node's, over a shared store).
     ///   - heartbeat: how often the leases of running jobs are renewed.
     ///   - clock: the clock that times the heartbeat.
+    ///   - translation: translation for jobs that ask for it (`translateTo`), or nil.
     ///   - afterWrite: post-processing of a finished job (muxing); returns the outcome to record.
     package init(store: any JobStoring, runner: JobRunner, defaults: SubtitleJob, paths: PathPolicy, slots: SlotPool,
                 metrics: ServiceMetrics, notifier: Notifier, logger: Logger, heartbeat: Duration = .seconds(10),
-                clock: any Clock<Duration> = ContinuousClock(),
+                clock: any Clock<Duration> = ContinuousClock(), translation: ServiceTranslation? = nil,
                 afterWrite: @escaping @Sendable (ServiceJob, JobOutcome) async -> JobOutcome = { $1 }) {
         self.store = store
         self.runner = runner
@@ -69,6 +72,7 @@ package actor JobScheduler: Service {
         self.heartbeat = heartbeat
         self.clock = clock
         self.afterWrite = afterWrite
+        self.translation = translation
         (wake, wakeSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -81,6 +85,9 @@ package actor JobScheduler: Service {
     package func submit(_ request: JobRequest, origin: JobOrigin) async throws -> (job: ServiceJob, created: Bool) {
         let path = try paths.file(request.path)
         try Self.validate(request)
+        if let problem = ServiceTranslation.problem(with: request, translation: translation) {
+            throw JobRequestError(problem)
+        }
         for subtitles in request.sync ?? [] { _ = try paths.file(subtitles) }
         let result = try await store.enqueue(request, resolvedPath: path, origin: origin)
         if result.created {
@@ -261,6 +268,12 @@ package actor JobScheduler: Service {
             outcome = .failed(JobFailure(error.failureReason, path: error.path, message: error.description))
         }
         if outcome.report.status == .done { outcome = await afterWrite(job, outcome) }
+        if outcome.report.status == .done || outcome.report.status == .skipped, let translation,
+           case let targets = translation.targets(for: job), !targets.isEmpty {
+            outcome.report = await translation.runner.follow(
+                outcome.report, into: targets, options: translation.options, naming: subtitleJob.naming,
+                outputRoots: paths.roots)
+        }
         if outcome.report.status == .done, job.request.dub != nil,
            !paths.isUnderRoot(PathResolution.realPath(subtitleJob.input) ?? "") {
             // The dub rewrites the media file: checked against the roots again right before it starts.

@@ -52,6 +52,9 @@ package struct ServiceConfiguration: Sendable {
     package var shutdownTimeout: Duration = .seconds(30)
     /// The settings every job starts from.
     package var defaults = SubtitleJob(input: "")
+    /// Translation through a chat model for jobs that ask for it (`translateTo`) and, with default targets, for
+    /// every job from a watch folder or a hook; nil when no chat server is configured.
+    package var translation: ServiceTranslation?
 
     /// Creates a configuration with the defaults.
     package init() {}

@@ -98,13 +98,17 @@ package struct JobRequest: Sendable, Codable, Hashable {
     /// Sync these subtitle files onto the media file's speech, in place, instead of transcribing (as
     /// `subtitler sync FILE SUB… --in-place`); paths as the client sees them.
     package var sync: [String]?
+    /// Also translate the subtitles into these languages (ISO 639-1) through the chat model, as
+    /// `transcribe --translate-to` does: `Film.es.srt` beside `Film.en.srt`.
+    package var translateTo: [String]?
 
     /// The most subtitle files one sync job takes.
     package static let maximumSyncFiles = 64
 
     /// Creates a request.
     package init(path: String, task: SubtitleTask? = nil, language: String? = nil, formats: [SubtitleFormat]? = nil,
-                naming: NamingRequest? = nil, embed: Bool? = nil, dub: DubRequest? = nil, sync: [String]? = nil) {
+                naming: NamingRequest? = nil, embed: Bool? = nil, dub: DubRequest? = nil, sync: [String]? = nil,
+                translateTo: [String]? = nil) {
         self.path = path
         self.task = task
         self.language = language
@@ -113,6 +117,7 @@ package struct JobRequest: Sendable, Codable, Hashable {
         self.embed = embed
         self.dub = dub
         self.sync = sync
+        self.translateTo = translateTo
     }
 }
 

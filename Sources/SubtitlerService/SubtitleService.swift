@@ -120,7 +120,8 @@ package enum SubtitleService {
         let notifier = Notifier(webhookURL: configuration.notifyURL, mediaServers: configuration.mediaServers, logger: logger)
         let scheduler = JobScheduler(
             store: store, runner: runner, defaults: configuration.defaults, paths: paths, slots: slots,
-            metrics: metrics, notifier: notifier, logger: logger, heartbeat: configuration.heartbeatInterval)
+            metrics: metrics, notifier: notifier, logger: logger, heartbeat: configuration.heartbeatInterval,
+            translation: configuration.translation)
         return ServiceEnvironment(
             configuration: configuration, runner: runner, store: store, scheduler: scheduler, paths: paths,
             slots: slots, metrics: metrics, coalescer: RequestCoalescer(), logger: logger)

@@ -68,6 +68,48 @@ struct SubtitleAlignerTests {
         #expect(cues.shareWithin(100, after: analysis.mapping) >= 0.95)
     }
 
+    @Test("an extra scene of 14 or 30 s in the subtitles' cut is jumped over", arguments: [14_000, 30_000] as [Milliseconds])
+    func extraScene(length: Milliseconds) {
+        let cues = DistortedCues(Self.programme).withExtraScene(at: 250_000, length: length, seed: 11)
+        let analysis = align(cues)
+        #expect(analysis.verdict == .synced)
+        #expect(analysis.model == .piecewise)
+        #expect(cues.shareWithin(100, after: analysis.mapping) >= 0.95)
+    }
+
+    @Test("three jumps of 8, -25 and 60 s, as the benchmark's, are accepted")
+    func threeJumpsWithoutOffset() {
+        let cues = DistortedCues(Self.programme).jumped(at: 140_000, by: 8000).withoutScene(300_000..<325_000)
+            .jumped(at: 480_000, by: 60_000)
+        let analysis = align(cues)
+        #expect(analysis.verdict == .synced)
+        #expect(analysis.mapping.splitCount == 3)
+        #expect(cues.shareWithin(100, after: analysis.mapping) >= 0.95)
+    }
+
+    @Test("subtitles of another programme with jumps of their own are refused", arguments: [101, 202] as [UInt64])
+    func anotherProgrammeWithJumps(seed: UInt64) {
+        let other = SyntheticProgramme.make(seed: seed, minutes: 12)
+        let cues = DistortedCues(other).jumped(at: 200_000, by: 20_000).jumped(at: 450_000, by: -40_000)
+        let analysis = align(cues)
+        guard case .refused(let refusal) = analysis.verdict else {
+            Issue.record("accepted with \(analysis.model), \(analysis.mapping.splitCount) splits, after \(analysis.after)")
+            return
+        }
+        #expect(refusal.kind == .notThisAudio)
+    }
+
+    @Test("a short file of another programme is refused", arguments: [101, 202, 303] as [UInt64])
+    func shortFileOfAnotherProgramme(seed: UInt64) {
+        let other = SyntheticProgramme.make(seed: seed, minutes: 12)
+        let analysis = align(DistortedCues(other).first(14).offset(by: 45_000))
+        guard case .refused(let refusal) = analysis.verdict else {
+            Issue.record("accepted with \(analysis.model), \(analysis.mapping.splitCount) splits, after \(analysis.after)")
+            return
+        }
+        #expect(refusal.kind == .notThisAudio)
+    }
+
     @Test("a scene the media lacks: its cues have no place, the rest do")
     func removedScene() {
         let cues = DistortedCues(Self.programme).withExtraScene(at: 280_000, length: 14_000, seed: 5)

@@ -146,6 +146,11 @@ struct DistortedCues {
         return DistortedCues(spans: kept.map { spans[$0] }, truth: kept.map { truth[$0] })
     }
 
+    /// Only the first `count` cues (in the file's order): a short file.
+    func first(_ count: Int) -> DistortedCues {
+        DistortedCues(spans: Array(spans.prefix(count)), truth: Array(truth.prefix(count)))
+    }
+
     private init(spans: [SpeechSpan], truth: [Milliseconds?]) {
         self.spans = spans
         self.truth = truth

@@ -371,6 +371,36 @@ struct CLITests {
         return Double(meter.energies.filter { $0 > -40 }.count) * 0.02
     }
 
+    @Test func convertWritesASSAndTTMLBesideOrToOAndRefusesToOverwrite() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        let srt = "1\n00:00:01,000 --> 00:00:02,505\nHello {\\b1}there\n\n2\n00:00:03,000 --> 00:00:04,000\n-Who?\n-Me.\n"
+        try srt.write(toFile: scratch.path("film.en.srt"), atomically: true, encoding: .utf8)
+        let toASS = try await CommandRunner.run(["convert", scratch.path("film.en.srt"), "-o", scratch.path("film.en.ass")], environment: env)
+        #expect(toASS.status == 0, "\(toASS.stderr)")
+        let cues = try SubtitleParser().parse(srt, format: .srt)
+        #expect(try String(contentsOfFile: scratch.path("film.en.ass"), encoding: .utf8) == ASSWriter().render(cues))
+        #expect(toASS.stderr.contains("times rounded to centiseconds"), "\(toASS.stderr)")
+
+        let beside = try await CommandRunner.run(["convert", scratch.path("film.en.srt"), "--format", "imsc,ebu-tt-d"], environment: env)
+        #expect(beside.status == 0, "\(beside.stderr)")
+        let imsc = try String(contentsOfFile: scratch.path("film.en.imsc.ttml"), encoding: .utf8)
+        #expect(imsc == TimedTextWriter(profile: .imsc, language: "en").render(cues))
+        #expect(FileManager.default.fileExists(atPath: scratch.path("film.en.ebu-tt-d.ttml")))
+
+        let again = try await CommandRunner.run(["convert", scratch.path("film.en.srt"), "-o", scratch.path("film.en.ass")], environment: env)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("film.en.ass: exists; --force replaces it"), "\(again.stderr)")
+        try "not subtitles".write(toFile: scratch.path("bad.srt"), atomically: true, encoding: .utf8)
+        let bad = try await CommandRunner.run(["convert", scratch.path("bad.srt"), "-o", scratch.path("bad.ass")], environment: env)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("bad.srt: no readable cues"), "\(bad.stderr)")
+        #expect(try scratch.files() == ["bad.srt", "film.en.ass", "film.en.ebu-tt-d.ttml", "film.en.imsc.ttml", "film.en.srt"])
+        let usage = try await CommandRunner.run(["convert", scratch.path("film.en.srt"), "-o", scratch.path("x.docx")], environment: env)
+        #expect(usage.status == 2)
+    }
+
     @Test func lintReportsViolationsWithExitOneAndJSON() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
@@ -423,6 +453,33 @@ struct CLIBackendTests {
         let again = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "both", "--output", scratch.url.path], environment: env)
         #expect(again.status == 0)
         #expect(again.stderr.contains("skipped"))
+    }
+
+    /// `--format imsc,srt`: an IMSC file that ttconv (the IMSC reference converter, from .venv-test) reads cue for cue
+    /// as the SRT beside it says.
+    @Test func transcribeWritesIMSCThatTTConvReadsCueForCueAndSRTBesideIt() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let env = try environment(scratch)
+        let result = try await CommandRunner.run(["transcribe", Samples.url("talk-en.mp4").path, "--format", "imsc,srt", "--output", scratch.url.path], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try scratch.files() == ["talk-en.en.imsc.ttml", "talk-en.en.srt"])
+        let srt = try SubtitleParser(strict: true).parse(contentsOf: scratch.url.appendingPathComponent("talk-en.en.srt"))
+        #expect(srt.count >= 2)
+
+        let python = ProcessInfo.processInfo.environment["SUBTITLER_DELIVERY_PYTHON"]
+            ?? Samples.directory.deletingLastPathComponent().appendingPathComponent(".venv-test/bin/python").path
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SubtitlesTests/Conformance/delivery_readers.py").path
+        let read = try Tool.run(python, [script, "ttconv", scratch.path("talk-en.en.imsc.ttml")])
+        try #require(read.status == 0, "ttconv: \(read.stderr)")
+        let cues = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [[String: Any]])
+        #expect(cues.count == srt.count)
+        for (theirs, ours) in zip(cues, srt) {
+            #expect(theirs["start"] as? Int == Int(ours.start))
+            #expect(theirs["end"] as? Int == Int(ours.end))
+            #expect(theirs["text"] as? String == ours.lines.joined(separator: "\n"))
+        }
     }
 
     @Test func batchWithOneBadFileWritesTheGoodOnesAndExitsOne() async throws {

@@ -276,8 +276,8 @@ struct JobFailureTests {
     @Test func reasonCodesAreStable() throws {
         #expect(JobFailure.Reason.allCases.map(\.rawValue) == [
             "invalid-path", "unreadable-input", "not-a-file", "no-media-files", "invalid-options", "output-collision",
-            "output-is-input", "output-not-writable", "cannot-embed", "pipeline", "write-failed", "outside-roots",
-            "input-changed", "cancelled", "follow-up-failed", "sync-refused", "unknown",
+            "output-is-input", "output-not-writable", "cannot-embed", "pipeline", "translation-incomplete", "write-failed",
+            "outside-roots", "input-changed", "cancelled", "follow-up-failed", "sync-refused", "unknown",
         ])
         #expect(try TypedValuesTests.roundTrips(JobFailure.Reason.allCases))
     }

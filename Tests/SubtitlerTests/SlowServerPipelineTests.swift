@@ -9,7 +9,7 @@ import TestSupport
 /// Slow servers finish the job (issue 21, item 7): a programme sent to a server in virtual time
 /// (``SimulatedServer``), whose clock moves only through the server's work. Waiting in its queue is not a failure,
 /// the requests in flight follow what it sustains, and only a server that answers nothing is given up.
-@Suite(.timeLimit(.minutes(1))) struct SlowServerPipelineTests {
+@Suite(.timeLimit(.minutes(3))) struct SlowServerPipelineTests {
     /// A 20-minute programme, everything sent, in chunks of about 2 minutes uploaded as WAV (the server times its
     /// work by the bytes), 4 requests in flight to start with.
     func options() -> SubtitleOptions {

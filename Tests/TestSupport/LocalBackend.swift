@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 ///
 /// - `SUBTITLER_TEST_WHISPER_URL`: the transcription server's base URL, e.g. `http://127.0.0.1:8765/v1`.
 /// - `SUBTITLER_TEST_SPEECH_URL`: the speech server's base URL, e.g. `http://127.0.0.1:7878/v1`.
+/// - `SUBTITLER_TEST_CHAT_URL`: the chat server's base URL, e.g. `http://127.0.0.1:8767/v1`.
 /// - `SUBTITLER_REQUIRE_BACKEND=1`: the backend tests must run (and fail when it is unreachable); unset URLs
 ///   then default to the ports `scripts/local-backend` uses.
 ///
@@ -15,6 +16,9 @@ public enum LocalBackend {
     /// The default speech base URL of `scripts/local-backend`.
     public static let defaultSpeechURL = "http://127.0.0.1:7878/v1"
 
+    /// The default chat base URL of `scripts/local-backend`.
+    public static let defaultChatURL = "http://127.0.0.1:8767/v1"
+
     /// The transcription server's base URL: the environment value, the default when required, else `nil`.
     public static var whisperURL: String? {
         value("SUBTITLER_TEST_WHISPER_URL") ?? (isRequired ? defaultWhisperURL : nil)
@@ -24,6 +28,14 @@ public enum LocalBackend {
     public static var speechURL: String? {
         value("SUBTITLER_TEST_SPEECH_URL") ?? (isRequired ? defaultSpeechURL : nil)
     }
+
+    /// The chat server's base URL: the environment value, the default when required, else `nil`.
+    public static var chatURL: String? {
+        value("SUBTITLER_TEST_CHAT_URL") ?? (isRequired ? defaultChatURL : nil)
+    }
+
+    /// Whether the chat server is set or required.
+    public static var isChatConfigured: Bool { chatURL != nil }
 
     /// Whether `SUBTITLER_REQUIRE_BACKEND=1`.
     public static var isRequired: Bool { value("SUBTITLER_REQUIRE_BACKEND") == "1" }

@@ -213,11 +213,11 @@ public struct Subtitler: Sendable {
         try AtomicFile.write(render(cues, as: format, language: language), to: url)
     }
 
-    /// Renders cues as SRT or WebVTT text.
+    /// Renders cues in any written format (SRT, WebVTT, IMSC, EBU-TT-D, TTML, ASS).
     public static func render(_ cues: [Cue], as format: SubtitleFormat, language: String? = nil) -> String {
         switch format {
-        case .srt: SRTWriter().render(cues)
         case .vtt: WebVTTWriter(kind: "subtitles", language: language).render(cues)
+        default: format.render(cues, language: language)
         }
     }
 

@@ -64,8 +64,8 @@ struct JobOptions: ParsableArguments {
         if outputFile != nil && inputs.count != 1 {
             throw ValidationError("-o takes a single input; use --output DIR for several")
         }
-        if outputFile == "-" && naming.format == .both {
-            throw ValidationError("-o - writes one format to stdout; choose --format srt or vtt")
+        if outputFile == "-" && naming.format.formats.count > 1 {
+            throw ValidationError("-o - writes one format to stdout; choose one --format")
         }
         if outputFile == "-" && json {
             throw ValidationError("-o - and --json both write to stdout; use one of them")

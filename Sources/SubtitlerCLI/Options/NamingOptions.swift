@@ -8,7 +8,7 @@ import SubtitlerJobs
 
 /// Subtitle formats and file naming, shared by every command that writes sidecars.
 struct NamingOptions: ParsableArguments {
-    @Option(help: "Subtitle format.")
+    @Option(help: ArgumentHelp("Subtitle formats, comma-separated: srt, vtt, imsc (NAME.en.imsc.ttml), ebu-tt-d (NAME.en.ebu-tt-d.ttml), ttml, ass; both = srt,vtt.", valueName: "formats"))
     var format: OutputFormat = .srt
 
     @Option(help: ArgumentHelp("Language code in file names: 639-1 (en; 639-2/B where a language has no 2-letter code media servers read right: haw, gle, hin), 639-2b (eng, ger) or 639-2t (eng, deu).", valueName: "style"))

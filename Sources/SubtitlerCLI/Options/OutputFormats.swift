@@ -6,17 +6,36 @@ import Subtitler
 import Subtitles
 import SubtitlerJobs
 
-/// Which subtitle files to write.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case srt, vtt, both
+/// Which subtitle files to write: one format or a comma-separated list (`imsc,srt`); `both` is `srt,vtt`.
+struct OutputFormat: ExpressibleByArgument, Equatable {
+    /// The formats in the order given, without repeats.
+    var formats: [SubtitleFormat]
 
-    var formats: [SubtitleFormat] {
-        switch self {
-        case .srt: [.srt]
-        case .vtt: [.vtt]
-        case .both: [.srt, .vtt]
+    static let srt = OutputFormat(formats: [.srt])
+
+    init(formats: [SubtitleFormat]) { self.formats = formats }
+
+    init?(argument: String) {
+        var formats: [SubtitleFormat] = []
+        for name in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            let token = name.trimmingCharacters(in: .whitespaces)
+            let named: [SubtitleFormat]
+            if token.lowercased() == "both" {
+                named = [.srt, .vtt]
+            } else if let format = SubtitleFormat(name: token) {
+                named = [format]
+            } else {
+                return nil
+            }
+            for format in named where !formats.contains(format) { formats.append(format) }
         }
+        guard !formats.isEmpty else { return nil }
+        self.formats = formats
     }
+
+    static var allValueStrings: [String] { SubtitleFormat.allCases.map(\.rawValue) + ["both"] }
+
+    var defaultValueDescription: String { formats.map(\.rawValue).joined(separator: ",") }
 }
 
 /// The encodings chunks can be uploaded in.

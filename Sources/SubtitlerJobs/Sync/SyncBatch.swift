@@ -28,7 +28,7 @@ public enum SyncBatch {
         let folder = (media as NSString).deletingLastPathComponent
         let stem = ((media as NSString).lastPathComponent as NSString).deletingPathExtension
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
-        let readable = Set(SubtitleFormat.allCases.map(\.fileExtension))
+        let readable = Set(SubtitleFormat.readable.map(\.fileExtension))
         return names.filter { SidecarName(parsing: $0, stem: stem, extensions: readable) != nil }.sorted()
             .map { folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0) }
     }

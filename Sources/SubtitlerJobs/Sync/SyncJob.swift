@@ -97,6 +97,9 @@ public struct SyncFileReport: Sendable, Codable, Hashable {
     public var after: SyncScore?
     /// How many standard deviations the best placement stands above the others.
     public var distinctness: Double?
+    /// The cue time on speech the same search reaches with the cues mirrored in time (which cannot belong to this
+    /// audio): a split placement must stand clearly above it. Nil when nothing was to move.
+    public var chanceFit: Double?
     /// The cues read.
     public var cueCount: Int
     /// The cues whose times changed.

@@ -101,6 +101,7 @@ public enum SyncRunner {
         report.before = analysis.before
         report.after = analysis.after
         report.distinctness = analysis.distinctness
+        report.chanceFit = analysis.chanceFit
         report.segments = segments(of: mapping, cues: file.cues)
         let destination: String? = switch job.destination {
         case .file(let output): output
@@ -177,18 +178,8 @@ public enum SyncRunner {
     /// Writes `bytes` over `destination` atomically (a temporary file, then a rename), off the cooperative pool;
     /// with `roots` (the service), the folder is checked against them where the file is opened and renamed.
     private static func write(_ bytes: [UInt8], to destination: String, roots: [String]?) async -> JobFailure? {
-        let confinement = roots.map(OutputConfinement.init(roots:))
         do {
-            try await BlockingWork.run(on: .io, "sync write") {
-                var transaction = OutputTransaction(confinement: confinement)
-                do {
-                    try transaction.stage(Data(bytes), for: URL(fileURLWithPath: destination))
-                    try transaction.commit()
-                } catch {
-                    transaction.abort()
-                    throw error
-                }
-            }
+            try await ConfinedOutput.write(Data(bytes), to: destination, roots: roots)
             return nil
         } catch let error as OutputError {
             return JobFailure.at(destination, error.isOutsideRoots ? .outsideRoots : .writeFailed, error.description)

@@ -39,7 +39,8 @@ enum OpenAPIDocument {
           "naming": { "$ref": "#/components/schemas/Naming" },
           "embed": { "type": "boolean", "description": "Also mux the subtitles into the media file." },
           "dub": { "$ref": "#/components/schemas/Dub" },
-          "sync": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "string", "minLength": 1 }, "description": "Instead of transcribing: move these subtitle files (under a root) onto the media file's speech, in place, only their times changed, as `subtitler sync FILE SUB… --in-place`. Not with dub or embed. The job fails (reason sync-refused) for a file the sync refuses; report.sync says what was done to each file." }
+          "sync": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "string", "minLength": 1 }, "description": "Instead of transcribing: move these subtitle files (under a root) onto the media file's speech, in place, only their times changed, as `subtitler sync FILE SUB… --in-place`. Not with dub or embed. The job fails (reason sync-refused) for a file the sync refuses; report.sync says what was done to each file." },
+          "translateTo": { "type": "array", "minItems": 1, "maxItems": 16, "items": { "type": "string", "minLength": 2 }, "description": "Also translate the subtitles into these languages (ISO 639-1) through the service's chat model, as `subtitler transcribe --translate-to es,fr`: NAME.es.srt beside NAME.en.srt. Each language is written whole or not at all; a language whose cues still fail their checks fails the job (reason translation-incomplete), the transcription's files staying written. report.translation says what became of each language. Not with sync; 400 when the service has no chat server." }
         }
       },
       "Dub": {

@@ -6,16 +6,66 @@ public enum SubtitleFormat: String, Sendable, CaseIterable, Codable {
     case srt
     /// WebVTT (`.vtt`).
     case vtt
+    /// The IMSC 1.1 Text Profile of TTML (`.imsc.ttml`).
+    case imsc
+    /// EBU-TT-D (`.ebu-tt-d.ttml`).
+    case ebuTTD = "ebu-tt-d"
+    /// Plain TTML (`.ttml`).
+    case ttml
+    /// Advanced SubStation Alpha (`.ass`).
+    case ass
 
-    /// The file extension without the dot.
-    public var fileExtension: String { rawValue }
+    /// The file extension without the leading dot (`imsc.ttml` and `ebu-tt-d.ttml` hold a dot of their own, so
+    /// that the three TTML kinds never share a file name).
+    public var fileExtension: String {
+        switch self {
+        case .imsc: "imsc.ttml"
+        case .ebuTTD: "ebu-tt-d.ttml"
+        default: rawValue
+        }
+    }
+
+    /// Whether ``SubtitleParser`` reads this format (SRT and WebVTT; the others are written only).
+    public var isReadable: Bool { self == .srt || self == .vtt }
+
+    /// The formats ``SubtitleParser`` reads.
+    public static var readable: [SubtitleFormat] { allCases.filter(\.isReadable) }
 
     /// Renders cues in this format with the writer's default options (SRT: LF, no BOM, dialogue dashes).
     public func render(_ cues: [Cue]) -> String {
+        render(cues, language: nil)
+    }
+
+    /// Renders cues in this format; `language` goes into the WebVTT header and TTML's `xml:lang`.
+    public func render(_ cues: [Cue], language: String?, frameRate: Double? = nil) -> String {
         switch self {
-        case .srt: return SRTWriter().render(cues)
-        case .vtt: return WebVTTWriter().render(cues)
+        case .srt: SRTWriter().render(cues)
+        case .vtt: WebVTTWriter(kind: language == nil ? nil : "subtitles", language: language).render(cues)
+        case .imsc: TimedTextWriter(profile: .imsc, language: language, frameRate: frameRate).render(cues)
+        case .ebuTTD: TimedTextWriter(profile: .ebuTTD, language: language, frameRate: frameRate).render(cues)
+        case .ttml: TimedTextWriter(profile: .ttml, language: language, frameRate: frameRate).render(cues)
+        case .ass: ASSWriter().render(cues)
         }
+    }
+
+    /// The format a file name asks for by its ending (`film.en.imsc.ttml` → IMSC, `film.en.ass` → ASS, `.webvtt` →
+    /// WebVTT; case-insensitive); nil when the name ends in none of them.
+    public init?(fileName: String) {
+        let lowered = fileName.lowercased()
+        // The longest ending first: `imsc.ttml` before `ttml`.
+        let endings = SubtitleFormat.allCases.map { ($0, $0.fileExtension) } + [(.vtt, "webvtt")]
+        guard let match = endings.sorted(by: { $0.1.count > $1.1.count }).first(where: { lowered.hasSuffix("." + $0.1) })
+        else { return nil }
+        self = match.0
+    }
+
+    /// The format a `--format` value names: a raw value (`srt`, `vtt`, `imsc`, `ebu-tt-d`, `ttml`, `ass`,
+    /// case-insensitive) or `webvtt`; nil otherwise.
+    public init?(name: String) {
+        let lowered = name.lowercased()
+        if lowered == "webvtt" { self = .vtt; return }
+        guard let format = SubtitleFormat(rawValue: lowered) else { return nil }
+        self = format
     }
 
     /// The format for a file extension (`srt`, `vtt`, `webvtt`; case-insensitive, leading dot allowed), or nil.

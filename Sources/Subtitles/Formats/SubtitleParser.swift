@@ -150,7 +150,10 @@ public struct SubtitleStream {
         self.format = format
         self.strict = strict
         switch format {
-        case .srt: srt = SRTParser(source: source)
+        case .srt, .imsc, .ebuTTD, .ttml, .ass:
+            // Only SRT and WebVTT are read (`SubtitleFormat.isReadable`); callers pick the format from the
+            // extension, which maps only those two.
+            srt = SRTParser(source: source)
         case .vtt:
             do {
                 vtt = WebVTTParser(reader: try LineReader(source: source))

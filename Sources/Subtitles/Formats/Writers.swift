@@ -2,6 +2,24 @@ import Foundation
 
 /// Shared clean-up so every writer is correct by construction.
 enum CueSanitizer {
+    /// `text` with `&`, `<` and `>` (and, with `quotes`, `"` and `'`) as character references: the one escaper of
+    /// the markup writers (WebVTT's cue text, TTML's text and attributes).
+    static func escapeMarkup(_ text: String, quotes: Bool) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"" where quotes: result += "&quot;"
+            case "'" where quotes: result += "&apos;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+
     /// A cue ready to write: at least one non-empty line, each line with its speaker, start ≥ 0, end > start.
     struct Prepared {
         var start: Milliseconds
@@ -156,16 +174,6 @@ public struct WebVTTWriter: Sendable {
 
     /// Escapes `&`, `<` and `>` as character references.
     public static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            default: result.append(character)
-            }
-        }
-        return result
+        CueSanitizer.escapeMarkup(text, quotes: false)
     }
 }
