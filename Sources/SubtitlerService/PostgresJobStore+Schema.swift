@@ -60,7 +60,7 @@ extension PostgresJobStore {
     /// - Throws: ``PostgresSchemaError`` for a database migrated by a newer subtitler; postgres-nio's error otherwise.
     package func migrate() async throws {
         let logger = self.logger
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockSpace), 1)", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS subtitler_schema (
@@ -84,6 +84,20 @@ extension PostgresJobStore {
                     "INSERT INTO subtitler_schema (version) VALUES (\(Int32(version)))", logger: logger)
                 logger.notice("job store migrated", metadata: ["version": "\(version)"])
             }
+        }
+    }
+
+    /// Runs `body` in a transaction on one of the client's connections. An error `body` throws (the transaction
+    /// rolled back) comes out as itself, not wrapped in postgres-nio's `PostgresTransactionError`, so callers and
+    /// messages see the store's own errors.
+    func transaction<Result>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await client.withTransaction(logger: logger, isolation: isolation, body)
+        } catch let error as PostgresTransactionError {
+            if let thrown = error.closureError, error.rollbackError == nil, error.beginError == nil { throw thrown }
+            throw error
         }
     }
 

@@ -62,7 +62,7 @@ package final class PostgresJobStore: JobStoring {
         let logger = self.logger
         let moment = now()
         let requestText = try Self.json(request, column: "request")
-        let (result, unreadable) = try await client.withTransaction(logger: logger) { connection
+        let (result, unreadable) = try await transaction { connection
             -> ((job: ServiceJob, created: Bool), [JobStore.Unreadable]) in
             // Two nodes enqueueing the same file at once see each other's row.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockSpace), hashtext(\(resolvedPath)))", logger: logger)
@@ -101,7 +101,7 @@ package final class PostgresJobStore: JobStoring {
         let node = self.node
         let moment = now()
         let until = leaseEnd
-        let (job, unreadable, takenFrom) = try await client.withTransaction(logger: logger) { connection
+        let (job, unreadable, takenFrom) = try await transaction { connection
             -> (ServiceJob?, [JobStore.Unreadable], String?) in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockSpace), 0)", logger: logger)
             var unreadable: [JobStore.Unreadable] = []
@@ -196,7 +196,7 @@ package final class PostgresJobStore: JobStoring {
     package func cancelIfQueued(id: String) async throws -> ServiceJob? {
         let logger = self.logger
         let moment = now()
-        let (stored, unreadable) = try await client.withTransaction(logger: logger) { connection
+        let (stored, unreadable) = try await transaction { connection
             -> (JobStore.Stored?, JobStore.Unreadable?) in
             let rows = try await connection.query(
                 "SELECT \(unescaped: Self.columns) FROM job WHERE id = \(id) FOR UPDATE", logger: logger).collect()

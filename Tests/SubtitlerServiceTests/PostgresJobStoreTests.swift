@@ -11,7 +11,7 @@ import TestSupport
 /// What only a shared store does: leases, takeovers, the end recorded only by the lease holder, several nodes
 /// claiming from one queue, migrations. Real PostgreSQL (the tests' private cluster), two stores (nodes) over one
 /// database; lease time moves only through ``TestDate``.
-@Suite(.enabled(if: PostgresCluster.isConfigured)) struct PostgresJobStoreTests {
+@Suite(.enabled(if: PostgresCluster.isConfigured), .timeLimit(.minutes(1))) struct PostgresJobStoreTests {
     let logs = LogCapture()
 
     @Test func aJobWhoseLeaseExpiredIsTakenOverAndOnlyItsNewHolderRecordsTheEnd() async throws {

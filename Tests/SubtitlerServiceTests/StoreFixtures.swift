@@ -32,26 +32,32 @@ struct PostgresTestDatabase: Sendable {
 
     /// Creates an empty database with a name of its own.
     static func make() async throws -> PostgresTestDatabase {
-        let cluster = try PostgresCluster.shared()
+        let cluster = try await PostgresCluster.shared()
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let admin = PostgresLocation(host: cluster.host, port: cluster.port, user: cluster.user, database: "postgres",
                                      tls: .disable)
-        try await withClient(admin) { client in
+        _ = try await withClient(admin) { client in
             try await client.query("CREATE DATABASE \(unescaped: name)")
         }
         return PostgresTestDatabase(location: PostgresLocation(
             host: cluster.host, port: cluster.port, user: cluster.user, database: name, tls: .disable))
     }
 
-    /// Runs `body` with a running client for `location`.
+    /// Runs `body` with a running client for `location`: `run()` is running in a child task for the whole of
+    /// `body`, and is cancelled (closing the connections) once `body` returns or throws.
     static func withClient<T: Sendable>(_ location: PostgresLocation, logger: Logger = Logger(label: "test.pg"),
                                         _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = PostgresJobStore.makeClient(location, maximumConnections: 4, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
-            let result = try await body(client)
-            group.cancelAll()
-            return result
+            do {
+                let result = try await body(client)
+                group.cancelAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
         }
     }
 

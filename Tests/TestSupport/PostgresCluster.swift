@@ -1,5 +1,7 @@
 import Foundation
-import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A private PostgreSQL cluster for the tests: `initdb` into a temporary folder, `pg_ctl start` on a free loopback
 /// port with its socket in that folder, once per test process, stopped (and its folder removed) when the process
@@ -28,24 +30,32 @@ public final class PostgresCluster: Sendable {
 
     /// Whether the PostgreSQL tests run: the programs are there, or the backend is required (they then fail when
     /// the programs are missing).
-    ///
-    /// For now they run only when `SUBTITLER_TEST_POSTGRES=1`: the first runs hung (see the branch's report), so they
-    /// stay out of the default suite until that is fixed.
     public static var isConfigured: Bool {
-        guard ProcessInfo.processInfo.environment["SUBTITLER_TEST_POSTGRES"] == "1" else { return false }
-        return LocalBackend.isRequired || FileManager.default.isExecutableFile(atPath: binDirectory.appendingPathComponent("pg_ctl").path)
+        LocalBackend.isRequired || FileManager.default.isExecutableFile(atPath: binDirectory.appendingPathComponent("pg_ctl").path)
     }
 
-    private static let started = NIOLockedValueBox<Result<PostgresCluster, PostgresClusterError>?>(nil)
+    /// The one start of the process's cluster, on a thread of its own: `initdb` and `pg_ctl` are waited for there,
+    /// never on a cooperative thread (two tests blocked on them would hold both of this machine's).
+    private static let startup = Task<PostgresCluster, any Error> {
+        try await onThreadOfItsOwn { try PostgresCluster.start() }
+    }
 
-    /// The process's cluster, started on first use.
+    /// The process's cluster, started on first use; every caller waits for the same start.
     /// - Throws: ``PostgresClusterError`` when it cannot be started (the message says which program failed and why).
-    public static func shared() throws -> PostgresCluster {
-        try started.withLockedValue { started in
-            if let started { return try started.get() }
-            let result = Result { try PostgresCluster.start() }.mapError { $0 as? PostgresClusterError ?? PostgresClusterError("\($0)") }
-            started = result
-            return try result.get()
+    public static func shared() async throws -> PostgresCluster {
+        do {
+            return try await startup.value
+        } catch let error as PostgresClusterError {
+            throw error
+        } catch {
+            throw PostgresClusterError("\(error)")
+        }
+    }
+
+    /// Runs blocking `work` on a new thread; the calling task waits without holding one.
+    static func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }
 
@@ -69,19 +79,18 @@ public final class PostgresCluster: Sendable {
             "-D", directory.appendingPathComponent("data").path, "-U", "subtitler", "--auth=trust", "-E", "UTF8",
             "--no-sync", "--no-instructions",
         ])
+        // The watcher first: whatever happens from here on (a failed start, a crash of this process), the server is
+        // stopped and the folder removed once this process is gone.
+        try stopWhenThisProcessEnds(directory: directory, binaries: binaries)
         var lastError: PostgresClusterError?
         for _ in 0..<5 {
             let port = try freePort()
             do {
                 try run(binaries.appendingPathComponent("pg_ctl").path, [
                     "-D", directory.appendingPathComponent("data").path, "-l", directory.appendingPathComponent("log").path,
-                    "-w", "-t", "60", "-o",
-                    "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-                    "start",
+                    "-w", "-t", "60", "-o", serverOptions(port: port, directory: directory), "start",
                 ])
-                let cluster = PostgresCluster(port: port, directory: directory, binaries: binaries)
-                try cluster.stopWhenThisProcessEnds()
-                return cluster
+                return PostgresCluster(port: port, directory: directory, binaries: binaries)
             } catch let error as PostgresClusterError {
                 lastError = error
             }
@@ -89,37 +98,39 @@ public final class PostgresCluster: Sendable {
         throw lastError ?? PostgresClusterError("pg_ctl start failed")
     }
 
-    /// Stops the server now (`fast`: connections are cut, as in a restart), keeping its data.
+    /// The server's settings: this port, its socket in the cluster's folder, loopback only, no fsync (test data).
+    private static func serverOptions(port: Int, directory: URL) -> String {
+        "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    }
+
+    /// Stops the server now (`fast`: connections are cut, as in a restart), keeping its data. Blocks the calling
+    /// thread until `pg_ctl` returns: call it through ``onThreadOfItsOwn(_:)`` from a task.
     public func stop() throws {
         try Self.run(binaries.appendingPathComponent("pg_ctl").path, [
             "-D", directory.appendingPathComponent("data").path, "-m", "fast", "-w", "stop",
         ])
     }
 
-    /// Starts the stopped server again on the same port.
+    /// Starts the stopped server again on the same port (blocking, as ``stop()``).
     public func restart() throws {
         try Self.run(binaries.appendingPathComponent("pg_ctl").path, [
             "-D", directory.appendingPathComponent("data").path, "-l", directory.appendingPathComponent("log").path,
-            "-w", "-t", "60", "-o",
-            "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start",
+            "-w", "-t", "60", "-o", Self.serverOptions(port: port, directory: directory), "start",
         ])
     }
 
-    /// A watcher that outlives a crash of this process: once the process is gone, it stops the server and removes
-    /// the folder.
-    private func stopWhenThisProcessEnds() throws {
+    /// A watcher that outlives a crash of this process: once the process is gone, it stops the server (if it runs)
+    /// and removes the folder.
+    private static func stopWhenThisProcessEnds(directory: URL, binaries: URL) throws {
         let pgctl = binaries.appendingPathComponent("pg_ctl").path
         let data = directory.appendingPathComponent("data").path
         let stop = geteuid() == 0 ? "runuser -u postgres -- \(pgctl)" : pgctl
         let script = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; "
             + "\(stop) -D '\(data)' -m immediate -w stop >/dev/null 2>&1; rm -rf '\(directory.path)'"
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        watcher.arguments = ["/bin/sh", "-c", script]
-        watcher.standardInput = FileHandle.nullDevice
-        watcher.standardOutput = FileHandle.nullDevice
-        watcher.standardError = FileHandle.nullDevice
-        try watcher.run()
+        let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        defer { close(devNull) }
+        // Not waited for: it ends after this process.
+        _ = try spawn("/usr/bin/setsid", ["/bin/sh", "-c", script], output: devNull)
     }
 
     /// A loopback port nobody listens on now.
@@ -141,34 +152,70 @@ public final class PostgresCluster: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Runs a PostgreSQL program (as `postgres` under root) and waits for it.
+    /// Runs a PostgreSQL program (as `postgres` under root) and waits for it, blocking the calling thread.
+    ///
+    /// Not Foundation's `Process`: on Linux it learns that a child ended when a socket the child inherited closes, and
+    /// the server that `pg_ctl start` leaves running inherits it too, so `waitUntilExit()` never returns. Here the
+    /// child keeps only its standard descriptors (its output goes to a file) and is waited for by its process id.
     private static func run(_ program: String, _ arguments: [String], asPostgres: Bool = true) throws {
-        let process = Process()
-        if asPostgres && geteuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", program] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
+        let (executable, argv) = asPostgres && geteuid() == 0
+            ? ("/usr/sbin/runuser", ["-u", "postgres", "--", program] + arguments)
+            : (program, arguments)
+        let outputPath = NSTemporaryDirectory() + "subtitler-pg-\(UUID().uuidString).out"
+        let output = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw PostgresClusterError("cannot create \(outputPath): errno \(errno)") }
+        defer { unlink(outputPath) }
+        let pid: pid_t
+        do {
+            pid = try spawn(executable, argv, output: output)
+        } catch {
+            close(output)
+            throw error
         }
-        // Output goes to a file, not a pipe: the server that `pg_ctl start` leaves running would keep a pipe open.
-        let outputURL = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("subtitler-pg-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputURL) }
-        let output = try FileHandle(forWritingTo: outputURL)
-        defer { try? output.close() }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
+        close(output)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw PostgresClusterError("waitpid for \(program) failed: errno \(errno)") }
+        }
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        let code = exited ? (status >> 8) & 0xff : -(status & 0x7f)
+        guard exited && code == 0 else {
             let last = text.split(separator: "\n").last.map(String.init) ?? ""
             throw PostgresClusterError("\((program as NSString).lastPathComponent) \(arguments.last ?? "") failed "
-                                       + "(\(process.terminationStatus)): \(last)")
+                                       + "(\(exited ? "status" : "signal") \(abs(code))): \(last)")
         }
     }
+
+    /// Starts `executable` with `arguments`, standard input from /dev/null, standard output and error to `output`,
+    /// and no other descriptor of this process (`posix_spawn_file_actions_addclosefrom_np`, glibc 2.34 and later).
+    private static func spawn(_ executable: String, _ arguments: [String], output: Int32) throws -> pid_t {
+        guard let closeFrom = closeFrom else { throw PostgresClusterError("glibc has no posix_spawn_file_actions_addclosefrom_np") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, output, 2)
+        _ = closeFrom(&actions, 3)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard result == 0 else { throw PostgresClusterError("cannot start \(executable): errno \(result)") }
+        return pid
+    }
+
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np`, which Swift's Glibc module does not show (it is a GNU
+    /// extension), looked up at run time.
+    private static let closeFrom: CloseFrom? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            return nil
+        }
+        return unsafeBitCast(symbol, to: CloseFrom.self)
+    }()
 }
 
 /// Why the tests' PostgreSQL cluster could not start.
