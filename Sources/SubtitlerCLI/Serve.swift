@@ -38,6 +38,9 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("This node's id in a shared store (default: host name and process id).", valueName: "id"))
     var nodeId: String?
 
+    @Option(help: ArgumentHelp("In a shared store, how long a node holds a job without a heartbeat (2...3600; renewed every third of it): a node that dies loses its jobs to the others this long after its last heartbeat.", valueName: "seconds"))
+    var lease: Int = 30
+
     @Option(help: ArgumentHelp("On SIGTERM or SIGINT, how long to wait for requests and jobs in progress before cutting them off (0...3600).", valueName: "seconds"))
     var shutdownTimeout: Int = 30
 
@@ -68,6 +71,7 @@ struct ServiceOptions: ParsableArguments {
             }
         }
         if let nodeId, nodeId.isEmpty || nodeId.count > 128 { throw ValidationError("--node-id must have 1 to 128 characters") }
+        if !(2...3_600).contains(lease) { throw ValidationError("--lease must be between 2 and 3600") }
         if let notify, URL(string: notify)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw ValidationError("--notify \(notify): give an http or https URL")
         }
@@ -99,6 +103,7 @@ struct ServiceOptions: ParsableArguments {
             }
         }
         if let nodeId { configuration.nodeID = nodeId }
+        configuration.leaseDuration = .seconds(lease)
         if let stateDir { configuration.stateDirectory = URL(fileURLWithPath: stateDir).standardizedFileURL }
         var defaults = SubtitleJob(input: "")
         defaults.options = api.subtitleOptions(task: .transcribe, language: nil, concurrency: requests)

@@ -160,7 +160,8 @@ package actor JobScheduler: Service {
     }
 
     /// Renews the leases of the running jobs every `heartbeat` until the shutdown; a job whose lease another node
-    /// took over (this node stalled past its lease) is stopped, and its end is not recorded.
+    /// took over (this node stalled past its lease) is stopped, and its end is not recorded. Each beat also looks
+    /// for work: in a shared store, jobs other nodes queued and jobs whose node's lease expired.
     private func beat() async {
         while !Task.isCancelled {
             do {
@@ -168,6 +169,7 @@ package actor JobScheduler: Service {
             } catch {
                 return
             }
+            wakeSignal.yield()
             let ids = Array(running.keys)
             guard !ids.isEmpty else { continue }
             let held: Set<String>

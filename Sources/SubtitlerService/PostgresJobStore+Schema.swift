@@ -48,6 +48,10 @@ extension PostgresJobStore {
             "CREATE INDEX job_claim ON job (claim) WHERE state = 'running'",
             "CREATE TABLE review (id text PRIMARY KEY, document bytea NOT NULL)",
         ]),
+        // The resume cache the nodes share: chunk answers by the pipeline's cache key (never a credential).
+        (2, [
+            "CREATE TABLE chunk_answer (key text PRIMARY KEY, answer bytea NOT NULL, stored_at timestamptz NOT NULL)",
+        ]),
     ]
 
     /// The columns every read of a job selects, in ``read(_:)``'s terms.

@@ -17,7 +17,10 @@ import SubtitlerSupport
 /// clocks must agree to well within a lease. The same JSON text as the SQLite store's is kept for requests,
 /// progress and reports, so a queue copies from one store to the other as it is. The client must be running
 /// (``PostgresClient/run()``) for any call to return; ``migrate()`` brings the schema up to date.
-package final class PostgresJobStore: JobStoring {
+///
+/// It is also the resume cache the nodes share (``SharedAnswerCache``, table `chunk_answer`): a job one node
+/// started and another took over pays only for the chunks no node was answered for.
+package final class PostgresJobStore: JobStoring, SharedAnswerCache {
     let client: PostgresClient
     package let node: String
     /// How long a claimed job stays leased without a heartbeat.
@@ -288,6 +291,25 @@ package final class PostgresJobStore: JobStoring {
         let rows = try await client.query("SELECT document FROM review WHERE id = \(id)", logger: logger)
         for try await document in rows.decode(Data.self) { return document }
         return nil
+    }
+
+    // MARK: - Shared resume cache
+
+    package func answer(forKey key: String) async throws -> Data? {
+        let rows = try await client.query("SELECT answer FROM chunk_answer WHERE key = \(key)", logger: logger)
+        for try await answer in rows.decode(Data.self) { return answer }
+        return nil
+    }
+
+    package func store(answer: Data, forKey key: String) async throws {
+        let (client, logger, moment) = (self.client, self.logger, now())
+        // Kept even when the job is being cancelled: the chunk was paid for.
+        try await JobStore.evenIfCancelled {
+            try await client.query("""
+                INSERT INTO chunk_answer (key, answer, stored_at) VALUES (\(key), \(answer), \(moment))
+                ON CONFLICT (key) DO NOTHING
+                """, logger: logger)
+        }
     }
 
     // MARK: - Unreadable rows

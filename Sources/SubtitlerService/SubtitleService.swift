@@ -58,7 +58,7 @@ package enum SubtitleService {
                     throw ServiceStartError("the job store \(location) cannot be used: \(PostgresJobStore.describe(error))")
                 }
                 storeLogger.notice("job store ready", metadata: ["store": "\(location)"])
-                try await run(configuration: configuration, runner: runner, store: store, paths: paths,
+                try await run(configuration: configuration, runner: runner.sharingAnswers(through: store), store: store, paths: paths,
                               serveHTTP: serveHTTP, logger: storeLogger, onListening: onListening)
                 group.cancelAll()
             }

@@ -119,7 +119,21 @@ import TestSupport
             do {
                 try await store.migrate()
             } catch {
-                #expect("\(error)" == "the database's schema is version 99; this subtitler knows versions up to 1: run a newer subtitler")
+                #expect("\(error)" == "the database's schema is version 99; this subtitler knows versions up to 2: run a newer subtitler")
+            }
+        }
+    }
+
+    @Test func chunkAnswersOneNodeStoredAreTheOtherNodesAndTheFirstAnswerStays() async throws {
+        let database = try await PostgresTestDatabase.make()
+        try await database.withStore(node: "a") { a in
+            try await database.withStore(node: "b") { b in
+                let key = String(repeating: "ab", count: 32)
+                #expect(try await b.answer(forKey: key) == nil)
+                try await a.store(answer: Data(#"{"text":"first"}"#.utf8), forKey: key)
+                try await b.store(answer: Data(#"{"text":"second"}"#.utf8), forKey: key)
+                #expect(try await b.answer(forKey: key) == Data(#"{"text":"first"}"#.utf8))
+                #expect(try await a.answer(forKey: String(repeating: "cd", count: 32)) == nil)
             }
         }
     }
