@@ -143,6 +143,7 @@ package actor JobScheduler: Service {
         if requeued > 0 { logger.notice("jobs interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"]) }
         await recheckQueued()
         await refreshGauges()
+        await recordHeartbeat()
         wakeSignal.yield()
         heartbeatTask = Task { await self.beat() }
         await withDiscardingTaskGroup { jobs in
@@ -170,6 +171,7 @@ package actor JobScheduler: Service {
                 return
             }
             wakeSignal.yield()
+            await recordHeartbeat()
             let ids = Array(running.keys)
             guard !ids.isEmpty else { continue }
             let held: Set<String>
@@ -185,6 +187,15 @@ package actor JobScheduler: Service {
                 stop.finish()
                 logger.warning("job stopped: another node took it over after its lease expired", metadata: ["job": "\(id)"])
             }
+        }
+    }
+
+    /// Records this node, its slots and its running jobs, for `GET /v1/nodes`; a failure is logged.
+    private func recordHeartbeat() async {
+        do {
+            try await store.recordHeartbeat(slots: slots.capacity, running: running.count)
+        } catch {
+            logger.error("the job store could not record this node's heartbeat", metadata: ["error": "\(error)"])
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import GRDB
 import Logging
 import Subtitler
@@ -25,6 +26,8 @@ package final class JobStore: JobStoring {
     package let node = "local"
     /// The database file, for a store opened in a directory.
     package let url: URL?
+    /// The one node's last heartbeat (kept in memory: a single node has no one to share it with).
+    private let heartbeat = NIOLockedValueBox<ServiceNode?>(nil)
 
     /// A store over `database` (migrated here).
     /// - Throws: GRDB's error when the migrations cannot run.
@@ -162,6 +165,20 @@ package final class JobStore: JobStoring {
             try JobRow.filter(Column("state") == ServiceJob.State.running)
                 .updateAll(db, Column("state").set(to: ServiceJob.State.queued), Column("updatedAt").set(to: Date()))
         }
+    }
+
+    /// This process, the one node, as of its last heartbeat.
+    package func recordHeartbeat(slots: Int, running: Int) async throws {
+        let moment = Date()
+        self.heartbeat.withLockedValue { heartbeat in
+            heartbeat = ServiceNode(id: node, slots: slots, running: running,
+                                    startedAt: heartbeat?.startedAt ?? moment, lastSeenAt: moment)
+        }
+    }
+
+    /// This process, once its scheduler has started.
+    package func liveNodes() async throws -> [ServiceNode] {
+        heartbeat.withLockedValue { $0.map { [$0] } ?? [] }
     }
 
     /// The running jobs among `ids`: one node holds every lease, and they never expire.

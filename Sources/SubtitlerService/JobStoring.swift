@@ -55,6 +55,12 @@ package protocol JobStoring: Sendable {
     /// How many jobs are in each state.
     func counts() async throws -> [ServiceJob.State: Int]
 
+    /// Records this node's heartbeat: its slots and how many jobs it runs now (what `GET /v1/nodes` shows).
+    func recordHeartbeat(slots: Int, running: Int) async throws
+
+    /// The live nodes (each heartbeat within a lease), by id.
+    func liveNodes() async throws -> [ServiceNode]
+
     /// Keeps the review document of a finished job (JSON), even when the calling task is cancelled.
     func storeReview(id: String, document: Data) async throws
 

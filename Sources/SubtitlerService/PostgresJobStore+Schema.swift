@@ -52,6 +52,13 @@ extension PostgresJobStore {
         (2, [
             "CREATE TABLE chunk_answer (key text PRIMARY KEY, answer bytea NOT NULL, stored_at timestamptz NOT NULL)",
         ]),
+        // The nodes' heartbeats, for GET /v1/nodes.
+        (3, [
+            """
+            CREATE TABLE node (id text PRIMARY KEY, slots integer NOT NULL, running integer NOT NULL,
+                started_at timestamptz NOT NULL, last_seen timestamptz NOT NULL)
+            """,
+        ]),
     ]
 
     /// The columns every read of a job selects, in ``read(_:)``'s terms.

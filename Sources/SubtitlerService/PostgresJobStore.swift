@@ -293,6 +293,29 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
         return nil
     }
 
+    // MARK: - Nodes
+
+    package func recordHeartbeat(slots: Int, running: Int) async throws {
+        let moment = now()
+        try await client.query("""
+            INSERT INTO node (id, slots, running, started_at, last_seen)
+            VALUES (\(node), \(Int32(clamping: slots)), \(Int32(clamping: running)), \(moment), \(moment))
+            ON CONFLICT (id) DO UPDATE SET slots = EXCLUDED.slots, running = EXCLUDED.running, last_seen = EXCLUDED.last_seen
+            """, logger: logger)
+    }
+
+    package func liveNodes() async throws -> [ServiceNode] {
+        let since = now().addingTimeInterval(-leaseDuration.timeInterval)
+        let rows = try await client.query("""
+            SELECT id, slots, running, started_at, last_seen FROM node WHERE last_seen >= \(since) ORDER BY id
+            """, logger: logger)
+        var nodes: [ServiceNode] = []
+        for try await (id, slots, running, started, seen) in rows.decode((String, Int32, Int32, Date, Date).self) {
+            nodes.append(ServiceNode(id: id, slots: Int(slots), running: Int(running), startedAt: started, lastSeenAt: seen))
+        }
+        return nodes
+    }
+
     // MARK: - Shared resume cache
 
     package func answer(forKey key: String) async throws -> Data? {

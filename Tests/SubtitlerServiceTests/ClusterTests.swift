@@ -208,6 +208,9 @@ struct ClusterTests {
             }
         }
         #expect(finished.count == count && Set(finished) == ids)
+        let (_, listed, _) = try await clients[0].send(.GET, "/v1/nodes")
+        let live = (try? JSONSerialization.jsonObject(with: listed)) as? [[String: Any]] ?? []
+        #expect(live.map { "\($0["id"] ?? "")/\($0["slots"] ?? "")" } == ["a/2", "b/2"], "\(live)")
         print("cluster drain: \(count) jobs over 2 nodes (2 slots each) in \(drained) from the first submission; by node \(byNode)")
     }
 }

@@ -33,6 +33,18 @@ import TestSupport
         }
     }
 
+    @Test(arguments: StoreKind.available) func aNodeIsListedWithItsSlotsOnceItsHeartbeatIsRecorded(kind: StoreKind) async throws {
+        try await kind.withStore(logger: logs.logger) { store in
+            #expect(try await store.liveNodes().isEmpty)
+            try await store.recordHeartbeat(slots: 2, running: 0)
+            try await store.recordHeartbeat(slots: 2, running: 1)
+            let nodes = try await store.liveNodes()
+            #expect(nodes.map(\.id) == [store.node])
+            #expect(nodes.first?.slots == 2 && nodes.first?.running == 1)
+            #expect(nodes.first.map { $0.startedAt <= $0.lastSeenAt } == true)
+        }
+    }
+
     @Test(arguments: StoreKind.available) func claimTakesTheOldestQueuedJobOnce(kind: StoreKind) async throws {
         try await kind.withStore(logger: logs.logger) { store in
             let a = try await store.enqueue(JobRequest(path: "/m/a.mkv"), resolvedPath: "/m/a.mkv", origin: .api).job

@@ -48,6 +48,24 @@ import TestSupport
         }
     }
 
+    @Test func aNodeWhoseHeartbeatIsOlderThanALeaseIsNoLongerListed() async throws {
+        let database = try await PostgresTestDatabase.make()
+        let clock = TestDate()
+        try await database.withStore(node: "a", leaseDuration: .seconds(30), now: clock.source) { a in
+            try await database.withStore(node: "b", leaseDuration: .seconds(30), now: clock.source) { b in
+                try await a.recordHeartbeat(slots: 2, running: 0)
+                try await b.recordHeartbeat(slots: 4, running: 3)
+                #expect(try await a.liveNodes().map { [$0.id: $0.slots] } == [["a": 2], ["b": 4]])
+                clock.advance(by: 20)
+                try await b.recordHeartbeat(slots: 4, running: 1)
+                clock.advance(by: 11)
+                let live = try await a.liveNodes()
+                #expect(live.map(\.id) == ["b"])
+                #expect(live.first?.running == 1 && live.first?.startedAt == clock.now.addingTimeInterval(-31))
+            }
+        }
+    }
+
     @Test func aRestartedNodeRequeuesOnlyItsOwnJobs() async throws {
         let database = try await PostgresTestDatabase.make()
         try await database.withStore(node: "a") { a in
@@ -119,7 +137,7 @@ import TestSupport
             do {
                 try await store.migrate()
             } catch {
-                #expect("\(error)" == "the database's schema is version 99; this subtitler knows versions up to 2: run a newer subtitler")
+                #expect("\(error)" == "the database's schema is version 99; this subtitler knows versions up to 3: run a newer subtitler")
             }
         }
     }

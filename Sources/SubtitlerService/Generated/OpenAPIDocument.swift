@@ -105,6 +105,17 @@ enum OpenAPIDocument {
         "type": "object", "required": ["jobs"],
         "description": "The jobs of an import with several files; error names the first file that was refused (the others are queued).",
         "properties": { "error": { "type": "string" }, "jobs": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } } }
+      },
+      "Node": {
+        "type": "object", "required": ["id", "slots", "running", "startedAt", "lastSeenAt"],
+        "description": "A node of the service as of its last heartbeat.",
+        "properties": {
+          "id": { "type": "string", "description": "The node's id (--node-id), as jobs show it." },
+          "slots": { "type": "integer", "minimum": 1, "description": "How many jobs it runs at once (--jobs)." },
+          "running": { "type": "integer", "minimum": 0, "description": "How many jobs it ran at its last heartbeat." },
+          "startedAt": { "type": "string", "format": "date-time", "description": "When it first recorded itself." },
+          "lastSeenAt": { "type": "string", "format": "date-time", "description": "Its last heartbeat." }
+        }
       }
     },
     "responses": {
@@ -255,6 +266,15 @@ enum OpenAPIDocument {
           "403": { "$ref": "#/components/responses/Forbidden" },
           "404": { "$ref": "#/components/responses/NotFound" },
           "413": { "$ref": "#/components/responses/TooLarge" }
+        }
+      }
+    },
+    "/v1/nodes": {
+      "get": {
+        "summary": "The live nodes: each node whose last heartbeat is within a lease (over SQLite, this one)",
+        "responses": {
+          "200": { "description": "Nodes, by id", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Node" } } } } },
+          "401": { "$ref": "#/components/responses/Unauthorized" }
         }
       }
     },
