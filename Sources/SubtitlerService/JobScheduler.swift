@@ -119,6 +119,9 @@ package actor JobScheduler: Service {
             throw JobRequestError("unknown language '\(language)'; use an ISO 639-1 code such as en or de")
         }
         if let formats = request.formats, formats.isEmpty { throw JobRequestError("formats must not be empty") }
+        if let priority = request.priority, !JobPriority.range.contains(priority) {
+            throw JobRequestError("priority must be a whole number from 0 to 9, not \(priority)")
+        }
         if let label = request.naming?.label, !label.isEmpty, let problem = SidecarNaming.problem(withLabel: label) {
             throw JobRequestError(problem)
         }

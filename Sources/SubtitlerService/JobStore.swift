@@ -132,22 +132,31 @@ package final class JobStore: JobStoring {
             ).map(Self.outputClaim(of:)))
             let queued = try Row.fetchAll(
                 db, JobRow.filter(Column("state") == ServiceJob.State.queued).order(Column("sequence")))
+            var candidates: [ServiceJob] = []
             for row in queued {
                 let path: String? = row["path"]
                 if let path, held.contains(Self.outputClaim(of: path)) { continue }
                 switch try Self.read(row) {
-                case .job(var job):
-                    job.state = .running
-                    job.updatedAt = Date()
-                    try JobRow.filter(Column("id") == job.id).updateAll(
-                        db, Column("state").set(to: ServiceJob.State.running), Column("updatedAt").set(to: job.updatedAt))
-                    return (job, unreadable)
+                case .job(let job): candidates.append(job)
                 case .unreadable(let bad):
                     try Self.markFailed(bad, db)
                     unreadable.append(bad)
                 }
             }
-            return (nil, unreadable)
+            // The highest rank first (priority and ageing); in creation order within a rank (a stable sort).
+            let moment = Date()
+            func rank(_ job: ServiceJob) -> Int {
+                JobPriority.rank(priority: job.priority, waited: moment.timeIntervalSince(job.createdAt))
+            }
+            let ranked = candidates.map { (rank($0), $0) }
+            guard let best = ranked.map(\.0).max(), var job = ranked.first(where: { $0.0 == best })?.1 else {
+                return (nil, unreadable)
+            }
+            job.state = .running
+            job.updatedAt = moment
+            try JobRow.filter(Column("id") == job.id).updateAll(
+                db, Column("state").set(to: ServiceJob.State.running), Column("updatedAt").set(to: job.updatedAt))
+            return (job, unreadable)
         }
         log(unreadable)
         return job
@@ -481,7 +490,8 @@ struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
     var job: ServiceJob {
         ServiceJob(
             id: id, state: state, request: request, origin: origin, createdAt: createdAt, updatedAt: updatedAt,
-            progress: progress, outputs: outputs, skipReason: skipReason, error: error, report: report)
+            progress: progress, outputs: outputs, skipReason: skipReason, error: error, report: report,
+            priority: JobPriority.of(request, origin: origin))
     }
 }
 

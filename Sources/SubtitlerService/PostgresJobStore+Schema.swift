@@ -59,12 +59,17 @@ extension PostgresJobStore {
                 started_at timestamptz NOT NULL, last_seen timestamptz NOT NULL)
             """,
         ]),
+        // Priorities (JobPriority): the column the claim orders by.
+        (4, [
+            "ALTER TABLE job ADD COLUMN priority integer NOT NULL DEFAULT 5",
+            "UPDATE job SET priority = 0 WHERE origin = 'watch'",
+        ]),
     ]
 
     /// The columns every read of a job selects, in ``read(_:)``'s terms.
     static let columns = """
         sequence, id, state, origin, path, request, created_at, updated_at, progress, outputs, skip_reason, error, \
-        report, node, lease_until, retries, takeovers
+        report, node, lease_until, retries, takeovers, priority
         """
 
     /// Brings the schema up to date (several nodes starting at once migrate one after the other).
@@ -163,6 +168,7 @@ extension PostgresJobStore {
             job.leaseExpiresAt = try cells["lease_until"].decode(Date?.self)
             job.retries = Int(try cells["retries"].decode(Int32.self))
             job.takeovers = Int(try cells["takeovers"].decode(Int32.self))
+            job.priority = Int(try cells["priority"].decode(Int32.self))
             return .job(job)
         } catch {
             let reason = (error as? ColumnDoesNotDecode).map { "its \($0.column) does not decode" } ?? "a column does not decode"

@@ -86,8 +86,9 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
             let id = UUID().uuidString.lowercased()
             let claim = JobStore.outputClaim(of: resolvedPath)
             let rows = try await connection.query("""
-                INSERT INTO job (id, state, origin, path, claim, request, created_at, updated_at, outputs)
-                VALUES (\(id), 'queued', \(origin.rawValue), \(resolvedPath), \(claim), \(requestText), \(moment), \(moment), '[]')
+                INSERT INTO job (id, state, origin, path, claim, request, created_at, updated_at, outputs, priority)
+                VALUES (\(id), 'queued', \(origin.rawValue), \(resolvedPath), \(claim), \(requestText), \(moment), \(moment), '[]',
+                        \(Int32(JobPriority.of(request, origin: origin))))
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger).collect()
             guard let row = rows.first, case .job(let job) = try Self.read(row) else {
@@ -109,12 +110,15 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockSpace), 0)", logger: logger)
             var unreadable: [JobStore.Unreadable] = []
             while true {
-                // Queued jobs, and running ones whose lease expired; none whose outputs another running job holds.
+                // Queued jobs, and running ones whose lease expired; none whose outputs another running job holds. The
+                // highest rank first (priority, and a step per ageingStep waited), in creation order within a rank.
                 let candidates = try await connection.query("""
                     SELECT \(unescaped: Self.columns) FROM job j
                     WHERE (j.state = 'queued' OR (j.state = 'running' AND j.lease_until < \(moment)))
                       AND NOT EXISTS (SELECT 1 FROM job r WHERE r.state = 'running' AND r.claim = j.claim AND r.id <> j.id)
-                    ORDER BY j.sequence LIMIT 16 FOR UPDATE OF j SKIP LOCKED
+                    ORDER BY j.priority + floor(extract(epoch FROM (\(moment)::timestamptz - j.created_at)) / \(JobPriority.ageingStep)) DESC,
+                        j.sequence
+                    LIMIT 16 FOR UPDATE OF j SKIP LOCKED
                     """, logger: logger).collect()
                 if candidates.isEmpty { return (nil, unreadable, nil) }
                 for row in candidates {

@@ -55,6 +55,8 @@ package struct ServiceJob: Sendable, Codable, Hashable {
     package var retries: Int? = nil
     /// How many times a node took the job over from a node whose lease had expired.
     package var takeovers: Int? = nil
+    /// Its place in the queue (``JobPriority``): the request's priority, else its origin's default.
+    package var priority: Int = 0
 }
 
 /// Who asked for a job; its raw value is what the jobs API shows and the store keeps.
@@ -101,6 +103,9 @@ package struct JobRequest: Sendable, Codable, Hashable {
     /// Also translate the subtitles into these languages (ISO 639-1) through the chat model, as
     /// `transcribe --translate-to` does: `Film.es.srt` beside `Film.en.srt`.
     package var translateTo: [String]?
+    /// Its place in the queue, 0 (backfill) to 9, the highest first; by default 5, or 0 from a watch folder
+    /// (``JobPriority``).
+    package var priority: Int?
 
     /// The most subtitle files one sync job takes.
     package static let maximumSyncFiles = 64
@@ -108,7 +113,7 @@ package struct JobRequest: Sendable, Codable, Hashable {
     /// Creates a request.
     package init(path: String, task: SubtitleTask? = nil, language: String? = nil, formats: [SubtitleFormat]? = nil,
                 naming: NamingRequest? = nil, embed: Bool? = nil, dub: DubRequest? = nil, sync: [String]? = nil,
-                translateTo: [String]? = nil) {
+                translateTo: [String]? = nil, priority: Int? = nil) {
         self.path = path
         self.task = task
         self.language = language
@@ -118,15 +123,17 @@ package struct JobRequest: Sendable, Codable, Hashable {
         self.dub = dub
         self.sync = sync
         self.translateTo = translateTo
+        self.priority = priority
     }
 }
 
 extension JobRequest {
     /// Whether `other` asks for the same work: equal in every field but the spelling of the path (the store compares
-    /// requests for one canonical path).
+    /// requests for one canonical path) and the priority.
     func asksForTheSame(as other: JobRequest) -> Bool {
         var same = other
         same.path = path
+        same.priority = priority
         return same == self
     }
 }

@@ -45,6 +45,36 @@ import TestSupport
         }
     }
 
+    @Test(arguments: StoreKind.available) func claimTakesTheHighestPriorityFirstAndFIFOWithinOne(kind: StoreKind) async throws {
+        try await kind.withStore(logger: logs.logger) { store in
+            func enqueue(_ name: String, _ origin: JobOrigin, priority: Int? = nil) async throws -> ServiceJob {
+                try await store.enqueue(JobRequest(path: "/m/\(name).mkv", priority: priority), resolvedPath: "/m/\(name).mkv",
+                                        origin: origin).job
+            }
+            let backfill1 = try await enqueue("w1", .watch)
+            let import1 = try await enqueue("s1", .sonarr)
+            let backfill2 = try await enqueue("w2", .watch)
+            let urgent = try await enqueue("p", .api, priority: 9)
+            let person = try await enqueue("a1", .api)
+            let low = try await enqueue("l", .radarr, priority: 1)
+            #expect([backfill1, import1, urgent, low].map(\.priority) == [0, 5, 9, 1])
+            var claimed: [String] = []
+            while let job = try await store.claimNext() { claimed.append(job.id) }
+            #expect(claimed == [urgent, import1, person, low, backfill1, backfill2].map(\.id))
+            #expect(try await store.job(id: urgent.id)?.priority == 9)
+        }
+    }
+
+    @Test func aQueuedJobGainsAStepForEachAgeingStepItWaited() {
+        #expect(JobPriority.rank(priority: 0, waited: 0) == 0)
+        #expect(JobPriority.rank(priority: 0, waited: JobPriority.ageingStep * 5 - 1) == 4)
+        #expect(JobPriority.rank(priority: 0, waited: JobPriority.ageingStep * 5) == 5)
+        #expect(JobPriority.rank(priority: 9, waited: -30) == 9)
+        #expect(JobPriority.of(JobRequest(path: "/m/a.mkv"), origin: .watch) == 0)
+        #expect(JobPriority.of(JobRequest(path: "/m/a.mkv"), origin: .sonarr) == 5)
+        #expect(JobPriority.of(JobRequest(path: "/m/a.mkv", priority: 2), origin: .api) == 2)
+    }
+
     @Test(arguments: StoreKind.available) func claimTakesTheOldestQueuedJobOnce(kind: StoreKind) async throws {
         try await kind.withStore(logger: logs.logger) { store in
             let a = try await store.enqueue(JobRequest(path: "/m/a.mkv"), resolvedPath: "/m/a.mkv", origin: .api).job

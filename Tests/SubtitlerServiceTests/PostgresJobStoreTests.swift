@@ -66,6 +66,22 @@ import TestSupport
         }
     }
 
+    @Test func backfillThatWaitedLongEnoughGoesBeforeAFreshImport() async throws {
+        let database = try await PostgresTestDatabase.make()
+        let clock = TestDate()
+        try await database.withStore(node: "a", now: clock.source) { store in
+            let backfill = try await store.enqueue(JobRequest(path: "/m/w.mkv"), resolvedPath: "/m/w.mkv", origin: .watch).job
+            // Four steps short of five: a fresh import (5) goes first.
+            clock.advance(by: JobPriority.ageingStep * 5 - 1)
+            let first = try await store.enqueue(JobRequest(path: "/m/s1.mkv"), resolvedPath: "/m/s1.mkv", origin: .sonarr).job
+            #expect(try await store.claimNext()?.id == first.id)
+            // Five steps: it ranks with a fresh import, and is older.
+            clock.advance(by: 1)
+            _ = try await store.enqueue(JobRequest(path: "/m/s2.mkv"), resolvedPath: "/m/s2.mkv", origin: .sonarr)
+            #expect(try await store.claimNext()?.id == backfill.id)
+        }
+    }
+
     @Test func aRestartedNodeRequeuesOnlyItsOwnJobs() async throws {
         let database = try await PostgresTestDatabase.make()
         try await database.withStore(node: "a") { a in
@@ -137,7 +153,7 @@ import TestSupport
             do {
                 try await store.migrate()
             } catch {
-                #expect("\(error)" == "the database's schema is version 99; this subtitler knows versions up to 3: run a newer subtitler")
+                #expect("\(error)" == "the database's schema is version 99; this subtitler knows versions up to 4: run a newer subtitler")
             }
         }
     }

@@ -92,6 +92,8 @@ import TestSupport
                 (#"{"path": "\#(media)", "language": "klingon"}"#, .badRequest),
                 (#"{"path": "\#(media)", "formats": []}"#, .badRequest),
                 (#"{"path": "\#(media)", "naming": {"label": "a/b"}}"#, .badRequest),
+                (#"{"path": "\#(media)", "priority": 10}"#, .badRequest),
+                (#"{"path": "\#(media)", "priority": -1}"#, .badRequest),
                 // A dub the service cannot honour is refused before anything is queued.
                 (#"{"path": "\#(media)", "dub": {"duck": 90}}"#, .badRequest),
                 (#"{"path": "\#(media)", "dub": {"voice": " "}}"#, .badRequest),
