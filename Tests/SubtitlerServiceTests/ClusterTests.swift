@@ -67,9 +67,9 @@ struct ClusterTests {
         ], environment: environment)
     }
 
-    /// A fresh database on the private cluster, as a `--store` URL.
-    static func storeURL() async throws -> String {
-        let database = try await PostgresTestDatabase.make()
+    /// A fresh database on the private cluster (or `cluster`), as a `--store` URL.
+    static func storeURL(on cluster: PostgresCluster? = nil) async throws -> String {
+        let database = try await PostgresTestDatabase.make(on: cluster)
         let location = database.location
         return "postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)?sslmode=disable"
     }
@@ -158,6 +158,53 @@ struct ClusterTests {
         #expect(Set(ledger.answered).count == chunks)
         #expect(FileManager.default.fileExists(atPath: media.appendingPathComponent("t.en.srt").path))
         #expect(b.log.contains("job taken over: its node's lease expired"), "\(b.log)")
+    }
+
+    @Test(.timeLimit(.minutes(2))) func aPostgreSQLRestartMidJobIsSurvivedWithTheLeaseHeld() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let media = scratch.url.appendingPathComponent("media")
+        try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
+        try ServiceRestartTests.toneTalk(media.appendingPathComponent("r.wav").path, frequency: 520)
+        try ServiceRestartTests.toneTalk(media.appendingPathComponent("after.wav").path, frequency: 610, seconds: 12)
+        // A cluster of this test's own: its server is stopped and started again while a job runs.
+        let cluster = try await PostgresCluster.startSeparate()
+        let store = try await Self.storeURL(on: cluster)
+        let ledger = Ledger()
+        let gate = Gate()
+        defer { gate.open() }
+        let stub = try await StubHTTPServer.start { index, request in
+            ledger.response(index: index, request: request, holdingFrom: 2, gate: gate)
+        }
+        defer { Task { try? await stub.shutdown() } }
+        // A lease (10 s) longer than the server is away, so the node keeps its job.
+        let a = try Self.node("a", store: store, media: media, stub: stub, scratch: scratch, lease: 10)
+        defer { a.stop() }
+        let b = try Self.node("b", store: store, media: media, stub: stub, scratch: scratch, lease: 10)
+        defer { b.stop() }
+        let client = ServiceClient(baseURL: a.baseURL)
+        let (status, created) = try await client.json(
+            .POST, "/v1/jobs", body: #"{"path": "\#(media.path)/r.wav", "language": "en"}"#)
+        #expect(status == 201, "\(created)")
+        let id = try #require(created["id"] as? String)
+        await stub.waitForRequests(3)
+        // PostgreSQL goes away (its connections cut) and comes back while the job's third chunk is on the wire.
+        try await PostgresCluster.onThreadOfItsOwn { try cluster.stop() }
+        try await PostgresCluster.onThreadOfItsOwn { try cluster.restart() }
+        ledger.stopHolding()
+        gate.open()
+        let job = try await client.waitForJob(id, timeout: .seconds(90))
+        #expect(job["state"] as? String == "done", "\(job)")
+        #expect(job["takeovers"] as? Int == 0 && job["retries"] as? Int == 0, "\(job)")
+        let report = try #require(job["report"] as? [String: Any])
+        let chunks = try #require(report["chunks"] as? Int)
+        #expect(ledger.answered.count + ledger.held == chunks && ledger.held == 1, "\(report)")
+        // Both nodes still take work: a job queued after the restart is done, by whichever node claims it.
+        let (_, next) = try await ServiceClient(baseURL: b.baseURL).json(
+            .POST, "/v1/jobs", body: #"{"path": "\#(media.path)/after.wav", "language": "en"}"#)
+        let after = try await client.waitForJob(try #require(next["id"] as? String), timeout: .seconds(60))
+        #expect(after["state"] as? String == "done", "\(after)")
+        #expect(FileManager.default.fileExists(atPath: media.appendingPathComponent("after.en.srt").path))
     }
 
     @Test(.timeLimit(.minutes(2))) func manyQueuedJobsDrainOverTwoNodesNoneDoneTwiceNorLost() async throws {

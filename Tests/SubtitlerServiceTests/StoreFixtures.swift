@@ -30,9 +30,9 @@ final class TestDate: Sendable {
 struct PostgresTestDatabase: Sendable {
     let location: PostgresLocation
 
-    /// Creates an empty database with a name of its own.
-    static func make() async throws -> PostgresTestDatabase {
-        let cluster = try await PostgresCluster.shared()
+    /// Creates an empty database with a name of its own, on `cluster` (the process's shared one by default).
+    static func make(on cluster: PostgresCluster? = nil) async throws -> PostgresTestDatabase {
+        let cluster = if let cluster { cluster } else { try await PostgresCluster.shared() }
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let admin = PostgresLocation(host: cluster.host, port: cluster.port, user: cluster.user, database: "postgres",
                                      tls: .disable)

@@ -52,8 +52,14 @@ public final class PostgresCluster: Sendable {
         }
     }
 
+    /// A cluster of the caller's own, for a test that stops and restarts its server (the shared one stays up for
+    /// the others); stopped and removed when the process ends, as the shared one.
+    public static func startSeparate() async throws -> PostgresCluster {
+        try await onThreadOfItsOwn { try PostgresCluster.start() }
+    }
+
     /// Runs blocking `work` on a new thread; the calling task waits without holding one.
-    static func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try work() }) }.start()
         }
