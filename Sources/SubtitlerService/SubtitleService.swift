@@ -50,18 +50,21 @@ package enum SubtitleService {
                                                      logger: storeLogger)
             let store = PostgresJobStore(client: client, node: configuration.nodeID,
                                          leaseDuration: configuration.leaseDuration, logger: storeLogger)
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { await client.run() }
-                do {
-                    try await store.migrate()
-                } catch {
-                    throw ServiceStartError("the job store \(location) cannot be used: \(PostgresJobStore.describe(error))")
-                }
-                storeLogger.notice("job store ready", metadata: ["store": "\(location)"])
-                try await run(configuration: configuration, runner: runner.sharingAnswers(through: store), store: store, paths: paths,
-                              serveHTTP: serveHTTP, logger: storeLogger, onListening: onListening)
-                group.cancelAll()
+            // The client runs in a task of its own, not a child of this one: cancelling the service (a shutdown
+            // past its timeout) must not shut the pool while jobs still record their ends, which would then wait
+            // for a connection forever. It stops once the service has.
+            let running = Task { await client.run() }
+            defer { running.cancel() }
+            do {
+                try await store.migrate()
+            } catch {
+                throw ServiceStartError("the job store \(location) cannot be used: \(PostgresJobStore.describe(error))")
             }
+            storeLogger.notice("job store ready", metadata: ["store": "\(location)"])
+            try await run(configuration: configuration, runner: runner.sharingAnswers(through: store), store: store,
+                          paths: paths, serveHTTP: serveHTTP, logger: storeLogger, onListening: onListening)
+            running.cancel()
+            await running.value
         }
     }
 

@@ -113,7 +113,7 @@ struct ClusterTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2))) func aJobWhoseNodeIsKilledFinishesOnTheOtherPayingNoChunkTwice() async throws {
+    @Test(.timeLimit(.minutes(4))) func aJobWhoseNodeIsKilledFinishesOnTheOtherPayingNoChunkTwice() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let media = scratch.url.appendingPathComponent("media")
@@ -160,7 +160,7 @@ struct ClusterTests {
         #expect(b.log.contains("job taken over: its node's lease expired"), "\(b.log)")
     }
 
-    @Test(.timeLimit(.minutes(2))) func aPostgreSQLRestartMidJobIsSurvivedWithTheLeaseHeld() async throws {
+    @Test(.timeLimit(.minutes(4))) func aPostgreSQLRestartMidJobIsSurvivedWithTheLeaseHeld() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let media = scratch.url.appendingPathComponent("media")
@@ -207,7 +207,7 @@ struct ClusterTests {
         #expect(FileManager.default.fileExists(atPath: media.appendingPathComponent("after.en.srt").path))
     }
 
-    @Test(.timeLimit(.minutes(2))) func manyQueuedJobsDrainOverTwoNodesNoneDoneTwiceNorLost() async throws {
+    @Test(.timeLimit(.minutes(4))) func manyQueuedJobsDrainOverTwoNodesNoneDoneTwiceNorLost() async throws {
         let count = 400
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }

@@ -11,7 +11,7 @@ import TestSupport
 /// The job stores' common behaviour, each test run against both stores (``StoreKind``): SQLite over an in-memory
 /// `DatabaseQueue()`, and PostgreSQL in a fresh database on the tests' private cluster. The tests of rows the SQLite
 /// store cannot read, and of its file in a directory (reopened, private permissions), are SQLite's alone.
-@Suite(.timeLimit(.minutes(1))) struct JobStoreTests {
+@Suite(.timeLimit(.minutes(3))) struct JobStoreTests {
     let logs = LogCapture()
     func store() throws -> JobStore { try JobStore(database: DatabaseQueue(), logger: logs.logger) }
 

@@ -11,7 +11,7 @@ import TestSupport
 /// What only a shared store does: leases, takeovers, the end recorded only by the lease holder, several nodes
 /// claiming from one queue, migrations. Real PostgreSQL (the tests' private cluster), two stores (nodes) over one
 /// database; lease time moves only through ``TestDate``.
-@Suite(.enabled(if: PostgresCluster.isConfigured), .timeLimit(.minutes(1))) struct PostgresJobStoreTests {
+@Suite(.enabled(if: PostgresCluster.isConfigured), .timeLimit(.minutes(3))) struct PostgresJobStoreTests {
     let logs = LogCapture()
 
     @Test func aJobWhoseLeaseExpiredIsTakenOverAndOnlyItsNewHolderRecordsTheEnd() async throws {
@@ -80,6 +80,29 @@ import TestSupport
             _ = try await store.enqueue(JobRequest(path: "/m/s2.mkv"), resolvedPath: "/m/s2.mkv", origin: .sonarr)
             #expect(try await store.claimNext()?.id == backfill.id)
         }
+    }
+
+    @Test func aCallerCancelledMidRunStillRecordsTheEndAndItsClientStops() async throws {
+        let database = try await PostgresTestDatabase.make()
+        let claimed = Gate()
+        let task = Task {
+            try await database.withStore(node: "a") { store in
+                let job = try await store.enqueue(JobRequest(path: "/m/a.mkv"), resolvedPath: "/m/a.mkv", origin: .api).job
+                _ = try await store.claimNext()
+                claimed.open()
+                // The whole caller is cancelled (as a time limit does): the end is still recorded, and the client
+                // it ran on still answers until the caller is done.
+                withUnsafeCurrentTask { $0?.cancel() }
+                let recorded = try await store.finish(id: job.id, state: .done,
+                                                      report: JobReport(input: "/m/a.mkv", status: .done), error: nil)
+                return (job.id, recorded)
+            }
+        }
+        await claimed.wait()
+        let (id, recorded) = try await task.value
+        #expect(recorded)
+        let state = try await database.withStore(node: "b") { store in try await store.job(id: id)?.state }
+        #expect(state == .done)
     }
 
     @Test func aRestartedNodeRequeuesOnlyItsOwnJobs() async throws {

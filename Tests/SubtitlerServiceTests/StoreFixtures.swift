@@ -43,21 +43,24 @@ struct PostgresTestDatabase: Sendable {
             host: cluster.host, port: cluster.port, user: cluster.user, database: name, tls: .disable))
     }
 
-    /// Runs `body` with a running client for `location`: `run()` is running in a child task for the whole of
-    /// `body`, and is cancelled (closing the connections) once `body` returns or throws.
+    /// Runs `body` with a running client for `location`.
+    ///
+    /// `run()` runs in a task of its own, not a child of the caller's: a test cancelled by its time limit would
+    /// otherwise cancel `run()` at once, shutting the pool while `body` (or a write made even if cancelled) still
+    /// waits for a connection, and waiting forever. It is cancelled, closing the connections, once `body` is over.
     static func withClient<T: Sendable>(_ location: PostgresLocation, logger: Logger = Logger(label: "test.pg"),
                                         _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = PostgresJobStore.makeClient(location, maximumConnections: 4, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            do {
-                let result = try await body(client)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+        let running = Task { await client.run() }
+        do {
+            let result = try await body(client)
+            running.cancel()
+            await running.value
+            return result
+        } catch {
+            running.cancel()
+            await running.value
+            throw error
         }
     }
 
