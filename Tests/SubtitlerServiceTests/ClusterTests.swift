@@ -56,15 +56,24 @@ struct ClusterTests {
     }
 
     /// A node's process over `store`, with a cache folder of its own.
+    /// Started on a thread of its own (the start waits for the process to say where it listens).
     static func node(_ id: String, store: String, media: URL, stub: StubHTTPServer, scratch: TemporaryDirectory,
-                     jobs: Int = 1, lease: Int = 3) throws -> ServiceProcess {
+                     jobs: Int = 1, lease: Int = 3) async throws -> ServiceProcess {
         var environment = ServiceProcess.environment(["OPENAI_BASE_URL": stub.baseURL], scratch: scratch)
         environment["XDG_CACHE_HOME"] = scratch.url.appendingPathComponent("cache-\(id)").path
         environment["XDG_STATE_HOME"] = scratch.url.appendingPathComponent("state-\(id)").path
-        return try ServiceProcess.start([
+        let arguments = [
             "--root", media.path, "--store", store, "--node-id", id, "--lease", "\(lease)", "--jobs", "\(jobs)",
             "--requests", "1", "--chunk-seconds", "10", "--language-codes", "639-1",
-        ], environment: environment)
+        ]
+        let settings = environment
+        return try await OwnThread.run { try ServiceProcess.start(arguments, environment: settings) }
+    }
+
+    /// Stops the nodes (SIGTERM, then waits for each) on a thread of their own; the tests' `defer`s only catch
+    /// what a failed expectation left running.
+    static func stop(_ nodes: [ServiceProcess]) async throws {
+        _ = try await OwnThread.run { for node in nodes { node.stop() } }
     }
 
     /// A fresh database on the private cluster (or `cluster`), as a `--store` URL.
@@ -118,7 +127,7 @@ struct ClusterTests {
         defer { scratch.cleanup() }
         let media = scratch.url.appendingPathComponent("media")
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
-        try ServiceRestartTests.toneTalk(media.appendingPathComponent("t.wav").path, frequency: 440)
+        try await OwnThread.run { try ServiceRestartTests.toneTalk(media.appendingPathComponent("t.wav").path, frequency: 440) }
         let store = try await Self.storeURL()
         // Two chunks are answered; the third is held (and never answered) while node a is killed.
         let ledger = Ledger()
@@ -129,19 +138,20 @@ struct ClusterTests {
         }
         defer { Task { try? await stub.shutdown() } }
 
-        var a: ServiceProcess? = try Self.node("a", store: store, media: media, stub: stub, scratch: scratch)
+        var a: ServiceProcess? = try await Self.node("a", store: store, media: media, stub: stub, scratch: scratch)
         let (status, created) = try await ServiceClient(baseURL: a!.baseURL).json(
             .POST, "/v1/jobs", body: #"{"path": "\#(media.path)/t.wav", "language": "en"}"#)
         #expect(status == 201, "\(created)")
         let id = try #require(created["id"] as? String)
         await stub.waitForRequests(3)
-        let b = try Self.node("b", store: store, media: media, stub: stub, scratch: scratch)
+        let b = try await Self.node("b", store: store, media: media, stub: stub, scratch: scratch)
         defer { b.stop() }
         let client = ServiceClient(baseURL: b.baseURL)
         let (_, running) = try await client.json(.GET, "/v1/jobs/\(id)")
         #expect(running["state"] as? String == "running" && running["node"] as? String == "a", "\(running)")
 
-        a?.stop(signal: SIGKILL)
+        let killed = a
+        _ = try await OwnThread.run { killed?.stop(signal: SIGKILL) }
         a = nil
         ledger.stopHolding()
         let job = try await client.waitForJob(id, timeout: .seconds(90))
@@ -158,6 +168,7 @@ struct ClusterTests {
         #expect(Set(ledger.answered).count == chunks)
         #expect(FileManager.default.fileExists(atPath: media.appendingPathComponent("t.en.srt").path))
         #expect(b.log.contains("job taken over: its node's lease expired"), "\(b.log)")
+        try await Self.stop([b])
     }
 
     @Test(.timeLimit(.minutes(4))) func aPostgreSQLRestartMidJobIsSurvivedWithTheLeaseHeld() async throws {
@@ -165,8 +176,10 @@ struct ClusterTests {
         defer { scratch.cleanup() }
         let media = scratch.url.appendingPathComponent("media")
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
-        try ServiceRestartTests.toneTalk(media.appendingPathComponent("r.wav").path, frequency: 520)
-        try ServiceRestartTests.toneTalk(media.appendingPathComponent("after.wav").path, frequency: 610, seconds: 12)
+        try await OwnThread.run {
+            try ServiceRestartTests.toneTalk(media.appendingPathComponent("r.wav").path, frequency: 520)
+            try ServiceRestartTests.toneTalk(media.appendingPathComponent("after.wav").path, frequency: 610, seconds: 12)
+        }
         // A cluster of this test's own: its server is stopped and started again while a job runs.
         let cluster = try await PostgresCluster.startSeparate()
         let store = try await Self.storeURL(on: cluster)
@@ -178,9 +191,9 @@ struct ClusterTests {
         }
         defer { Task { try? await stub.shutdown() } }
         // A lease (10 s) longer than the server is away, so the node keeps its job.
-        let a = try Self.node("a", store: store, media: media, stub: stub, scratch: scratch, lease: 10)
+        let a = try await Self.node("a", store: store, media: media, stub: stub, scratch: scratch, lease: 10)
         defer { a.stop() }
-        let b = try Self.node("b", store: store, media: media, stub: stub, scratch: scratch, lease: 10)
+        let b = try await Self.node("b", store: store, media: media, stub: stub, scratch: scratch, lease: 10)
         defer { b.stop() }
         let client = ServiceClient(baseURL: a.baseURL)
         let (status, created) = try await client.json(
@@ -189,8 +202,8 @@ struct ClusterTests {
         let id = try #require(created["id"] as? String)
         await stub.waitForRequests(3)
         // PostgreSQL goes away (its connections cut) and comes back while the job's third chunk is on the wire.
-        try await PostgresCluster.onThreadOfItsOwn { try cluster.stop() }
-        try await PostgresCluster.onThreadOfItsOwn { try cluster.restart() }
+        try await OwnThread.run { try cluster.stop() }
+        try await OwnThread.run { try cluster.restart() }
         ledger.stopHolding()
         gate.open()
         let job = try await client.waitForJob(id, timeout: .seconds(90))
@@ -205,15 +218,16 @@ struct ClusterTests {
         let after = try await client.waitForJob(try #require(next["id"] as? String), timeout: .seconds(60))
         #expect(after["state"] as? String == "done", "\(after)")
         #expect(FileManager.default.fileExists(atPath: media.appendingPathComponent("after.en.srt").path))
+        try await Self.stop([a, b])
     }
 
     @Test(.timeLimit(.minutes(4))) func manyQueuedJobsDrainOverTwoNodesNoneDoneTwiceNorLost() async throws {
-        let count = 400
+        let count = 200
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
         let media = scratch.url.appendingPathComponent("media")
         try FileManager.default.createDirectory(at: media, withIntermediateDirectories: true)
-        try Self.distinctCopies(count, of: 12, in: media)
+        try await OwnThread.run { try Self.distinctCopies(count, of: 12, in: media) }
         let store = try await Self.storeURL()
         let ledger = Ledger()
         ledger.stopHolding()
@@ -222,8 +236,8 @@ struct ClusterTests {
         }
         defer { Task { try? await stub.shutdown() } }
         let nodes = [
-            try Self.node("a", store: store, media: media, stub: stub, scratch: scratch, jobs: 2, lease: 5),
-            try Self.node("b", store: store, media: media, stub: stub, scratch: scratch, jobs: 2, lease: 5),
+            try await Self.node("a", store: store, media: media, stub: stub, scratch: scratch, jobs: 2, lease: 5),
+            try await Self.node("b", store: store, media: media, stub: stub, scratch: scratch, jobs: 2, lease: 5),
         ]
         defer { for node in nodes { node.stop() } }
         let clients = nodes.map { ServiceClient(baseURL: $0.baseURL) }
@@ -259,5 +273,6 @@ struct ClusterTests {
         let live = (try? JSONSerialization.jsonObject(with: listed)) as? [[String: Any]] ?? []
         #expect(live.map { "\($0["id"] ?? "")/\($0["slots"] ?? "")" } == ["a/2", "b/2"], "\(live)")
         print("cluster drain: \(count) jobs over 2 nodes (2 slots each) in \(drained) from the first submission; by node \(byNode)")
+        try await Self.stop(nodes)
     }
 }

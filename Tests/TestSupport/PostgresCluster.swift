@@ -37,7 +37,7 @@ public final class PostgresCluster: Sendable {
     /// The one start of the process's cluster, on a thread of its own: `initdb` and `pg_ctl` are waited for there,
     /// never on a cooperative thread (two tests blocked on them would hold both of this machine's).
     private static let startup = Task<PostgresCluster, any Error> {
-        try await onThreadOfItsOwn { try PostgresCluster.start() }
+        try await OwnThread.run { try PostgresCluster.start() }
     }
 
     /// The process's cluster, started on first use; every caller waits for the same start.
@@ -55,14 +55,7 @@ public final class PostgresCluster: Sendable {
     /// A cluster of the caller's own, for a test that stops and restarts its server (the shared one stays up for
     /// the others); stopped and removed when the process ends, as the shared one.
     public static func startSeparate() async throws -> PostgresCluster {
-        try await onThreadOfItsOwn { try PostgresCluster.start() }
-    }
-
-    /// Runs blocking `work` on a new thread; the calling task waits without holding one.
-    public static func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
+        try await OwnThread.run { try PostgresCluster.start() }
     }
 
     private init(port: Int, directory: URL, binaries: URL) {
@@ -110,7 +103,7 @@ public final class PostgresCluster: Sendable {
     }
 
     /// Stops the server now (`fast`: connections are cut, as in a restart), keeping its data. Blocks the calling
-    /// thread until `pg_ctl` returns: call it through ``onThreadOfItsOwn(_:)`` from a task.
+    /// thread until `pg_ctl` returns: call it through ``OwnThread/run(_:)`` from a task.
     public func stop() throws {
         try Self.run(binaries.appendingPathComponent("pg_ctl").path, [
             "-D", directory.appendingPathComponent("data").path, "-m", "fast", "-w", "stop",
