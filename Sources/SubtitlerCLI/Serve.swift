@@ -4,6 +4,7 @@ import Logging
 import Subtitler
 import SubtitlerService
 import SubtitlerJobs
+import SubtitlerSupport
 
 /// The settings `serve` and `watch` share: roots, concurrency, path mapping, notifications, job defaults.
 struct ServiceOptions: ParsableArguments {
@@ -31,6 +32,15 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where the job store lives (default $XDG_STATE_HOME/subtitler).", valueName: "dir"))
     var stateDir: String?
 
+    @Option(help: ArgumentHelp("Where the jobs are kept: sqlite (in the state directory, the default) or postgres://user@host:port/database, a queue several nodes share (or SUBTITLER_STORE_URL; put the password in the URL's environment variable, not in arguments).", valueName: "url"))
+    var store: String?
+
+    @Option(help: ArgumentHelp("This node's id in a shared store (default: host name and process id).", valueName: "id"))
+    var nodeId: String?
+
+    @Option(help: ArgumentHelp("In a shared store, how long a node holds a job without a heartbeat (2...3600; renewed every third of it): a node that dies loses its jobs to the others this long after its last heartbeat.", valueName: "seconds"))
+    var lease: Int = 30
+
     @Option(help: ArgumentHelp("On SIGTERM or SIGINT, how long to wait for requests and jobs in progress before cutting them off (0...3600).", valueName: "seconds"))
     var shutdownTimeout: Int = 30
 
@@ -53,6 +63,15 @@ struct ServiceOptions: ParsableArguments {
         for server in refreshServers where Notifier.MediaServer.Kind(rawValue: server) == nil {
             throw ValidationError("--refresh \(server): use jellyfin or plex")
         }
+        if let store {
+            do {
+                _ = try StoreLocation(parsing: store)
+            } catch let problem as SettingProblem {
+                throw ValidationError(problem.message)
+            }
+        }
+        if let nodeId, nodeId.isEmpty || nodeId.count > 128 { throw ValidationError("--node-id must have 1 to 128 characters") }
+        if !(2...3_600).contains(lease) { throw ValidationError("--lease must be between 2 and 3600") }
         if let notify, URL(string: notify)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw ValidationError("--notify \(notify): give an http or https URL")
         }
@@ -74,6 +93,17 @@ struct ServiceOptions: ParsableArguments {
             }
             configuration.mediaServers.append(server)
         }
+        let storeText = store ?? environment["SUBTITLER_STORE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let storeText {
+            do {
+                configuration.store = try StoreLocation(parsing: storeText)
+            } catch let problem as SettingProblem {
+                throw ValidationError(store == nil ? problem.message.replacingOccurrences(of: "--store", with: "SUBTITLER_STORE_URL")
+                                                   : problem.message)
+            }
+        }
+        if let nodeId { configuration.nodeID = nodeId }
+        configuration.leaseDuration = .seconds(lease)
         if let stateDir { configuration.stateDirectory = URL(fileURLWithPath: stateDir).standardizedFileURL }
         var defaults = SubtitleJob(input: "")
         defaults.options = api.subtitleOptions(task: .transcribe, language: nil, concurrency: requests)

@@ -29,6 +29,14 @@ public struct JobRunner: Sendable {
         self.languageMemory = languageMemory
     }
 
+    /// This runner with its pipeline's answers shared through `cache` as well (``Subtitler/sharedCache``): the
+    /// service's nodes over one store.
+    package func sharingAnswers(through cache: any SharedAnswerCache) -> JobRunner {
+        var subtitler = self.subtitler
+        subtitler.sharedCache = cache
+        return JobRunner(subtitler: subtitler, languageMemory: languageMemory)
+    }
+
     // MARK: - Batches
 
     /// Runs a job for every media file `inputs` name, one after another, with `template`'s settings. Inputs whose

@@ -12,7 +12,7 @@ import SubtitlerSupport
 /// request; and on shutdown leaves running jobs queued, so the next start picks them up and the resume cache saves
 /// what they had already paid for.
 package actor JobScheduler: Service {
-    let store: JobStore
+    let store: any JobStoring
     let runner: JobRunner
     let defaults: SubtitleJob
     let paths: PathPolicy
@@ -20,6 +20,9 @@ package actor JobScheduler: Service {
     let metrics: ServiceMetrics
     let notifier: Notifier
     let logger: Logger
+    /// How often the leases of running jobs are renewed, and the clock that times it.
+    let heartbeat: Duration
+    let clock: any Clock<Duration>
     /// Called after a job's sidecars were written (muxing them into the file, for `embed`).
     let afterWrite: @Sendable (ServiceJob, JobOutcome) async -> JobOutcome
     /// Translation for jobs that ask for it, or nil when the service has no chat server.
@@ -28,6 +31,10 @@ package actor JobScheduler: Service {
     /// The running jobs, each with what stops it: finishing the stream cancels the job.
     private var running: [String: AsyncStream<Void>.Continuation] = [:]
     private var userCancelled: Set<String> = []
+    /// Running jobs whose lease another node took over: stopped, and their end is not recorded.
+    private var leaseLost: Set<String> = []
+    /// The heartbeat, cancelled when the jobs have ended.
+    private var heartbeatTask: Task<Void, Never>?
     /// How many times each job was queued again because its file changed while it ran.
     private var redone: [String: Int] = [:]
     /// The most times a job is done again because its file changed while it ran.
@@ -45,11 +52,14 @@ package actor JobScheduler: Service {
     ///   - slots: the slots shared with Bazarr's synchronous requests.
     ///   - metrics: where figures go.
     ///   - notifier: completion webhooks and media-server refreshes.
-    ///   - logger: structured logs; every line carries the job id.
+    ///   - logger: structured logs; every line carries the job id (and the node's, over a shared store).
+    ///   - heartbeat: how often the leases of running jobs are renewed.
+    ///   - clock: the clock that times the heartbeat.
     ///   - translation: translation for jobs that ask for it (`translateTo`), or nil.
     ///   - afterWrite: post-processing of a finished job (muxing); returns the outcome to record.
-    package init(store: JobStore, runner: JobRunner, defaults: SubtitleJob, paths: PathPolicy, slots: SlotPool,
-                metrics: ServiceMetrics, notifier: Notifier, logger: Logger, translation: ServiceTranslation? = nil,
+    package init(store: any JobStoring, runner: JobRunner, defaults: SubtitleJob, paths: PathPolicy, slots: SlotPool,
+                metrics: ServiceMetrics, notifier: Notifier, logger: Logger, heartbeat: Duration = .seconds(10),
+                clock: any Clock<Duration> = ContinuousClock(), translation: ServiceTranslation? = nil,
                 afterWrite: @escaping @Sendable (ServiceJob, JobOutcome) async -> JobOutcome = { $1 }) {
         self.store = store
         self.runner = runner
@@ -59,6 +69,8 @@ package actor JobScheduler: Service {
         self.metrics = metrics
         self.notifier = notifier
         self.logger = logger
+        self.heartbeat = heartbeat
+        self.clock = clock
         self.afterWrite = afterWrite
         self.translation = translation
         (wake, wakeSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -107,6 +119,9 @@ package actor JobScheduler: Service {
             throw JobRequestError("unknown language '\(language)'; use an ISO 639-1 code such as en or de")
         }
         if let formats = request.formats, formats.isEmpty { throw JobRequestError("formats must not be empty") }
+        if let priority = request.priority, !JobPriority.range.contains(priority) {
+            throw JobRequestError("priority must be a whole number from 0 to 9, not \(priority)")
+        }
         if let label = request.naming?.label, !label.isEmpty, let problem = SidecarNaming.problem(withLabel: label) {
             throw JobRequestError(problem)
         }
@@ -131,7 +146,9 @@ package actor JobScheduler: Service {
         if requeued > 0 { logger.notice("jobs interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"]) }
         await recheckQueued()
         await refreshGauges()
+        await recordHeartbeat()
         wakeSignal.yield()
+        heartbeatTask = Task { await self.beat() }
         await withDiscardingTaskGroup { jobs in
             await withGracefulShutdownHandler {
                 for await _ in wake {
@@ -142,6 +159,46 @@ package actor JobScheduler: Service {
                 Task { await self.shutDown() }
             }
             shutDown()
+        }
+        heartbeatTask?.cancel()
+    }
+
+    /// Renews the leases of the running jobs every `heartbeat` until the shutdown; a job whose lease another node
+    /// took over (this node stalled past its lease) is stopped, and its end is not recorded. Each beat also looks
+    /// for work: in a shared store, jobs other nodes queued and jobs whose node's lease expired.
+    private func beat() async {
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: heartbeat)
+            } catch {
+                return
+            }
+            wakeSignal.yield()
+            await recordHeartbeat()
+            let ids = Array(running.keys)
+            guard !ids.isEmpty else { continue }
+            let held: Set<String>
+            do {
+                held = try await store.renewLeases(of: ids)
+            } catch {
+                logger.error("the job store could not renew the leases of running jobs", metadata: ["error": "\(error)"])
+                continue
+            }
+            for id in ids where !held.contains(id) {
+                guard let stop = running[id] else { continue }
+                leaseLost.insert(id)
+                stop.finish()
+                logger.warning("job stopped: another node took it over after its lease expired", metadata: ["job": "\(id)"])
+            }
+        }
+    }
+
+    /// Records this node, its slots and its running jobs, for `GET /v1/nodes`; a failure is logged.
+    private func recordHeartbeat() async {
+        do {
+            try await store.recordHeartbeat(slots: slots.capacity, running: running.count)
+        } catch {
+            logger.error("the job store could not record this node's heartbeat", metadata: ["error": "\(error)"])
         }
     }
 
@@ -270,7 +327,9 @@ package actor JobScheduler: Service {
         case .cancelled: state = userCancelled.contains(job.id) ? .cancelled : .queued
         }
         do {
-            if state == .queued, report.failure?.reason == .inputChanged {
+            if leaseLost.contains(id) {
+                jobLogger.notice("the end of a job taken over by another node is not recorded")
+            } else if state == .queued, report.failure?.reason == .inputChanged {
                 try await store.finish(id: job.id, state: .queued, report: nil, error: nil)
                 jobLogger.notice("the file changed while its job ran; queued again", metadata: ["path": "\(subtitleJob.input)"])
             } else if state == .queued {
@@ -290,6 +349,7 @@ package actor JobScheduler: Service {
         if state != .queued { metrics.record(report) }
         running[job.id] = nil
         userCancelled.remove(job.id)
+        leaseLost.remove(job.id)
         if state != .queued { redone[job.id] = nil }
         await refreshGauges()
         if state == .done { await notifier.jobFinished(report, task: subtitleJob.options.task) }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import GRDB
 import Logging
 import Subtitler
@@ -15,11 +16,18 @@ import SubtitlerSupport
 /// A row that cannot be read is never shown as something it is not: an unknown `state` or `origin` is a
 /// ``JobStoreError`` with a log line; a row whose request (or report) cannot be decoded is marked failed with a log
 /// line, skipped by the queue, and listed as failed.
-package final class JobStore: Sendable {
+///
+/// It is the store of one node: its leases never expire, and ``requeueInterrupted()`` at start puts back every job
+/// that was running.
+package final class JobStore: JobStoring {
     let database: any DatabaseWriter
     private let logger: Logger
+    /// The one node of a SQLite store.
+    package let node = "local"
     /// The database file, for a store opened in a directory.
     package let url: URL?
+    /// The one node's last heartbeat (kept in memory: a single node has no one to share it with).
+    private let heartbeat = NIOLockedValueBox<ServiceNode?>(nil)
 
     /// A store over `database` (migrated here).
     /// - Throws: GRDB's error when the migrations cannot run.
@@ -124,22 +132,31 @@ package final class JobStore: Sendable {
             ).map(Self.outputClaim(of:)))
             let queued = try Row.fetchAll(
                 db, JobRow.filter(Column("state") == ServiceJob.State.queued).order(Column("sequence")))
+            var candidates: [ServiceJob] = []
             for row in queued {
                 let path: String? = row["path"]
                 if let path, held.contains(Self.outputClaim(of: path)) { continue }
                 switch try Self.read(row) {
-                case .job(var job):
-                    job.state = .running
-                    job.updatedAt = Date()
-                    try JobRow.filter(Column("id") == job.id).updateAll(
-                        db, Column("state").set(to: ServiceJob.State.running), Column("updatedAt").set(to: job.updatedAt))
-                    return (job, unreadable)
+                case .job(let job): candidates.append(job)
                 case .unreadable(let bad):
                     try Self.markFailed(bad, db)
                     unreadable.append(bad)
                 }
             }
-            return (nil, unreadable)
+            // The highest rank first (priority and ageing); in creation order within a rank (a stable sort).
+            let moment = Date()
+            func rank(_ job: ServiceJob) -> Int {
+                JobPriority.rank(priority: job.priority, waited: moment.timeIntervalSince(job.createdAt))
+            }
+            let ranked = candidates.map { (rank($0), $0) }
+            guard let best = ranked.map(\.0).max(), var job = ranked.first(where: { $0.0 == best })?.1 else {
+                return (nil, unreadable)
+            }
+            job.state = .running
+            job.updatedAt = moment
+            try JobRow.filter(Column("id") == job.id).updateAll(
+                db, Column("state").set(to: ServiceJob.State.running), Column("updatedAt").set(to: job.updatedAt))
+            return (job, unreadable)
         }
         log(unreadable)
         return job
@@ -159,6 +176,29 @@ package final class JobStore: Sendable {
         }
     }
 
+    /// This process, the one node, as of its last heartbeat.
+    package func recordHeartbeat(slots: Int, running: Int) async throws {
+        let moment = Date()
+        self.heartbeat.withLockedValue { heartbeat in
+            heartbeat = ServiceNode(id: node, slots: slots, running: running,
+                                    startedAt: heartbeat?.startedAt ?? moment, lastSeenAt: moment)
+        }
+    }
+
+    /// This process, once its scheduler has started.
+    package func liveNodes() async throws -> [ServiceNode] {
+        heartbeat.withLockedValue { $0.map { [$0] } ?? [] }
+    }
+
+    /// The running jobs among `ids`: one node holds every lease, and they never expire.
+    package func renewLeases(of ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await database.read { db in
+            Set(try String.fetchAll(db, JobRow.select(Column("id")).filter(ids.contains(Column("id")))
+                .filter(Column("state") == ServiceJob.State.running)))
+        }
+    }
+
     /// Records a running job's progress.
     package func update(id: String, progress: JobProgress) async throws {
         try await database.write { db in
@@ -169,11 +209,13 @@ package final class JobStore: Sendable {
 
     /// Records how a job ended. The write is made even when the calling task is cancelled (a job stopped by a
     /// shutdown records itself as queued again).
-    package func finish(id: String, state: ServiceJob.State, report: JobReport?, error: String?) async throws {
+    /// - Returns: whether the job exists (the one node always holds its leases).
+    @discardableResult
+    package func finish(id: String, state: ServiceJob.State, report: JobReport?, error: String?) async throws -> Bool {
         let database = self.database
-        try await Self.evenIfCancelled {
+        return try await Self.evenIfCancelled {
             try await database.write { db in
-                guard var row = try JobRow.filter(Column("id") == id).fetchOne(db) else { return }
+                guard var row = try JobRow.filter(Column("id") == id).fetchOne(db) else { return false }
                 row.state = state
                 row.updatedAt = Date()
                 row.report = report
@@ -181,6 +223,7 @@ package final class JobStore: Sendable {
                 row.skipReason = report?.skipReason
                 row.error = error
                 try row.update(db)
+                return true
             }
         }
     }
@@ -225,8 +268,9 @@ package final class JobStore: Sendable {
     /// Jobs in creation order (or newest first), optionally only those in `state` and only those created before the
     /// job `before`; at most `limit`. Rows that cannot be read are listed as failed; a row with an unknown state or
     /// origin is left out with an error log line (one bad row never makes the list fail).
-    package func jobs(state: ServiceJob.State? = nil, limit: Int = 1_000, newestFirst: Bool = false,
-                      before: String? = nil) async throws -> [ServiceJob] {
+    package func listJobs(state: ServiceJob.State?, limit: Int, newestFirst: Bool, before: String?) async throws
+        -> [ServiceJob]
+    {
         let logger = self.logger
         let stored = try await database.read { db -> [Stored] in
             var query = JobRow.order(newestFirst ? Column("sequence").desc : Column("sequence"))
@@ -284,90 +328,6 @@ package final class JobStore: Sendable {
         }
     }
 
-    // MARK: - Rows
-
-    /// A row as read: a job, or one whose stored JSON cannot be decoded.
-    enum Stored: Sendable {
-        case job(ServiceJob)
-        case unreadable(Unreadable)
-
-        /// The job, or the unreadable row as the API shows it.
-        var job: ServiceJob {
-            switch self {
-            case .job(let job): job
-            case .unreadable(let bad): bad.shownJob
-            }
-        }
-    }
-
-    /// A row whose request, progress, outputs or report cannot be decoded.
-    struct Unreadable: Sendable {
-        var id: String
-        var state: ServiceJob.State
-        var origin: ServiceJob.Origin
-        var path: String
-        var createdAt: Date
-        var reason: String
-
-        var message: String { "the stored job cannot be read (\(reason)); submit it again" }
-
-        /// The row as the API shows it: failed, unless it had already ended.
-        var shownJob: ServiceJob {
-            ServiceJob(
-                id: id, state: state.isFinal ? state : .failed, request: JobRequest(path: path), origin: origin, createdAt: createdAt,
-                updatedAt: createdAt, progress: nil, outputs: [], skipReason: nil, error: message, report: nil)
-        }
-    }
-
-    /// Reads one `job` row.
-    /// - Throws: ``JobStoreError`` for an unknown state or origin.
-    static func read(_ row: Row) throws -> Stored {
-        let id = (try? row.decode(String.self, forColumn: "id")) ?? ""
-        let stateText = try? row.decode(String.self, forColumn: "state")
-        guard let state = stateText.flatMap(ServiceJob.State.init(rawValue:)) else {
-            throw JobStoreError.unknownState(id: id, value: stateText ?? "NULL")
-        }
-        let originText = try? row.decode(String.self, forColumn: "origin")
-        guard let origin = originText.flatMap(ServiceJob.Origin.init(rawValue:)) else {
-            throw JobStoreError.unknownOrigin(id: id, value: originText ?? "NULL")
-        }
-        do {
-            return .job(try JobRow(row: row).job)
-        } catch {
-            let created = try? row.decode(Date.self, forColumn: "createdAt")
-            let path = try? row.decode(String.self, forColumn: "path")
-            return .unreadable(Unreadable(
-                id: id, state: state, origin: origin, path: path ?? "", createdAt: created ?? Date(timeIntervalSince1970: 0),
-                reason: Self.describe(row)))
-        }
-    }
-
-    /// Which stored column does not decode (never the stored text itself).
-    static func describe(_ row: Row) -> String {
-        let checks: [(String, @Sendable (JSONDecoder, Data) throws -> Void)] = [
-            ("request", { _ = try $0.decode(JobRequest.self, from: $1) }),
-            ("progress", { _ = try $0.decode(JobProgress?.self, from: $1) }),
-            ("outputs", { _ = try $0.decode([String].self, from: $1) }),
-            ("skipReason", { _ = try $0.decode(SkipReason?.self, from: $1) }),
-            ("report", { _ = try $0.decode(JobReport?.self, from: $1) }),
-        ]
-        for (column, check) in checks {
-            let text: String? = try? row.decode(String?.self, forColumn: column)
-            guard let text else { continue }
-            do { try check(JobRow.databaseJSONDecoder(for: column), Data(text.utf8)) } catch { return "its \(column) does not decode" }
-        }
-        return "a column does not decode"
-    }
-
-    /// Marks an unreadable row failed, unless it has already ended.
-    static func markFailed(_ bad: Unreadable, _ db: Database) throws {
-        guard !bad.state.isFinal else { return }
-        _ = try JobRow.filter(Column("id") == bad.id).filter(Column("state") == bad.state).updateAll(db, [
-            Column("state").set(to: ServiceJob.State.failed), Column("updatedAt").set(to: Date()),
-            Column("error").set(to: bad.message),
-        ])
-    }
-
     /// Marks the unreadable rows a read found failed, with a log line each.
     private func repair(_ stored: [Stored]) async {
         let unreadable = stored.compactMap { if case .unreadable(let bad) = $0, !bad.state.isFinal { bad } else { nil } }
@@ -400,59 +360,5 @@ package final class JobStore: Sendable {
     /// Runs `body` in a task of its own, so the caller's cancellation does not interrupt the write.
     static func evenIfCancelled<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await Task { try await body() }.value
-    }
-}
-
-/// A stored job the store cannot show as it is.
-package enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The row's `state` is none of ``ServiceJob/State``'s values.
-    case unknownState(id: String, value: String)
-    /// The row's `origin` is none of ``ServiceJob/Origin``'s values.
-    case unknownOrigin(id: String, value: String)
-
-    package var description: String {
-        switch self {
-        case .unknownState(let id, let value): "job \(id) has an unknown stored state '\(value)'"
-        case .unknownOrigin(let id, let value): "job \(id) has an unknown stored origin '\(value)'"
-        }
-    }
-}
-
-extension ServiceJob.State: DatabaseValueConvertible {}
-extension ServiceJob.Origin: DatabaseValueConvertible {}
-
-/// A row of the `job` table.
-struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "job"
-
-    var sequence: Int64?
-    var id: String
-    var state: ServiceJob.State
-    var origin: ServiceJob.Origin
-    var path: String
-    var request: JobRequest
-    var createdAt: Date
-    var updatedAt: Date
-    var progress: JobProgress?
-    var outputs: [String]
-    var skipReason: SkipReason?
-    var error: String?
-    var report: JobReport?
-
-    mutating func didInsert(_ inserted: InsertionSuccess) {
-        sequence = inserted.rowID
-    }
-
-    var job: ServiceJob {
-        ServiceJob(
-            id: id, state: state, request: request, origin: origin, createdAt: createdAt, updatedAt: updatedAt,
-            progress: progress, outputs: outputs, skipReason: skipReason, error: error, report: report)
-    }
-}
-
-extension JobProgress {
-    /// The JSON text GRDB stores for a nested value.
-    var databaseJSON: String {
-        (try? String(decoding: JSONEncoder().encode(self), as: UTF8.self)) ?? "null"
     }
 }

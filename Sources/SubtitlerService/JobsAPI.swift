@@ -11,7 +11,7 @@ import SubtitlerSupport
 struct ServiceEnvironment: Sendable {
     let configuration: ServiceConfiguration
     let runner: JobRunner
-    let store: JobStore
+    let store: any JobStoring
     let scheduler: JobScheduler
     let paths: PathPolicy
     let slots: SlotPool
@@ -36,6 +36,7 @@ struct JobsAPI: Sendable {
             router.post("/v1/hooks/\(kind.rawValue)") { request, context in try await hook(request, context: context, kind: kind) }
             router.put("/v1/hooks/\(kind.rawValue)") { request, context in try await hook(request, context: context, kind: kind) }
         }
+        router.get("/v1/nodes") { _, _ in ServiceResponses.json(.ok, try await environment.store.liveNodes()) }
         router.get("/healthz") { _, _ in try await health() }
         router.get("/metrics") { _, _ in
             ServiceResponses.text(.ok, environment.metrics.exposition(), contentType: "text/plain; version=0.0.4")

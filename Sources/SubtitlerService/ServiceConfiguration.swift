@@ -23,6 +23,17 @@ package struct ServiceConfiguration: Sendable {
     package var maxUploadBytes: Int64 = 1 << 30
     /// Where the job store and uploads live (`$XDG_STATE_HOME/subtitler` by default).
     package var stateDirectory: URL = AppDirectories.state()
+    /// Where the jobs are kept: SQLite in the state directory (the default), or a PostgreSQL database several nodes
+    /// share.
+    package var store: StoreLocation = .sqlite
+    /// This node's id in a shared store (the host name and the process id by default, so two nodes on one machine
+    /// differ).
+    package var nodeID: String = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+    /// How long a job claimed from a shared store stays leased without a heartbeat (30 s by default): a node that
+    /// dies loses its jobs to the other nodes this long after its last heartbeat.
+    package var leaseDuration: Duration = .seconds(30)
+    /// How often a node renews the leases of its running jobs (a third of the lease by default).
+    package var heartbeatInterval: Duration { leaseDuration / 3 }
     /// Folders to watch for new media.
     package var watchFolders: [String] = []
     /// How often watch folders are scanned.

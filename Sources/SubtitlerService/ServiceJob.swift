@@ -47,6 +47,16 @@ package struct ServiceJob: Sendable, Codable, Hashable {
     package var error: String?
     /// The full report of a finished job.
     package var report: JobReport?
+    /// The node that runs the job, or ran it last (a PostgreSQL store's; absent in a single-node store).
+    package var node: String? = nil
+    /// When the running job's lease ends unless its node renews it (a PostgreSQL store's).
+    package var leaseExpiresAt: Date? = nil
+    /// How many times the job went back to the queue (a stop, a file that changed while it ran).
+    package var retries: Int? = nil
+    /// How many times a node took the job over from a node whose lease had expired.
+    package var takeovers: Int? = nil
+    /// Its place in the queue (``JobPriority``): the request's priority, else its origin's default.
+    package var priority: Int = 0
 }
 
 /// Who asked for a job; its raw value is what the jobs API shows and the store keeps.
@@ -95,6 +105,9 @@ package struct JobRequest: Sendable, Codable, Hashable {
     /// Also translate the subtitles into these languages (ISO 639-1) through the chat model, as
     /// `transcribe --translate-to` does: `Film.es.srt` beside `Film.en.srt`.
     package var translateTo: [String]?
+    /// Its place in the queue, 0 (backfill) to 9, the highest first; by default 5, or 0 from a watch folder
+    /// (``JobPriority``).
+    package var priority: Int?
 
     /// The most subtitle files one sync job takes.
     package static let maximumSyncFiles = 64
@@ -102,7 +115,7 @@ package struct JobRequest: Sendable, Codable, Hashable {
     /// Creates a request.
     package init(path: String, task: SubtitleTask? = nil, language: String? = nil, formats: [SubtitleFormat]? = nil,
                 naming: NamingRequest? = nil, embed: Bool? = nil, dub: DubRequest? = nil, sync: [String]? = nil,
-                translateTo: [String]? = nil, karaoke: Bool? = nil) {
+                translateTo: [String]? = nil, karaoke: Bool? = nil, priority: Int? = nil) {
         self.path = path
         self.karaoke = karaoke
         self.task = task
@@ -113,15 +126,17 @@ package struct JobRequest: Sendable, Codable, Hashable {
         self.dub = dub
         self.sync = sync
         self.translateTo = translateTo
+        self.priority = priority
     }
 }
 
 extension JobRequest {
     /// Whether `other` asks for the same work: equal in every field but the spelling of the path (the store compares
-    /// requests for one canonical path).
+    /// requests for one canonical path) and the priority.
     func asksForTheSame(as other: JobRequest) -> Bool {
         var same = other
         same.path = path
+        same.priority = priority
         return same == self
     }
 }

@@ -11,6 +11,9 @@ package actor SlotPool {
         self.count = max(1, count)
     }
 
+    /// How many slots there are.
+    package nonisolated var capacity: Int { count }
+
     /// How many slots are in use.
     package var inUse: Int { used }
 

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import Subtitler
 import UnixSignals
 import SubtitlerJobs
+import PostgresNIO
 
 /// `subtitler serve` and `subtitler watch`: the job store, the scheduler, watch folders and (for `serve`) the HTTP
 /// API, run as one service group that stops gracefully on SIGTERM or SIGINT.
@@ -32,12 +33,46 @@ package enum SubtitleService {
                 throw ServiceConfigurationError("--watch \(folder): not a folder under a --root")
             }
         }
-        let store: JobStore
-        do {
-            store = try JobStore(directory: configuration.stateDirectory, logger: logger)
-        } catch {
-            throw ServiceStartError(stateDirectory: configuration.stateDirectory, error)
+        switch configuration.store {
+        case .sqlite:
+            let store: JobStore
+            do {
+                store = try JobStore(directory: configuration.stateDirectory, logger: logger)
+            } catch {
+                throw ServiceStartError(stateDirectory: configuration.stateDirectory, error)
+            }
+            try await run(configuration: configuration, runner: runner, store: store, paths: paths, serveHTTP: serveHTTP,
+                          logger: logger, onListening: onListening)
+        case .postgres(let location):
+            var storeLogger = logger
+            storeLogger[metadataKey: "node"] = "\(configuration.nodeID)"
+            let client = PostgresJobStore.makeClient(location, maximumConnections: configuration.concurrentFiles + 3,
+                                                     logger: storeLogger)
+            let store = PostgresJobStore(client: client, node: configuration.nodeID,
+                                         leaseDuration: configuration.leaseDuration, logger: storeLogger)
+            // The client runs in a task of its own, not a child of this one: cancelling the service (a shutdown
+            // past its timeout) must not shut the pool while jobs still record their ends, which would then wait
+            // for a connection forever. It stops once the service has.
+            let running = Task { await client.run() }
+            defer { running.cancel() }
+            do {
+                try await store.migrate()
+            } catch {
+                throw ServiceStartError("the job store \(location) cannot be used: \(PostgresJobStore.describe(error))")
+            }
+            storeLogger.notice("job store ready", metadata: ["store": "\(location)"])
+            try await run(configuration: configuration, runner: runner.sharingAnswers(through: store), store: store,
+                          paths: paths, serveHTTP: serveHTTP, logger: storeLogger, onListening: onListening)
+            running.cancel()
+            await running.value
         }
+    }
+
+    /// Runs the service group over an open store.
+    private static func run(
+        configuration: ServiceConfiguration, runner: JobRunner, store: any JobStoring, paths: PathPolicy,
+        serveHTTP: Bool, logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void
+    ) async throws {
         // Uploads left by a service that was killed mid-request are of no use to anyone.
         let uploads = configuration.stateDirectory.appendingPathComponent("uploads")
         for name in (try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []
@@ -81,14 +116,15 @@ package enum SubtitleService {
     /// What the routes and the scheduler share, over a store and a runner (the tests give an in-memory store and a
     /// fake backend's runner).
     static func makeEnvironment(
-        configuration: ServiceConfiguration, runner: JobRunner, store: JobStore, paths: PathPolicy, logger: Logger
+        configuration: ServiceConfiguration, runner: JobRunner, store: any JobStoring, paths: PathPolicy, logger: Logger
     ) -> ServiceEnvironment {
         let slots = SlotPool(count: configuration.concurrentFiles)
         let metrics = ServiceMetrics()
         let notifier = Notifier(webhookURL: configuration.notifyURL, mediaServers: configuration.mediaServers, logger: logger)
         let scheduler = JobScheduler(
             store: store, runner: runner, defaults: configuration.defaults, paths: paths, slots: slots,
-            metrics: metrics, notifier: notifier, logger: logger, translation: configuration.translation)
+            metrics: metrics, notifier: notifier, logger: logger, heartbeat: configuration.heartbeatInterval,
+            translation: configuration.translation)
         return ServiceEnvironment(
             configuration: configuration, runner: runner, store: store, scheduler: scheduler, paths: paths,
             slots: slots, metrics: metrics, coalescer: RequestCoalescer(), logger: logger)

@@ -21,7 +21,8 @@ struct InProcessService {
     let backend: FakeTranscriptionBackend
     let environment: ServiceEnvironment
     let logs = LogCapture()
-    var store: JobStore { environment.store }
+    /// The SQLite store the environment runs over (in memory), for tests that observe its database.
+    let store: JobStore
 
     /// The request header the in-process access policy reads the client's address from (the router mode has no
     /// connection). Only this test-built router reads it.
@@ -41,6 +42,7 @@ struct InProcessService {
         configure(&configuration)
         let logger = logs.logger
         let store = try JobStore(database: DatabaseQueue(), logger: logger)
+        self.store = store
         let subtitler = Subtitler(backend: backend, synthesizer: OpenAIAudioClient(configuration: OpenAIConfiguration()),
                                   cache: nil, logger: logger)
         let runner = JobRunner(subtitler: subtitler,

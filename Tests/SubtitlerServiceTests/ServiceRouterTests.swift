@@ -92,6 +92,8 @@ import TestSupport
                 (#"{"path": "\#(media)", "language": "klingon"}"#, .badRequest),
                 (#"{"path": "\#(media)", "formats": []}"#, .badRequest),
                 (#"{"path": "\#(media)", "naming": {"label": "a/b"}}"#, .badRequest),
+                (#"{"path": "\#(media)", "priority": 10}"#, .badRequest),
+                (#"{"path": "\#(media)", "priority": -1}"#, .badRequest),
                 // A dub the service cannot honour is refused before anything is queued.
                 (#"{"path": "\#(media)", "dub": {"duck": 90}}"#, .badRequest),
                 (#"{"path": "\#(media)", "dub": {"voice": " "}}"#, .badRequest),
@@ -345,7 +347,7 @@ import TestSupport
             #expect(response.status == .ok && response.headers[.contentType] == "application/json")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
             let paths = try #require(document["paths"] as? [String: Any])
-            for path in ["/v1/jobs", "/v1/jobs/{id}", "/v1/hooks/sonarr", "/v1/hooks/radarr", "/healthz", "/metrics"] {
+            for path in ["/v1/jobs", "/v1/jobs/{id}", "/v1/nodes", "/v1/hooks/sonarr", "/v1/hooks/radarr", "/healthz", "/metrics"] {
                 #expect(paths[path] != nil, "\(path) is not in the document")
             }
             let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any]

@@ -65,6 +65,13 @@ extension Subtitler {
             if let stored = lookup.1 { return ChunkOutcome(index: index, cached: true, result: .success(stored)) }
         }
         let key = keys.first ?? ResponseCache.key(audio: chunk.audio, parameters: parameters)
+        let shared = options.usesCache ? sharedCache : nil
+        if let shared, let stored = await sharedAnswer(in: shared, keys: keys.isEmpty ? [key] : keys) {
+            if let cache {
+                _ = try? await BlockingWork.run("cache") { try cache.store(stored, forKey: key) }
+            }
+            return ChunkOutcome(index: index, cached: true, result: .success(stored))
+        }
         let timeout = attemptTimeout
         progress(.chunkSent(index: index))
         counters.addRequest(bytes: chunk.summary.requestBytes)
@@ -99,11 +106,35 @@ extension Subtitler {
                     logger.warning("cannot write the resume cache: \(error)")
                 }
             }
+            if let shared { await storeShared(transcript, in: shared, forKey: key) }
             return ChunkOutcome(index: index, cached: false, result: .success(transcript), answer: answer)
         } catch {
             // An HTTP answer is the server's; a network failure, a timeout or a cancellation is not.
             let heard = answered ?? (error.status != nil ? clock.elapsed() : nil)
             return ChunkOutcome(index: index, cached: false, result: .failure(error), answer: heard.map { (sent: sent, answered: $0) })
+        }
+    }
+
+    /// The first of `keys` the shared cache answers, decoded; nil when none does, or the cache fails (a miss).
+    private func sharedAnswer(in shared: any SharedAnswerCache, keys: [String]) async -> ChunkTranscript? {
+        for key in keys {
+            do {
+                guard let data = try await shared.answer(forKey: key) else { continue }
+                if let stored = try? JSONDecoder().decode(ChunkTranscript.self, from: data) { return stored }
+            } catch {
+                logger.warning("cannot read the shared resume cache: \(error)")
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// Stores a new answer in the shared cache; a failure is logged (the answer is still used).
+    private func storeShared(_ transcript: ChunkTranscript, in shared: any SharedAnswerCache, forKey key: String) async {
+        do {
+            try await shared.store(answer: try JSONEncoder().encode(transcript), forKey: key)
+        } catch {
+            logger.warning("cannot write the shared resume cache: \(error)")
         }
     }
 

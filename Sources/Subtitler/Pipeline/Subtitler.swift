@@ -21,6 +21,10 @@ public struct Subtitler: Sendable {
     public let synthesizer: any SpeechSynthesizer
     /// The resume cache, or nil to bypass it.
     public let cache: ResponseCache?
+    /// A resume cache other processes share (the service's nodes over one PostgreSQL store), consulted after
+    /// ``cache`` and written with it; nil (the default) for none. Bypassed, as ``cache`` is, when the options turn
+    /// the cache off.
+    public var sharedCache: (any SharedAnswerCache)? = nil
     let logger: Logger
     /// Where decoding, encoding and speech detection run: ``BlockingPool/media``, or a test's own pool.
     package var mediaPool: BlockingPool = .media

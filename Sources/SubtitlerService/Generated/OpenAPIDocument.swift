@@ -41,7 +41,8 @@ enum OpenAPIDocument {
           "embed": { "type": "boolean", "description": "Also mux the subtitles into the media file." },
           "dub": { "$ref": "#/components/schemas/Dub" },
           "sync": { "type": "array", "minItems": 1, "maxItems": 64, "items": { "type": "string", "minLength": 1 }, "description": "Instead of transcribing: move these subtitle files (under a root) onto the media file's speech, in place, only their times changed, as `subtitler sync FILE SUB… --in-place`. Not with dub or embed. The job fails (reason sync-refused) for a file the sync refuses; report.sync says what was done to each file." },
-          "translateTo": { "type": "array", "minItems": 1, "maxItems": 16, "items": { "type": "string", "minLength": 2 }, "description": "Also translate the subtitles into these languages (ISO 639-1) through the service's chat model, as `subtitler transcribe --translate-to es,fr`: NAME.es.srt beside NAME.en.srt. Each language is written whole or not at all; a language whose cues still fail their checks fails the job (reason translation-incomplete), the transcription's files staying written. report.translation says what became of each language. Not with sync; 400 when the service has no chat server." }
+          "translateTo": { "type": "array", "minItems": 1, "maxItems": 16, "items": { "type": "string", "minLength": 2 }, "description": "Also translate the subtitles into these languages (ISO 639-1) through the service's chat model, as `subtitler transcribe --translate-to es,fr`: NAME.es.srt beside NAME.en.srt. Each language is written whole or not at all; a language whose cues still fail their checks fails the job (reason translation-incomplete), the transcription's files staying written. report.translation says what became of each language. Not with sync; 400 when the service has no chat server." },
+          "priority": { "type": "integer", "minimum": 0, "maximum": 9, "description": "Its place in the queue, 0 (backfill) to 9, the highest first; 5 by default (0 for watch folders). First in, first out within a priority; a queued job gains one step for every 10 minutes it waits." }
         }
       },
       "Dub": {
@@ -82,7 +83,12 @@ enum OpenAPIDocument {
           "outputs": { "type": "array", "items": { "type": "string" } },
           "skipReason": { "$ref": "#/components/schemas/SkipReason" },
           "error": { "type": "string" },
-          "report": { "type": "object" }
+          "report": { "type": "object" },
+          "node": { "type": "string", "description": "The node that runs the job, or ran it last (a PostgreSQL store's)." },
+          "leaseExpiresAt": { "type": "string", "format": "date-time", "description": "When the running job's lease ends unless its node renews it." },
+          "retries": { "type": "integer", "minimum": 0, "description": "How many times the job went back to the queue." },
+          "takeovers": { "type": "integer", "minimum": 0, "description": "How many times a node took the job over from a node whose lease had expired." },
+          "priority": { "type": "integer", "minimum": 0, "maximum": 9, "description": "Its place in the queue (the request's priority, else its origin's default: 5, or 0 from a watch folder)." }
         }
       },
       "ArrPayload": {
@@ -102,6 +108,17 @@ enum OpenAPIDocument {
         "type": "object", "required": ["jobs"],
         "description": "The jobs of an import with several files; error names the first file that was refused (the others are queued).",
         "properties": { "error": { "type": "string" }, "jobs": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } } }
+      },
+      "Node": {
+        "type": "object", "required": ["id", "slots", "running", "startedAt", "lastSeenAt"],
+        "description": "A node of the service as of its last heartbeat.",
+        "properties": {
+          "id": { "type": "string", "description": "The node's id (--node-id), as jobs show it." },
+          "slots": { "type": "integer", "minimum": 1, "description": "How many jobs it runs at once (--jobs)." },
+          "running": { "type": "integer", "minimum": 0, "description": "How many jobs it ran at its last heartbeat." },
+          "startedAt": { "type": "string", "format": "date-time", "description": "When it first recorded itself." },
+          "lastSeenAt": { "type": "string", "format": "date-time", "description": "Its last heartbeat." }
+        }
       }
     },
     "responses": {
@@ -252,6 +269,15 @@ enum OpenAPIDocument {
           "403": { "$ref": "#/components/responses/Forbidden" },
           "404": { "$ref": "#/components/responses/NotFound" },
           "413": { "$ref": "#/components/responses/TooLarge" }
+        }
+      }
+    },
+    "/v1/nodes": {
+      "get": {
+        "summary": "The live nodes: each node whose last heartbeat is within a lease (over SQLite, this one)",
+        "responses": {
+          "200": { "description": "Nodes, by id", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Node" } } } } },
+          "401": { "$ref": "#/components/responses/Unauthorized" }
         }
       }
     },
