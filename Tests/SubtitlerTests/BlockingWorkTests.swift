@@ -64,26 +64,48 @@ struct BlockingWorkTests {
         try await media.shutdown()
     }
 
-    /// Every thread of the media pool is held: a piece of I/O work still runs at once.
-    @Test(.timeLimit(.minutes(2))) func ioWorkCompletesWhileTheMediaPoolIsFull() async throws {
+    /// Every thread of a media pool is held: a piece of I/O work still runs at once. The pool held is one of the
+    /// test's own, as large as the process's media pool: holding the shared one would stall other suites' decodes
+    /// (and, with them running, never see every thread arrive).
+    @Test(.timeLimit(.minutes(2))) func ioWorkCompletesWhileAMediaPoolIsFull() async throws {
         let gate = ThreadGate()
         defer { gate.open() }
         let threads = BlockingPool.media.threadCount
+        let full = BlockingPool(threads: threads)
         let held = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<threads {
-                    group.addTask { try await BlockingWork.run(on: .media, "held") { gate.pass() } }
+                    group.addTask { try await BlockingWork.run(on: full, "held") { gate.pass() } }
                 }
                 try await group.waitForAll()
             }
         }
-        #expect(await gate.arrivals(threads), "the media pool's threads were not all held")
+        #expect(await gate.arrivals(threads), "the pool's threads were not all held")
         let answer = try await BlockingWork.run(on: .io, "store") { 42 }
         let starved = gate.openedByWatchdog
         gate.open()
         try await held.value
         #expect(answer == 42)
         #expect(!starved, "the I/O work ran only after the watchdog opened the media pool")
+        try await full.shutdown()
+    }
+
+    /// The process's media and I/O pools are two sets of threads: no piece of media work runs on an I/O thread.
+    @Test func theSharedMediaAndIOPoolsRunOnThreadsOfTheirOwn() async throws {
+        func threads(of pool: BlockingPool) async throws -> Set<UInt> {
+            try await withThrowingTaskGroup(of: UInt.self) { group in
+                for _ in 0..<32 {
+                    group.addTask { try await BlockingWork.run(on: pool, "which") { UInt(pthread_self()) } }
+                }
+                var seen: Set<UInt> = []
+                for try await thread in group { seen.insert(thread) }
+                return seen
+            }
+        }
+        let media = try await threads(of: .media), io = try await threads(of: .io)
+        #expect(!media.isEmpty && !io.isEmpty)
+        #expect(media.isDisjoint(with: io), "media work ran on an I/O thread")
+        #expect(media.count <= BlockingPool.media.threadCount)
     }
 
     /// A pool's observer sees each piece of its own work, and nothing from other pools.
