@@ -55,7 +55,7 @@ public struct TimedSubtitleFile: Sendable {
         self.bytes = bytes
         self.format = format
         self.cues = cues
-        self.parsed = format == .srt || format == .vtt ? [] : parsed
+        self.parsed = Self.retimesInPlace(format) ? [] : parsed
     }
 
     /// Reads a file; the format comes from its name (`.srt`, `.vtt`, `.imsc.ttml`, `.ass`…), else from its content.
@@ -67,6 +67,9 @@ public struct TimedSubtitleFile: Sendable {
         try self.init(bytes: bytes, format: format)
     }
 
+    /// Whether a file's times are rewritten byte for byte (SRT, WebVTT), rather than the file written anew.
+    private static func retimesInPlace(_ format: SubtitleFormat) -> Bool { format == .srt || format == .vtt }
+
     /// The file with each cue's times replaced by `times` (one per cue, in file order), every other byte kept.
     /// - Parameters:
     ///   - times: the new start and end of each cue (never negative).
@@ -75,7 +78,7 @@ public struct TimedSubtitleFile: Sendable {
     public func retimed(_ times: [(start: Milliseconds, end: Milliseconds)],
                         inline: (_ index: Int, _ time: Milliseconds) -> Milliseconds = { $1 }) throws -> [UInt8] {
         precondition(times.count == cues.count, "one time per cue")
-        guard format == .srt || format == .vtt else {
+        guard Self.retimesInPlace(format) else {
             var moved = parsed
             for index in moved.indices {
                 moved[index].start = times[index].start

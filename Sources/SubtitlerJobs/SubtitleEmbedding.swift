@@ -10,7 +10,7 @@ public enum SubtitleEmbedding {
     /// The track to add for `cues` in `language`, marked like the sidecar (`.sdh` → hearing impaired, `.forced`,
     /// `.default`).
     public static func track(for cues: [Cue], language: String?, naming: SidecarNaming) -> TrackAddition {
-        let entry = language.flatMap { LanguageCodes.entry(for: $0 == "jw" ? "jv" : $0) }
+        let entry = languageEntry(language)
         return .subtitles(
             cues.map(TimedText.init),
             language: entry?.iso639_2B ?? "und", title: title(language: entry?.name, naming: naming),
@@ -21,7 +21,7 @@ public enum SubtitleEmbedding {
     /// (its styles, positions and karaoke kept; ``ASSScript``), else `cues` written by ``ASSWriter`` (word
     /// highlighting kept when the cues carry their words' times).
     public static func styledTrack(script: String? = nil, cues: [Cue], language: String?, naming: SidecarNaming) -> TrackAddition {
-        let entry = language.flatMap { LanguageCodes.entry(for: $0 == "jw" ? "jv" : $0) }
+        let entry = languageEntry(language)
         let split = script.flatMap(ASSScript.init(text:))
         let writer = ASSWriter()
         let header = split?.header ?? writer.header
@@ -37,6 +37,11 @@ public enum SubtitleEmbedding {
     /// take text subtitles only).
     public static func takesStyledTracks(_ media: String) -> Bool {
         MuxContainer(path: media) == .matroska
+    }
+
+    /// The language's entry (`jw`, Whisper's old code for Javanese, read as `jv`).
+    private static func languageEntry(_ language: String?) -> LanguageCodes.Entry? {
+        language.flatMap { LanguageCodes.entry(for: $0 == "jw" ? "jv" : $0) }
     }
 
     private static func dispositions(_ naming: SidecarNaming) -> Set<Disposition> {

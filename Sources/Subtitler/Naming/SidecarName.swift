@@ -14,7 +14,7 @@ public struct SidecarName: Sendable, Hashable {
     public static let subtitleExtensions: Set<String> = ["srt", "vtt", "ass", "ssa", "ttml", "dfxp"]
     /// Two-part endings the TTML writers use (``SubtitleFormat/fileExtension``), read as one extension so that
     /// `imsc` in `film.en.imsc.ttml` is not taken for a label.
-    static let compoundExtensions = ["imsc.ttml", "ebu-tt-d.ttml"]
+    static let compoundExtensions = SubtitleFormat.allCases.map(\.fileExtension).filter { $0.contains(".") }
     /// Tokens media servers read as flags after the language, never as a language or a title.
     public static let flagTokens: Set<String> = ["sdh", "cc", "forced", "default", "foreign"]
 

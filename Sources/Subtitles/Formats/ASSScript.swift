@@ -34,8 +34,8 @@ public struct ASSScript: Sendable, Hashable {
                 guard fields.count == 10, let start = ASSReader.time(fields[1]), let end = ASSReader.time(fields[2]) else {
                     return nil
                 }
-                let after = ([fields[0]] + fields[3...]).joined(separator: ",")
-                events.append(ASSWriter.Event(start: start, end: max(end, start + 10), layer: fields[0], fieldsAfterTimes: after))
+                events.append(ASSWriter.Event(start: start, end: max(end, start + 10), layer: fields[0],
+                                              fields: fields[3...].joined(separator: ",")))
                 continue
             }
             header += line + "\n"

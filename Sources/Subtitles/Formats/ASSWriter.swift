@@ -39,7 +39,7 @@ public struct ASSWriter: Sendable {
     public func render(_ cues: [Cue]) -> String {
         var out = header
         for event in events(cues) {
-            out += "Dialogue: \(event.layer),\(Self.time(event.start)),\(Self.time(event.end)),\(event.fieldsAfterTimes.dropFirst(event.layer.count + 1))\n"
+            out += "Dialogue: \(event.layer),\(Self.time(event.start)),\(Self.time(event.end)),\(event.fields)\n"
         }
         return out
     }
@@ -52,8 +52,11 @@ public struct ASSWriter: Sendable {
         public var end: Milliseconds
         /// The Layer field.
         public var layer: String
+        /// The fields after the times: `Style,Name,MarginL,MarginR,MarginV,Effect,Text`.
+        public var fields: String
+
         /// The fields but the times, in Matroska's order: `Layer,Style,Name,MarginL,MarginR,MarginV,Effect,Text`.
-        public var fieldsAfterTimes: String
+        public var fieldsAfterTimes: String { layer + "," + fields }
     }
 
     /// The script up to and including the `[Events]` Format line: what Matroska stores as an `ass` track's codec
@@ -88,7 +91,7 @@ public struct ASSWriter: Sendable {
             let lines = CueSanitizer.dialogueLines(cue)
             let text = cue.wordStarts.map { karaoke(lines, starts: $0, cue: cue) }
                 ?? lines.map(Self.escape).joined(separator: "\\N")
-            events.append(Event(start: start, end: end, layer: "0", fieldsAfterTimes: "0,Default,\(safeName),0,0,0,,\(text)"))
+            events.append(Event(start: start, end: end, layer: "0", fields: "Default,\(safeName),0,0,0,,\(text)"))
         }
         return events
     }
@@ -101,11 +104,10 @@ public struct ASSWriter: Sendable {
     /// differences of rounded times, so they add up to the cue's written length.
     private func karaoke(_ lines: [String], starts: [[Milliseconds]], cue: CueSanitizer.Prepared) -> String {
         // Dialogue dashes were added before the lines' first words: the dash goes with that word.
-        let centis = { (time: Milliseconds) in (max(0, time) + 5) / 10 }
-        let base = centis(cue.start)
-        let total = max(1, centis(min(cue.end, Self.maximumTime)) - base)
+        let base = Self.centiseconds(cue.start)
+        let total = max(1, Self.centiseconds(min(cue.end, Self.maximumTime)) - base)
         let pieces = zip(lines, starts).map { CueSanitizer.karaokePieces($0, starts: $1) }
-        let marks = pieces.map { $0.map { min(total, max(0, centis($0.start) - base)) } }
+        let marks = pieces.map { $0.map { min(total, max(0, Self.centiseconds($0.start) - base)) } }
         var flat = marks.flatMap { $0 }
         flat.append(total)
         var out = flat.first.map { $0 > 0 ? "{\\k\($0)}" : "" } ?? ""

@@ -25,14 +25,11 @@ public enum SubtitleFormat: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// Whether ``SubtitleParser`` reads this format (every format: the three TTML kinds by one reader).
-    public var isReadable: Bool { true }
-
     /// Whether the format is a TTML document (plain TTML, IMSC, EBU-TT-D).
     public var isTimedText: Bool { self == .ttml || self == .imsc || self == .ebuTTD }
 
-    /// The formats ``SubtitleParser`` reads.
-    public static var readable: [SubtitleFormat] { allCases.filter(\.isReadable) }
+    /// The formats ``SubtitleParser`` reads: every format (the three TTML kinds by one reader).
+    public static var readable: [SubtitleFormat] { allCases }
 
     /// Renders cues in this format with the writer's default options (SRT: LF, no BOM, dialogue dashes).
     public func render(_ cues: [Cue]) -> String {
