@@ -55,8 +55,8 @@ struct JobsAPI: Sendable {
         case let other?: return ServiceResponses.error(.badRequest, "origin must be api or hook, not '\(other)'")
         }
         let body: JobRequest
-        switch await Self.decode(JobRequest.self, from: request, context: context) {
-        case .success(let value): body = value
+        switch await Self.decode(JobsAPIBody.self, from: request, context: context) {
+        case .success(let value): body = value.request
         case .failure(let refusal): return refusal.response
         }
         return await submit(body, origin: origin)

@@ -5,6 +5,8 @@ import Foundation
 enum RequestBodyErrors {
     /// The message for `error`, thrown while decoding a body.
     static func message(for error: any Error) -> String {
+        if let error = error as? JobsAPIBody.UnknownField { return error.description }
+        if let error = error as? JobsAPIBody.DuplicateField { return error.description }
         guard let error = error as? DecodingError else { return "the body must be a JSON object" }
         switch error {
         case .keyNotFound(let key, let context):

@@ -109,6 +109,11 @@ package struct JobRequest: Sendable, Codable, Hashable {
     /// (``JobPriority``).
     package var priority: Int?
 
+    /// The fields, as the JSON names them; ``JobsAPIBody`` refuses any other.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case path, task, language, formats, karaoke, naming, embed, dub, sync, translateTo, priority
+    }
+
     /// The most subtitle files one sync job takes.
     package static let maximumSyncFiles = 64
 

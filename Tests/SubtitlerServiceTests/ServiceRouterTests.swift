@@ -97,6 +97,8 @@ import TestSupport
                 // A dub the service cannot honour is refused before anything is queued.
                 (#"{"path": "\#(media)", "dub": {"duck": 90}}"#, .badRequest),
                 (#"{"path": "\#(media)", "dub": {"voice": " "}}"#, .badRequest),
+                // A misspelt field is refused, not ignored.
+                (#"{"path": "\#(media)", "langauge": "de"}"#, .badRequest),
             ]
             for (body, expected) in cases {
                 let response = try await client.send(.post, "/v1/jobs", json: body)
@@ -105,6 +107,9 @@ import TestSupport
                 let error = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
                 #expect((error?["error"] as? String)?.isEmpty == false, "\(body)")
             }
+            let (_, misspelt) = try await client.json(.post, "/v1/jobs", body: #"{"path": "\#(media)", "langauge": "de"}"#)
+            #expect((misspelt["error"] as? String)?.hasPrefix(#"unknown field "langauge"; a job takes dub, embed"#) == true,
+                    "\(misspelt)")
             #expect(try await client.json(.get, "/v1/jobs?state=paused").0 == .badRequest)
             #expect(try await client.json(.get, "/v1/jobs?limit=0").0 == .badRequest)
             #expect(try await client.json(.get, "/v1/jobs?limit=ten").0 == .badRequest)

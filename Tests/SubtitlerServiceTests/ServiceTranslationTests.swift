@@ -111,6 +111,23 @@ struct ServiceTranslationTests {
         #expect(fromAPI.report?.translation == nil)
     }
 
+    @Test func translateToWithAnUnderscoreIsTheSameField() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let service = try Self.service(scratch, model: Self.translatingModel())
+        let media = try service.media("film.wav")
+        let job = try await service.test { client in
+            let (status, created) = try await client.json(
+                .post, "/v1/jobs", body: #"{"path": "\#(media)", "language": "en", "formats": ["srt"], "translate_to": ["es"]}"#)
+            #expect(status == .created, "\(created)")
+            return try await service.job(try #require(created["id"] as? String))
+        }
+        #expect(job.request.translateTo == ["es"])
+        #expect(job.state == .done, "\(job)")
+        #expect(job.outputs == [scratch.path("media/film.en.srt"), scratch.path("media/film.es.srt")])
+        #expect(job.report?.translation?.targets.map(\.language) == ["es"])
+    }
+
     @Test func translationRequestsTheServiceCannotHonourAreRefusedBeforeAnythingIsQueued() async throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
@@ -127,6 +144,7 @@ struct ServiceTranslationTests {
                 #"{"path": "\#(media)", "translateTo": [\#(many)]}"#,
                 #"{"path": "\#(media)", "translateTo": ["es"], "sync": ["\#(subtitles)"]}"#,
                 #"{"path": "\#(media)", "translateTo": "es"}"#,
+                #"{"path": "\#(media)", "translateTo": ["es"], "translate_to": ["es"]}"#,
             ] {
                 let (status, answer) = try await client.json(.post, "/v1/jobs", body: body)
                 #expect(status == .badRequest, "\(body): \(answer)")
