@@ -11,7 +11,9 @@ struct ResamplerContinuityTests {
         let name = "sine-\(channels)ch-44k.wav"
         let path = try Fixture.make(name, Fixture.lavfi(Fixture.tone(440, rate: 44_100, seconds: 3))
             + ["-ac", String(channels), "-c:a", "pcm_s16le"]).get()
-        #expect(try Tool.ffprobe(path, entries: "stream=channel_layout").contains("unknown") || channels == 1)
+        if channels > 1 {   // the case under test: a WAV that names no layout for its channels
+            #expect(try Tool.ffprobe(path, entries: "stream=channel_layout").contains("unknown"))
+        }
         let samples = try AudioReader(path: path).readAll()
         #expect(abs(samples.count - 48_000) <= 16)
         // For a pure tone x[n-1] + x[n+1] = 2cos(w) x[n]; a filter restart breaks that at frame boundaries.

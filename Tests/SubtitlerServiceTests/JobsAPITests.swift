@@ -67,10 +67,10 @@ struct JobsAPITests {
         let (status, created) = try await client.json(.POST, "/v1/jobs", body: #"{"path": "\#(scratch.path("media/clip.mkv"))", "language": "de"}"#)
         #expect(status == 201, "\(created)")
         let id = try #require(created["id"] as? String)
-        #expect(created["state"] as? String == "queued" || created["state"] as? String == "running")
-        let (again, duplicate) = try await client.json(.POST, "/v1/jobs", body: #"{"path": "\#(scratch.path("media/clip.mkv"))", "language": "de"}"#)
-        #expect(again == 200 || again == 201)
-        if again == 200 { #expect(duplicate["id"] as? String == id) }
+        // Not yet ended when the answer comes (queued, or already taken); an equal request meanwhile answers with the
+        // same job, which ServiceRouterTests checks with the job held at a gate.
+        let state = try #require(created["state"] as? String)
+        #expect(!["done", "failed", "cancelled"].contains(state), "\(created)")
         let job = try await client.waitForJob(id)
         #expect(job["state"] as? String == "done", "\(job)")
         #expect(job["outputs"] as? [String] == [scratch.path("media/clip.de.srt"), scratch.path("media/clip.de.vtt")])

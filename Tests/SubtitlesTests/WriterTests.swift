@@ -228,7 +228,7 @@ struct ArrowSafetyTests {
     @Test func absurdTimestampsAreRejectedNotOverflowed() throws {
         let text = "1\n2562047788015:12:55,807 --> 2562047788015:12:55,808\nboom\n\n2\n00:00:01,000 --> 00:00:02,000\nok\n"
         let cues = try SubtitleParser().parse(text, format: .srt)
-        #expect(cues.map(\.text) == ["ok"] || cues.allSatisfy { $0.start < 10_000_000_000_000 })
+        #expect(cues.map(\.text) == ["ok"])
         _ = SRTWriter().render(cues)
     }
 
