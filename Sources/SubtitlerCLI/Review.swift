@@ -30,15 +30,30 @@ struct Review: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A `--json` summary of the run that made the subtitles.", valueName: "file"))
     var report: String?
 
+    @Option(help: ArgumentHelp(
+        "A subtitle file drawn in a lane under the cues and named beside each one: a translation beside its source, or the file before a sync.",
+        valueName: "file"))
+    var beside: String?
+
+    @Option(help: ArgumentHelp("What --beside is: translation (the default when it names another language), before (a sync's input) or other.",
+                               valueName: "role"))
+    var besideRole: ReviewDocument.Beside.Role?
+
     @OptionGroup var style: StyleOptions
 
     @Flag(help: "Open the page with xdg-open when it is written.")
     var open = false
 
     func run() async throws {
-        let sidecars = subtitles.isEmpty ? ReviewBuilder.sidecars(of: video) : subtitles
+        let besidePath = beside.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let sidecars = subtitles.isEmpty
+            ? ReviewBuilder.sidecars(of: video).filter { URL(fileURLWithPath: $0).standardizedFileURL.path != besidePath }
+            : subtitles
         let page = URL(fileURLWithPath: output ?? Self.defaultPage(video: video, subtitles: sidecars))
-        if let input = OutputGuard.overwrittenInput(by: page.path, inputs: [video] + sidecars + (report.map { [$0] } ?? [])) {
+        if besideRole != nil, beside == nil {
+            throw ValidationError("--beside-role describes a --beside file; name one")
+        }
+        if let input = OutputGuard.overwrittenInput(by: page.path, inputs: [video] + sidecars + (report.map { [$0] } ?? []) + (beside.map { [$0] } ?? [])) {
             Console.error("\(page.path): the page is the input \(input); choose another name with -o")
             throw ExitCode(ExitStatus.failure)
         }
@@ -58,7 +73,7 @@ struct Review: AsyncParsableCommand {
         do {
             let document = try await ReviewBuilder.document(
                 video: video, subtitles: sidecars, report: jobReport?.run, style: style.profile,
-                pageDirectory: page.deletingLastPathComponent())
+                pageDirectory: page.deletingLastPathComponent(), beside: beside, besideRole: besideRole)
             try await BlockingWork.run("write") { try ReviewPage.write(document, to: page) }
             Console.error("\(video): wrote \(page.path) (\(document.cues.count) cues, \(document.violations.count) violations, \(document.dropped.count) dropped)")
         } catch let failure as ReviewBuilder.Failure {
@@ -131,3 +146,5 @@ struct Review: AsyncParsableCommand {
         return ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(stem + ".review.html")
     }
 }
+
+extension ReviewDocument.Beside.Role: ExpressibleByArgument {}

@@ -35,30 +35,35 @@ public enum ReviewBuilder {
     ///   - report: the pipeline's report for this video, if any (a job report's ``SubtitleReport``).
     ///   - style: the style profile the cues are checked against.
     ///   - pageDirectory: where the page will be written (the video is referenced relative to it).
+    ///   - beside: a subtitle file drawn in a lane under the main cues and named beside each cue it overlaps (a
+    ///     translation, or the file before a sync), also offered as a track; nil for none.
+    ///   - besideRole: what `beside` is to the main cues; by default a translation when the two name different
+    ///     languages, else ``ReviewDocument/Beside/Role/other``.
     /// - Throws: ``Failure`` for unreadable media or subtitles.
     public static func document(
         video: String, subtitles: [String], report: SubtitleReport? = nil, style: StyleProfile = .netflix,
-        pageDirectory: URL
+        pageDirectory: URL, beside: String? = nil, besideRole: ReviewDocument.Beside.Role? = nil
     ) async throws -> ReviewDocument {
         guard let main = subtitles.first else {
             throw Failure(message: "\(video): no subtitle files to review (make them with subtitler transcribe, or name them)")
         }
         var tracks: [ReviewDocument.Track] = []
         var mainCues: [Cue] = []
-        for path in subtitles {
+        var besideCues: [Cue] = []
+        for path in subtitles + (beside.map { subtitles.contains($0) ? [] : [$0] } ?? []) {
             let cues: [Cue]
             do {
-                cues = try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: path))
+                cues = try await BlockingWork.run("read subtitles") {
+                    try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: path))
+                }
             } catch {
                 throw Failure(message: "\(path): \(error)")
             }
             if path == main { mainCues = cues }
+            if path == beside { besideCues = cues }
             let name = (path as NSString).lastPathComponent
-            let stem = ((video as NSString).lastPathComponent as NSString).deletingPathExtension
-            let sidecar = SidecarName(parsing: name, stem: stem, extensions: [(name as NSString).pathExtension.lowercased()])
-                ?? SidecarName(readingAnyName: name)
-            let language = sidecar?.knownLanguage
-            tracks.append(ReviewDocument.Track(label: name, language: language, isDefault: path == main, cues: cues))
+            tracks.append(ReviewDocument.Track(label: name, language: language(of: path, video: video),
+                                               isDefault: path == main, cues: cues))
         }
         let activity: ReviewDocument.ActivityMap?
         let duration: Milliseconds
@@ -73,9 +78,24 @@ public enum ReviewBuilder {
         }
         let media = ReviewDocument.Media(path: video, duration: report?.audioDuration ?? duration, pageDirectory: pageDirectory)
         let violations = Linter(style: style).lint(mainCues)
-        return ReviewDocument(cues: mainCues, violations: violations, media: media,
-                              report: report, tracks: tracks, activity: activity,
-                              language: report?.language ?? tracks.first?.language)
+        let mainLanguage = report?.language ?? tracks.first?.language
+        let document = ReviewDocument(cues: mainCues, violations: violations, media: media,
+                                      report: report, tracks: tracks, activity: activity, language: mainLanguage)
+        guard let beside else { return document }
+        let besideLanguage = language(of: beside, video: video)
+        let role = besideRole ?? (besideLanguage != nil && mainLanguage != nil && besideLanguage != mainLanguage
+                                  ? .translation : .other)
+        return document.drawing(ReviewDocument.Beside(
+            role: role, label: (beside as NSString).lastPathComponent, language: besideLanguage, cues: besideCues))
+    }
+
+    /// The language a subtitle file's name gives, read as a sidecar of `video` or as any name.
+    static func language(of path: String, video: String) -> String? {
+        let name = (path as NSString).lastPathComponent
+        let stem = ((video as NSString).lastPathComponent as NSString).deletingPathExtension
+        let sidecar = SidecarName(parsing: name, stem: stem, extensions: [(name as NSString).pathExtension.lowercased()])
+            ?? SidecarName(readingAnyName: name)
+        return sidecar?.knownLanguage
     }
 
     /// Loudness and speech probability of the chosen track, decoded once at 16 kHz.

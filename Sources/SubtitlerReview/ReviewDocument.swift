@@ -47,6 +47,8 @@ public struct ReviewDocument: Sendable, Codable, Hashable {
     public var activity: ActivityMap?
     /// The figures of the summary table.
     public var summary: Summary
+    /// A second subtitle file drawn beside the cues (a translation, or the file before a sync), or nil.
+    public var beside: Beside?
 
     /// Creates a document from its parts. Prefer ``init(result:media:tracks:activity:)`` or
     /// ``init(cues:violations:media:report:tracks:activity:language:)``, which derive statuses and counts.

@@ -303,7 +303,7 @@ package actor JobScheduler: Service {
             outcome = await ServiceDub.run(dub, job: subtitleJob, outcome: outcome, subtitler: runner.subtitler,
                                            logger: jobLogger)
         }
-        if let document = ReviewRoutes.document(for: job, outcome: outcome), let data = try? JSONEncoder().encode(document) {
+        if let document = await ReviewRoutes.document(for: job, outcome: outcome), let data = try? JSONEncoder().encode(document) {
             do {
                 try await store.storeReview(id: job.id, document: data)
             } catch {

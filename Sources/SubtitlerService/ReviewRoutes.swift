@@ -4,6 +4,7 @@ import Subtitler
 import SubtitlerJobs
 import SubtitlerReview
 import SubtitlerSupport
+import Subtitles
 
 /// The review page of a finished job (`GET /v1/jobs/{id}/review`) and its media, streamed from the job's root with
 /// byte ranges so the page's player can seek (`GET /v1/jobs/{id}/media`).
@@ -16,12 +17,26 @@ struct ReviewRoutes: Sendable {
     }
 
     /// The review document of a finished job, made when it finished.
-    static func document(for job: ServiceJob, outcome: JobOutcome) -> ReviewDocument? {
+    static func document(for job: ServiceJob, outcome: JobOutcome) async -> ReviewDocument? {
         guard let cues = outcome.cues, let report = outcome.subtitleReport else { return nil }
         let media = ReviewDocument.Media(
             fileName: (job.request.path as NSString).lastPathComponent, source: "/v1/jobs/\(job.id)/media",
             duration: report.audioDuration)
-        return ReviewDocument(result: SubtitleResult(cues: cues, report: report), media: media)
+        let document = ReviewDocument(result: SubtitleResult(cues: cues, report: report), media: media)
+        guard let beside = await translationBeside(outcome.report.translation) else { return document }
+        return document.drawing(beside)
+    }
+
+    /// The first translation the job wrote, drawn beside its source cues (read back from the file, as a viewer will
+    /// see it), or nil when it wrote none or the file cannot be read any more.
+    static func translationBeside(_ translation: TranslationReport?) async -> ReviewDocument.Beside? {
+        guard let target = translation?.targets.first(where: { $0.failure == nil && $0.output != nil }),
+              let output = target.output,
+              let cues = try? await BlockingWork.run("read translation", {
+                  try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: output))
+              }) else { return nil }
+        return ReviewDocument.Beside(role: .translation, label: (output as NSString).lastPathComponent,
+                                     language: target.language, cues: cues)
     }
 
     func page(_ context: ServiceRequestContext) async throws -> Response {

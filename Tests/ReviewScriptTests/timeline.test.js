@@ -66,6 +66,14 @@ test('the visible range holds every item that overlaps it, also long ones that s
   assert.deepEqual(review.visibleIndices({ items: items.slice(1), longest: 100 }, 500, 800), [2]);
 });
 
+test('the cues beside a cue are those that share some of its time, not those that only touch it', () => {
+  const lane = { items: spans([0, 1000], [1000, 2000], [1500, 2500], [2500, 3000]), longest: 1000 };
+  assert.deepEqual(review.overlapping(lane, 1000, 2500), [1, 2]);
+  assert.deepEqual(review.overlapping(lane, 0, 1000), [0]);
+  assert.deepEqual(review.overlapping(lane, 3000, 4000), []);
+  assert.deepEqual(review.overlapping(lane, 1200, 1300), [1]);
+});
+
 test('a lane is condensed with too many marks, or many marks too narrow to aim at', () => {
   const { MAX_MARKS, FEW_MARKS, MIN_MARK_WIDTH } = review;
   assert.equal(review.condenses(MAX_MARKS + 1, 10000, 1), true);

@@ -52,4 +52,37 @@ struct ReviewCommandTests {
         #expect(none.stderr.contains("talk.mp4") && none.stderr.contains("no subtitle files"), "\(none.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.path("talk.review.html")))
     }
+
+    @Test func besideDrawsATranslationUnderTheSidecarItTranslates() async throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let video = scratch.path("talk.mp4")
+        try FileManager.default.copyItem(atPath: Samples.url("talk-en.mp4").path, toPath: video)
+        try "1\n00:00:01,000 --> 00:00:03,000\nHello there.\n\n2\n00:00:05,000 --> 00:00:07,000\nGoodbye.\n"
+            .write(toFile: scratch.path("talk.en.srt"), atomically: true, encoding: .utf8)
+        try "1\n00:00:01,000 --> 00:00:03,000\nHola.\n\n2\n00:00:05,000 --> 00:00:07,000\nAdiós.\n"
+            .write(toFile: scratch.path("talk.es.srt"), atomically: true, encoding: .utf8)
+        let env = CommandRunner.environment([:], cache: scratch.cache)
+        // The file beside is left out of the default sidecars, so the English one is the main track.
+        let review = try await CommandRunner.run(["review", video, "--beside", scratch.path("talk.es.srt")], environment: env)
+        #expect(review.status == 0, "\(review.stderr)")
+        let document = try Self.document(in: try String(contentsOfFile: scratch.path("talk.review.html"), encoding: .utf8))
+        #expect(document.cues.map { $0.lines.joined() } == ["Hello there.", "Goodbye."])
+        let beside = try #require(document.beside)
+        #expect(beside.role == .translation)     // it names another language than the main track
+        #expect(beside.language == "es")
+        #expect(beside.cues.map { $0.lines.joined() } == ["Hola.", "Adiós."])
+        #expect(document.tracks.map(\.label) == ["talk.en.srt", "talk.es.srt"])
+
+        let before = try await CommandRunner.run(
+            ["review", video, scratch.path("talk.en.srt"), "--beside", scratch.path("talk.es.srt"), "--beside-role", "before",
+             "-o", scratch.path("before.html")], environment: env)
+        #expect(before.status == 0, "\(before.stderr)")
+        let named = try Self.document(in: try String(contentsOfFile: scratch.path("before.html"), encoding: .utf8))
+        #expect(named.beside?.role == .before)
+
+        let alone = try await CommandRunner.run(["review", video, "--beside-role", "before"], environment: env)
+        #expect(alone.status == 2)
+        #expect(alone.stderr.contains("--beside-role describes a --beside file"), "\(alone.stderr)")
+    }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Subtitler
 import Subtitles
 import SubtitlerJobs
+import SubtitlerReview
 import Testing
 import TestSupport
 @testable import SubtitlerService
@@ -71,6 +72,15 @@ struct ServiceTranslationTests {
         // The stored report carries the translation, as GET /v1/jobs/{id} returns it.
         let stored = try #require(try await service.store.job(id: job.id))
         #expect(stored.report?.translation == translation)
+        // The review page draws the first language beside its source, as written.
+        let page = try JSONDecoder().decode(ReviewDocument.self, from: try #require(try await service.store.review(id: job.id)))
+        let beside = try #require(page.beside)
+        #expect(beside.role == .translation)
+        #expect(beside.language == "es")
+        #expect(beside.label == "film.es.srt")
+        #expect(beside.cues.map { $0.lines.joined(separator: " ") }
+                == source.map { FakeChatBackend.pseudoTranslation($0.text) })
+        #expect(page.cues.map(\.start) == beside.cues.map(\.start))
     }
 
     @Test func aLanguageWhoseCuesStillFailFailsTheJobAndIsNotWritten() async throws {

@@ -197,6 +197,15 @@ function visibleIndices(lane, from, to) {
   return result;
 }
 
+/** The indices of the items that overlap `start`…`end` by some time (touching ends do not count), in order.
+ * @param {Searchable} lane
+ * @param {number} start
+ * @param {number} end
+ */
+function overlapping(lane, start, end) {
+  return visibleIndices(lane, start, end).filter((index) => lane.items[index].start < end && lane.items[index].end > start);
+}
+
 /** Whether a lane with `count` marks in range, the typical one `typical` milliseconds long, is painted on the
  * canvas at `scale` pixels per millisecond rather than made of marks.
  * @param {number} count
@@ -327,7 +336,7 @@ function stepTarget(problems, current, now, direction) {
 if (typeof document === 'undefined') {
   // Not a page: node's unit tests.
   module.exports = {
-    MAX_MARKS, FEW_MARKS, MIN_MARK_WIDTH, TICKS, clock, number, cost, counts, sortedCues, buildProblems,
+    MAX_MARKS, FEW_MARKS, MIN_MARK_WIDTH, TICKS, clock, number, cost, counts, sortedCues, buildProblems, overlapping,
     timelineDuration, describeProblem, problemListText, cueTitle, cutTitle, laneLengths, firstStartingAtOrAfter,
     visibleIndices, condenses, itemAt, peak, rulerStep, fitScale, maxScale, clampScale, rangeText, cueIndexAt,
     stepTarget, strips, omissionText,
@@ -473,7 +482,8 @@ if (problems.length === 0) {
 // Timeline geometry (CSS pixels; must match the style sheet).
 const RULER = 18, ACTIVITY_TOP = 20, ACTIVITY_HEIGHT = 58, CUE_TOP = 82, CUE_HEIGHT = 30;
 const VIOLATION_TOP = 116, VIOLATION_ROW = 7, VIOLATION_ROWS = 3, DROPPED_TOP = 138, DROPPED_HEIGHT = 14;
-const HEIGHT = 158, ENERGY_FLOOR = -70;
+const BESIDE_TOP = 158, BESIDE_HEIGHT = 24;
+const HEIGHT = data.beside ? BESIDE_TOP + BESIDE_HEIGHT + 4 : 158, ENERGY_FLOOR = -70;
 const TEXT_WIDTH = 12;    // marks narrower than this (pixels) carry no text
 let scale = 1;            // pixels per millisecond
 let fitted = true;        // whether the zoom shows the whole file (kept on resize)
@@ -489,7 +499,7 @@ const placedAt = new WeakMap();
 function readColors() {
   const style = getComputedStyle(document.documentElement);
   for (const name of ['energy', 'speech', 'doubtful', 'ruler', 'lane', 'cue-ok-edge', 'cue-bad-edge', 'violation',
-                      'dropped', 'gap', 'omission', 'border']) {
+                      'dropped', 'gap', 'omission', 'border', 'beside-edge']) {
     colors[name] = style.getPropertyValue('--' + name).trim();
   }
 }
@@ -602,6 +612,27 @@ const cutNodes = cuts.map((/** @type {any} */ cut, /** @type {number} */ index) 
   cutLayer.appendChild(node);
   return node;
 });
+// The lane beside the cues: a translation on the cues' times, or the file as it was before a sync moved it.
+const beside = data.beside || null;
+const BESIDE_ROLE = { translation: 'Translation', before: 'Before the sync', other: 'Beside' };
+const besideName = beside ? BESIDE_ROLE[beside.role] + (beside.language ? ' (' + beside.language + ')' : '') : '';
+/** @param {any} cue */
+function makeBesideMark(cue) {
+  const node = element('div', 'mark beside');
+  node.dataset.beside = String(cue.number);
+  node.title = besideName + ' ' + cue.number + ' · ' + clock(cue.start) + ' → ' + clock(cue.end) + '\n' +
+    cue.lines.join('\n');
+  return node;
+}
+const besideLane = makeLane(beside ? beside.cues : [], $('beside-layer'), makeBesideMark, (node, cue) => {
+  label(node, span(node, cue.start, cue.end, 3), cue.lines.join('\n'));
+});
+if (beside) {
+  content.classList.add('has-beside');
+  $('beside-legend').hidden = false;
+  $('beside-legend').lastChild.textContent = besideName + ': ' + beside.label;
+  timeline.dataset.besideCount = String(beside.cues.length);
+}
 timeline.dataset.cueCount = String(cues.length);
 timeline.dataset.problemCount = String(problems.length);
 timeline.dataset.cutCount = String(cuts.length);
@@ -685,6 +716,13 @@ function paintCondensed(context, left, width) {
       context.fillRect(x(cue), CUE_TOP + 4, w(cue), CUE_HEIGHT - 8);
     }
   }
+  if (beside && besideLane.condensed) {
+    context.fillStyle = colors['beside-edge'];
+    for (const index of visibleIndices(besideLane, from, to)) {
+      const cue = besideLane.items[index];
+      context.fillRect(x(cue), BESIDE_TOP + 4, w(cue), BESIDE_HEIGHT - 8);
+    }
+  }
   if (problemLane.condensed) {
     for (const index of visibleIndices(problemLane, from, to)) {
       const problem = problemLane.items[index];
@@ -718,6 +756,7 @@ function paint(left, width) {
   context.fillRect(0, CUE_TOP, width, CUE_HEIGHT);
   context.fillRect(0, VIOLATION_TOP, width, VIOLATION_ROWS * VIOLATION_ROW - 1);
   context.fillRect(0, DROPPED_TOP, width, DROPPED_HEIGHT);
+  if (beside) context.fillRect(0, BESIDE_TOP, width, BESIDE_HEIGHT);
   paintRuler(context, left, width);
   paintActivity(context, left, width);
   paintCondensed(context, left, width);
@@ -739,6 +778,7 @@ function render() {
   const margin = (to - from) / 2;
   const shownCues = renderLane(cueLane, from - margin, to + margin);
   const shownProblems = renderLane(problemLane, from - margin, to + margin);
+  if (beside) renderLane(besideLane, from - margin, to + margin);
   for (let index = 0; index < cutNodes.length; index++) {
     if (placedAt.get(cutNodes[index]) !== scale) {
       cutNodes[index].style.left = (cuts[index].time * scale - 1) + 'px';
@@ -906,6 +946,9 @@ function showDetails() {
                  ') — ' + violation.message);
     }
     showCueText(cue);
+    for (const index of beside ? overlapping(besideLane, cue.start, cue.end) : []) {
+      detailLine('beside', besideName + ': ' + besideLane.items[index].lines.join('\n'));
+    }
   } else if (selected.kind === 'problem') {
     const problem = problems[selected.index];
     const label = { violation: 'Style violation', dropped: 'Dropped by the hallucination guard', gap: 'Gap',
@@ -961,7 +1004,7 @@ function takesText(target) {
 // ---- Pointer and keyboard. -------------------------------------------------------------------------------
 layers.addEventListener('click', (event) => {
   const target = /** @type {HTMLElement | null} */ (
-    /** @type {Element} */ (event.target).closest('[data-cue],[data-problem],[data-cut]'));
+    /** @type {Element} */ (event.target).closest('[data-cue],[data-problem],[data-cut],[data-beside]'));
   const box = content.getBoundingClientRect();
   const time = (event.clientX - box.left) / scale, y = event.clientY - box.top;
   const slack = 3 / scale;   // three pixels
@@ -978,6 +1021,12 @@ layers.addEventListener('click', (event) => {
     seek(cues[index].start, true);
   } else if (target.dataset.problem !== undefined) {
     goToProblem(Number(target.dataset.problem));
+  } else if (target.dataset.beside !== undefined) {
+    // Plays it, with the main cue it overlaps most at its start selected.
+    const item = besideLane.items[Number(target.dataset.beside) - 1];
+    const index = itemAt(cueLane, item.start, item.end - item.start);
+    if (index !== null) select('cue', index);
+    seek(item.start, true);
   } else {
     const index = Number(target.dataset.cut);
     select('cut', index);

@@ -61,6 +61,7 @@ enum ReviewAssets {
     <span class="legend"><i class="swatch dropped"></i>dropped</span>
     <span class="legend"><i class="swatch omission"></i>omission</span>
     <span class="legend"><i class="swatch chunk"></i>chunk cut</span>
+    <span class="legend" id="beside-legend" hidden><i class="swatch beside"></i><span></span></span>
     <button id="zoom-out" type="button" title="Zoom out (−)">−</button>
     <button id="zoom-in" type="button" title="Zoom in (+)">+</button>
     <button id="fit" type="button" title="The whole file (0)">Fit</button>
@@ -69,7 +70,7 @@ enum ReviewAssets {
   <div id="timeline" tabindex="0" aria-label="Timeline: cues, problems, chunk cuts">
     <div id="content">
       <canvas id="activity"></canvas>
-      <div id="layers"><div id="cut-layer"></div><div id="cue-layer"></div><div id="problem-layer"></div><div id="playhead"></div></div>
+      <div id="layers"><div id="cut-layer"></div><div id="cue-layer"></div><div id="problem-layer"></div><div id="beside-layer"></div><div id="playhead"></div></div>
     </div>
   </div>
   <div id="details" aria-live="polite"></div>
@@ -103,6 +104,7 @@ enum ReviewAssets {
   --violation: #d9303a; --dropped: #7048e8; --dropped-fill: #e1d8ff; --gap: #6c727c; --omission: #c2410c;
   --doubtful: #ffe8cc; --cut: #1c62d6; --cut-speech: #d9303a; --energy: #a4acb8; --speech: #1c62d6; --playhead: #d6336c;
   --ruler: #6b727d; --lane: #eef0f3; --selected: #111418; --notice: #fff3bf; --notice-text: #3d3000;
+  --beside: #d0ebff; --beside-edge: #1864ab; --beside-text: #0b2540;
 }
 @media (prefers-color-scheme: dark) {
   :root {
@@ -112,6 +114,7 @@ enum ReviewAssets {
     --violation: #ff6b6b; --dropped: #a48bff; --dropped-fill: #34295c; --gap: #8b929c; --omission: #ff922b;
     --doubtful: #4a3410; --cut: #6ea8fe; --cut-speech: #ff6b6b; --energy: #5b6470; --speech: #4dabf7; --playhead: #f06595;
     --ruler: #98a0aa; --lane: #23272c; --selected: #ffffff; --notice: #4a3c00; --notice-text: #fff3bf;
+    --beside: #173a5e; --beside-edge: #74c0fc; --beside-text: #e7f5ff;
   }
 }
 * { box-sizing: border-box; }
@@ -172,6 +175,7 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 .legend { display: inline-flex; align-items: center; gap: 4px; color: var(--muted); }
 .swatch { display: inline-block; width: 12px; height: 10px; border-radius: 2px; border: 1px solid transparent; }
 .swatch.ok { background: var(--cue-ok); border-color: var(--cue-ok-edge); }
+.swatch.beside { background: var(--beside); border-color: var(--beside-edge); }
 .swatch.bad { background: var(--cue-bad); border-color: var(--cue-bad-edge); }
 .swatch.violation { background: var(--violation); }
 .swatch.dropped { background: var(--dropped-fill); border-color: var(--dropped); }
@@ -185,6 +189,7 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
   background: var(--panel); outline: none; scrollbar-width: thin;
 }
 #content { position: relative; height: 158px; min-width: 100%; }
+#content.has-beside { height: 186px; }
 #activity { position: sticky; left: 0; display: block; }
 #layers { position: absolute; inset: 0; overflow: hidden; }
 .mark { position: absolute; cursor: pointer; border-radius: 3px; overflow: hidden; white-space: pre; contain: strict; }
@@ -195,6 +200,10 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 .mark.cue[data-status="violation"] { background: var(--cue-bad); color: var(--cue-bad-text); border-color: var(--cue-bad-edge); }
 .mark.cue.current { box-shadow: inset 0 0 0 2px var(--playhead); }
 .mark.violation { height: 6px; background: var(--violation); }
+.mark.beside {
+  top: 158px; height: 24px; padding: 1px 4px; font-size: 10px; line-height: 11px;
+  background: var(--beside); color: var(--beside-text); border: 1px solid var(--beside-edge);
+}
 .mark.dropped {
   top: 138px; height: 14px; border: 1px solid var(--dropped); color: var(--dropped); font-size: 10px; line-height: 12px;
   padding: 0 3px; background: repeating-linear-gradient(135deg, var(--dropped-fill) 0 4px, transparent 4px 8px);
@@ -221,6 +230,7 @@ header h1 { font-size: 15px; margin: 0; white-space: nowrap; overflow: hidden; t
 #details .head .meta { font-weight: normal; }
 #details .meta { color: var(--muted); font-variant-numeric: tabular-nums; }
 #details .text { white-space: pre-wrap; }
+#details .beside { white-space: pre-wrap; color: var(--beside-edge); }
 footer { padding: 3px 12px 6px; color: var(--muted); border-top: 1px solid var(--border); background: var(--panel); }
 kbd { border: 1px solid var(--border); border-bottom-width: 2px; border-radius: 3px; padding: 0 4px; font: 11px monospace; }
 
@@ -427,6 +437,15 @@ function visibleIndices(lane, from, to) {
   return result;
 }
 
+/** The indices of the items that overlap `start`…`end` by some time (touching ends do not count), in order.
+ * @param {Searchable} lane
+ * @param {number} start
+ * @param {number} end
+ */
+function overlapping(lane, start, end) {
+  return visibleIndices(lane, start, end).filter((index) => lane.items[index].start < end && lane.items[index].end > start);
+}
+
 /** Whether a lane with `count` marks in range, the typical one `typical` milliseconds long, is painted on the
  * canvas at `scale` pixels per millisecond rather than made of marks.
  * @param {number} count
@@ -557,7 +576,7 @@ function stepTarget(problems, current, now, direction) {
 if (typeof document === 'undefined') {
   // Not a page: node's unit tests.
   module.exports = {
-    MAX_MARKS, FEW_MARKS, MIN_MARK_WIDTH, TICKS, clock, number, cost, counts, sortedCues, buildProblems,
+    MAX_MARKS, FEW_MARKS, MIN_MARK_WIDTH, TICKS, clock, number, cost, counts, sortedCues, buildProblems, overlapping,
     timelineDuration, describeProblem, problemListText, cueTitle, cutTitle, laneLengths, firstStartingAtOrAfter,
     visibleIndices, condenses, itemAt, peak, rulerStep, fitScale, maxScale, clampScale, rangeText, cueIndexAt,
     stepTarget, strips, omissionText,
@@ -703,7 +722,8 @@ if (problems.length === 0) {
 // Timeline geometry (CSS pixels; must match the style sheet).
 const RULER = 18, ACTIVITY_TOP = 20, ACTIVITY_HEIGHT = 58, CUE_TOP = 82, CUE_HEIGHT = 30;
 const VIOLATION_TOP = 116, VIOLATION_ROW = 7, VIOLATION_ROWS = 3, DROPPED_TOP = 138, DROPPED_HEIGHT = 14;
-const HEIGHT = 158, ENERGY_FLOOR = -70;
+const BESIDE_TOP = 158, BESIDE_HEIGHT = 24;
+const HEIGHT = data.beside ? BESIDE_TOP + BESIDE_HEIGHT + 4 : 158, ENERGY_FLOOR = -70;
 const TEXT_WIDTH = 12;    // marks narrower than this (pixels) carry no text
 let scale = 1;            // pixels per millisecond
 let fitted = true;        // whether the zoom shows the whole file (kept on resize)
@@ -719,7 +739,7 @@ const placedAt = new WeakMap();
 function readColors() {
   const style = getComputedStyle(document.documentElement);
   for (const name of ['energy', 'speech', 'doubtful', 'ruler', 'lane', 'cue-ok-edge', 'cue-bad-edge', 'violation',
-                      'dropped', 'gap', 'omission', 'border']) {
+                      'dropped', 'gap', 'omission', 'border', 'beside-edge']) {
     colors[name] = style.getPropertyValue('--' + name).trim();
   }
 }
@@ -832,6 +852,27 @@ const cutNodes = cuts.map((/** @type {any} */ cut, /** @type {number} */ index) 
   cutLayer.appendChild(node);
   return node;
 });
+// The lane beside the cues: a translation on the cues' times, or the file as it was before a sync moved it.
+const beside = data.beside || null;
+const BESIDE_ROLE = { translation: 'Translation', before: 'Before the sync', other: 'Beside' };
+const besideName = beside ? BESIDE_ROLE[beside.role] + (beside.language ? ' (' + beside.language + ')' : '') : '';
+/** @param {any} cue */
+function makeBesideMark(cue) {
+  const node = element('div', 'mark beside');
+  node.dataset.beside = String(cue.number);
+  node.title = besideName + ' ' + cue.number + ' · ' + clock(cue.start) + ' → ' + clock(cue.end) + '\n' +
+    cue.lines.join('\n');
+  return node;
+}
+const besideLane = makeLane(beside ? beside.cues : [], $('beside-layer'), makeBesideMark, (node, cue) => {
+  label(node, span(node, cue.start, cue.end, 3), cue.lines.join('\n'));
+});
+if (beside) {
+  content.classList.add('has-beside');
+  $('beside-legend').hidden = false;
+  $('beside-legend').lastChild.textContent = besideName + ': ' + beside.label;
+  timeline.dataset.besideCount = String(beside.cues.length);
+}
 timeline.dataset.cueCount = String(cues.length);
 timeline.dataset.problemCount = String(problems.length);
 timeline.dataset.cutCount = String(cuts.length);
@@ -915,6 +956,13 @@ function paintCondensed(context, left, width) {
       context.fillRect(x(cue), CUE_TOP + 4, w(cue), CUE_HEIGHT - 8);
     }
   }
+  if (beside && besideLane.condensed) {
+    context.fillStyle = colors['beside-edge'];
+    for (const index of visibleIndices(besideLane, from, to)) {
+      const cue = besideLane.items[index];
+      context.fillRect(x(cue), BESIDE_TOP + 4, w(cue), BESIDE_HEIGHT - 8);
+    }
+  }
   if (problemLane.condensed) {
     for (const index of visibleIndices(problemLane, from, to)) {
       const problem = problemLane.items[index];
@@ -948,6 +996,7 @@ function paint(left, width) {
   context.fillRect(0, CUE_TOP, width, CUE_HEIGHT);
   context.fillRect(0, VIOLATION_TOP, width, VIOLATION_ROWS * VIOLATION_ROW - 1);
   context.fillRect(0, DROPPED_TOP, width, DROPPED_HEIGHT);
+  if (beside) context.fillRect(0, BESIDE_TOP, width, BESIDE_HEIGHT);
   paintRuler(context, left, width);
   paintActivity(context, left, width);
   paintCondensed(context, left, width);
@@ -969,6 +1018,7 @@ function render() {
   const margin = (to - from) / 2;
   const shownCues = renderLane(cueLane, from - margin, to + margin);
   const shownProblems = renderLane(problemLane, from - margin, to + margin);
+  if (beside) renderLane(besideLane, from - margin, to + margin);
   for (let index = 0; index < cutNodes.length; index++) {
     if (placedAt.get(cutNodes[index]) !== scale) {
       cutNodes[index].style.left = (cuts[index].time * scale - 1) + 'px';
@@ -1136,6 +1186,9 @@ function showDetails() {
                  ') — ' + violation.message);
     }
     showCueText(cue);
+    for (const index of beside ? overlapping(besideLane, cue.start, cue.end) : []) {
+      detailLine('beside', besideName + ': ' + besideLane.items[index].lines.join('\n'));
+    }
   } else if (selected.kind === 'problem') {
     const problem = problems[selected.index];
     const label = { violation: 'Style violation', dropped: 'Dropped by the hallucination guard', gap: 'Gap',
@@ -1191,7 +1244,7 @@ function takesText(target) {
 // ---- Pointer and keyboard. -------------------------------------------------------------------------------
 layers.addEventListener('click', (event) => {
   const target = /** @type {HTMLElement | null} */ (
-    /** @type {Element} */ (event.target).closest('[data-cue],[data-problem],[data-cut]'));
+    /** @type {Element} */ (event.target).closest('[data-cue],[data-problem],[data-cut],[data-beside]'));
   const box = content.getBoundingClientRect();
   const time = (event.clientX - box.left) / scale, y = event.clientY - box.top;
   const slack = 3 / scale;   // three pixels
@@ -1208,6 +1261,12 @@ layers.addEventListener('click', (event) => {
     seek(cues[index].start, true);
   } else if (target.dataset.problem !== undefined) {
     goToProblem(Number(target.dataset.problem));
+  } else if (target.dataset.beside !== undefined) {
+    // Plays it, with the main cue it overlaps most at its start selected.
+    const item = besideLane.items[Number(target.dataset.beside) - 1];
+    const index = itemAt(cueLane, item.start, item.end - item.start);
+    if (index !== null) select('cue', index);
+    seek(item.start, true);
   } else {
     const index = Number(target.dataset.cut);
     select('cut', index);
