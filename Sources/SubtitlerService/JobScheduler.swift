@@ -98,6 +98,28 @@ package actor JobScheduler: Service {
         return result
     }
 
+    /// Moves the file `request` names to the top of the queue (a playback start): its queued jobs are raised to the
+    /// request's priority (``JobPriority/top`` by default), and a file with no queued or running job gets one at that
+    /// priority. One job per file: a file already queued or running never gets a second job this way.
+    /// - Returns: the file's jobs as they are now, and whether one was created.
+    /// - Throws: as ``submit(_:origin:)``.
+    package func prioritize(_ request: JobRequest, origin: JobOrigin) async throws -> (jobs: [ServiceJob], created: Bool) {
+        let path = try paths.file(request.path)
+        var request = request
+        request.priority = request.priority ?? JobPriority.top
+        try Self.validate(request)
+        let active = try await store.raisePriority(ofJobsFor: path, to: request.priority ?? JobPriority.top)
+        if !active.isEmpty {
+            logger.info("job raised: its file is playing", metadata: [
+                "job": "\(active[0].id)", "origin": "\(origin.rawValue)", "priority": "\(active[0].priority)",
+            ])
+            wakeSignal.yield()
+            return (active, false)
+        }
+        let (job, created) = try await submit(request, origin: origin)
+        return ([job], created)
+    }
+
     /// Cancels a job: a queued one at once, a running one as soon as its current step ends.
     /// - Returns: the job as it is after the request, or nil when there is no such job.
     package func cancel(id: String) async throws -> ServiceJob? {
@@ -384,7 +406,7 @@ package actor JobScheduler: Service {
         if let naming = request.naming { result.naming = naming.applied(to: defaults.naming) }
         result.destination = .besideInput
         result.embedsSubtitles = request.embed ?? defaults.embedsSubtitles
-        if job.origin == .watch { result.skipsIfSubtitled = true }
+        if job.origin.skipsSubtitledFiles { result.skipsIfSubtitled = true }
         return result
     }
 
