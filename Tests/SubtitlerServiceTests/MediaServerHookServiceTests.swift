@@ -216,6 +216,12 @@ struct MediaServerHookServiceTests {
             let refused = try await Self.postJSON(base, "/v1/hooks/jellyfin", MediaServerPayloads.jellyfin("ItemAdded", path: outside), token: token)
             #expect(refused.status == 401)
         }
+        // Plex and Emby send no headers: their hooks take the token in the URL too; the other routes do not.
+        let byQuery = try await Self.postJSON(base, "/v1/hooks/emby?token=\(Self.token)", #"{"Event": "playback.pause"}"#, token: nil)
+        #expect(byQuery.status == 200, "\(byQuery.json)")
+        #expect(byQuery.json["status"] as? String == "ignored")
+        #expect(try await Self.postJSON(base, "/v1/hooks/emby?token=not-the-token-0123456789", #"{"Event": "playback.pause"}"#, token: nil).status == 401)
+        #expect(try await Self.postJSON(base, "/v1/hooks/jellyfin?token=\(Self.token)", MediaServerPayloads.jellyfin("UserCreated", path: nil), token: nil).status == 401)
         let bad = try await Self.postJSON(base, "/v1/hooks/jellyfin", MediaServerPayloads.jellyfin("ItemAdded", path: nil))
         #expect(bad.status == 400)
         #expect((bad.json["error"] as? String)?.hasPrefix("the Jellyfin ItemAdded payload has no \"Path\"") == true, "\(bad.json)")

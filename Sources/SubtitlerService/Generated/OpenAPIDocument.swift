@@ -272,6 +272,7 @@ enum OpenAPIDocument {
     },
     "/v1/hooks/plex": {
       "post": {
+        "parameters": [ { "name": "token", "in": "query", "description": "The service's token, for a server that sends no headers (instead of Authorization)", "schema": { "type": "string" } } ],
         "summary": "Plex's webhook: library.new queues the item's file, media.play and media.resume raise its job to the top",
         "description": "The payload names no file: the service looks it up from Plex's API (SUBTITLER_PLEX_URL, SUBTITLER_PLEX_TOKEN); without them the event is ignored (200).",
         "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
@@ -294,6 +295,7 @@ enum OpenAPIDocument {
     },
     "/v1/hooks/emby": {
       "post": {
+        "parameters": [ { "name": "token", "in": "query", "description": "The service's token, for a server that sends no headers (instead of Authorization)", "schema": { "type": "string" } } ],
         "summary": "Emby's webhook: library.new queues the item's file, playback.start raises its job to the top",
         "requestBody": { "required": true, "content": {
           "application/json": { "schema": { "$ref": "#/components/schemas/EmbyPayload" } },
