@@ -174,17 +174,30 @@ struct MediaServerHookServiceTests {
         #expect(queuedJob["origin"] as? String == "jellyfin")
         #expect(queuedJob["priority"] as? Int == 9)
         ids["played"] = try #require(queuedJob["id"] as? String)
+        // A file whose English audio already has English subtitles, played: its job is queued at the top and skips
+        // it (the job layer's rule), asking the API nothing.
+        try ServiceRestartTests.toneTalk(scratch.path("subbed.wav"), frequency: 420, seconds: 4)
+        let subbedFile = media.appendingPathComponent("subbed.mkv").path
+        _ = try FFmpegCLI.run(["-y", "-i", scratch.path("subbed.wav"), "-c:a", "flac", "-metadata:s:a:0", "language=eng", subbedFile])
+        try "1\n00:00:01,000 --> 00:00:02,000\nHello.\n".write(toFile: media.appendingPathComponent("subbed.en.srt").path, atomically: true, encoding: .utf8)
+        let subbed = try await Self.postJSON(service.baseURL, "/v1/hooks/jellyfin", MediaServerPayloads.jellyfin("PlaybackStart", path: subbedFile))
+        #expect(subbed.status == 202, "\(subbed.json)")
+        let subbedID = try #require((subbed.json["jobs"] as? [[String: Any]])?.first?["id"] as? String)
         // The running file played again: it keeps its one job.
         let again = try await Self.postJSON(service.baseURL, "/v1/hooks/emby", MediaServerPayloads.emby("playback.start", path: path("first")))
         #expect(again.status == 200, "\(again.json)")
         #expect((again.json["jobs"] as? [[String: Any]])?.first?["id"] as? String == ids["first"])
-        #expect(try await Self.jobs(client).count == 5)
+        #expect(try await Self.jobs(client).count == 6)
 
         hold.open()
         for name in names {
             let finished = try await client.waitForJob(try #require(ids[name]))
             #expect(finished["state"] as? String == "done", "\(name): \(finished)")
         }
+        let skipped = try await client.waitForJob(subbedID)
+        #expect(skipped["state"] as? String == "done", "\(skipped)")
+        #expect((skipped["skipReason"] as? [String: Any])?["kind"] as? String == "already-subtitled", "\(skipped)")
+        #expect(server.requestCount == names.count)
         // The order the stub saw the files: the held one, the two playing ones (the raised one first: older at the
         // same rank), then the backfill in its order.
         let order = ["first", "watched", "played", "backfill1", "backfill2"]
