@@ -58,11 +58,11 @@ enum HookBody {
                         current = parts.contains(headers.name) && found[headers.name] == nil ? headers.name : nil
                         bytes = []
                     case .data(let data):
-                        guard current != nil else { continue }
+                        guard let name = current else { continue }
                         bytes += data
                         if bytes.count > payloadLimit {
                             return .failure(Refusal(status: .contentTooLarge,
-                                                    message: "the '\(current!)' part is larger than \(payloadLimit / 1024) KB"))
+                                                    message: "the '\(name)' part is larger than \(payloadLimit / 1024) KB"))
                         }
                     case .partEnd:
                         if let name = current { found[name] = Data(bytes) }

@@ -98,21 +98,22 @@ package actor JobScheduler: Service {
         return result
     }
 
-    /// Moves the file `request` names to the top of the queue (a playback start): its queued jobs are raised to the
-    /// request's priority (``JobPriority/top`` by default), and a file with no queued or running job gets one at that
-    /// priority. One job per file: a file already queued or running never gets a second job this way.
+    /// Queues `request` unless its file already has a queued or running job, whatever that job asks for (one job
+    /// per file: a media server's item added or playback start): then that job, raised to the request's priority
+    /// (its origin's default when it has none) if it is queued lower, which puts a file being watched
+    /// (``JobPriority/top``) at the head of the queue.
     /// - Returns: the file's jobs as they are now, and whether one was created.
     /// - Throws: as ``submit(_:origin:)``.
-    package func prioritize(_ request: JobRequest, origin: JobOrigin) async throws -> (jobs: [ServiceJob], created: Bool) {
+    package func submitOnce(_ request: JobRequest, origin: JobOrigin) async throws -> (jobs: [ServiceJob], created: Bool) {
         let path = try paths.file(request.path)
-        var request = request
-        request.priority = request.priority ?? JobPriority.top
         try Self.validate(request)
-        let active = try await store.raisePriority(ofJobsFor: path, to: request.priority ?? JobPriority.top)
+        let priority = JobPriority.of(request, origin: origin)
+        let active = try await store.raisePriority(ofJobsFor: path, to: priority)
         if !active.isEmpty {
-            logger.info("job raised: its file is playing", metadata: [
+            logger.info("the file already has a job", metadata: [
                 "job": "\(active[0].id)", "origin": "\(origin.rawValue)", "priority": "\(active[0].priority)",
             ])
+            await refreshGauges()
             wakeSignal.yield()
             return (active, false)
         }

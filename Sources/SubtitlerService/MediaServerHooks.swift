@@ -8,7 +8,8 @@ import Logging
 /// service's token (``AccessPolicy``) and roots (``PathPolicy``, with `--path-map`).
 ///
 /// Answers: 202 with `{"status": "queued", "jobs": [...]}` when a job was made; 200 with `"status": "existing"` when
-/// the file already had a queued or running job (raised to the top for a playback start); 200 with
+/// the file already had a queued or running job (one job per file: raised to the import priority for an item added,
+/// to the top for a playback start, when it was queued lower); 200 with
 /// `{"status": "ignored", "event": ..., "reason": ...}` for an event or item the service does not act on; 400 for a
 /// body that is not the server's payload; 403 for a file outside the roots; 404 for a file that cannot be read; 413
 /// for a body too large; 502 when Plex cannot say where an item's file is. Each error is `{"error": "..."}`, one line.
@@ -105,15 +106,9 @@ struct MediaServerHooks: Sendable {
         let scheduler = environment.scheduler
         let origin = server.origin
         do {
-            let jobs: [ServiceJob]
-            let created: Bool
-            switch event {
-            case .itemAdded:
-                let (job, isNew) = try await scheduler.submit(JobRequest(path: path), origin: origin)
-                (jobs, created) = ([job], isNew)
-            case .playbackStarted:
-                (jobs, created) = try await scheduler.prioritize(JobRequest(path: path), origin: origin)
-            }
+            // An item added asks for the import priority (its origin's default); a playback start for the top.
+            let request = JobRequest(path: path, priority: event == .playbackStarted ? JobPriority.top : nil)
+            let (jobs, created) = try await scheduler.submitOnce(request, origin: origin)
             let outcome: ServiceMetrics.HookOutcome = created ? .queued : .existing
             environment.metrics.countHook(server, event: event, outcome: outcome)
             return ServiceResponses.json(created ? .accepted : .ok, Answer(status: outcome, event: event.rawValue, jobs: jobs))
@@ -124,5 +119,3 @@ struct MediaServerHooks: Sendable {
         }
     }
 }
-
-extension ServiceMetrics.HookOutcome: Encodable {}

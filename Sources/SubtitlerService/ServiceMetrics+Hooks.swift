@@ -3,11 +3,11 @@ import Prometheus
 
 extension ServiceMetrics {
     /// What a media-server webhook call came to, as `/metrics` counts it.
-    package enum HookOutcome: String, Sendable, CaseIterable {
+    package enum HookOutcome: String, Sendable, CaseIterable, Encodable {
         /// A job was queued for the item.
         case queued
-        /// The item's file already had a queued or running job: nothing new was made (for a playback start, the
-        /// queued job was raised).
+        /// The item's file already had a queued or running job: nothing new was made (the queued job was raised
+        /// when it was lower than the call asks).
         case existing
         /// An event or item the service does not act on.
         case ignored

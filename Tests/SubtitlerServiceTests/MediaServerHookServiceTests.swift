@@ -103,12 +103,26 @@ struct MediaServerHookServiceTests {
                 #expect(job["priority"] as? Int == 5)
             }
         }
+        // A file queued as backfill by someone else (another request: German): the hook finds that job, raises it to
+        // the import priority, and makes no second one.
+        try ServiceRestartTests.toneTalk(media.appendingPathComponent("backfill.wav").path, frequency: 380, seconds: 12)
+        let (created, backfill) = try await ServiceClient(baseURL: base, token: Self.token).json(
+            .POST, "/v1/jobs", body: #"{"path": "\#(media.appendingPathComponent("backfill.wav").path)", "priority": 0, "language": "de"}"#)
+        #expect(created == 201 && backfill["priority"] as? Int == 0, "\(backfill)")
+        let added = try await Self.postJSON(base, "/v1/hooks/emby", MediaServerPayloads.emby("library.new", path: media.appendingPathComponent("backfill.wav").path))
+        #expect(added.status == 200, "\(added.json)")
+        let addedJob = try #require((added.json["jobs"] as? [[String: Any]])?.first)
+        #expect(addedJob["id"] as? String == backfill["id"] as? String)
+        #expect(addedJob["priority"] as? Int == 5)
+        #expect(addedJob["origin"] as? String == "api")
+
         let jobs = try await Self.jobs(ServiceClient(baseURL: base, token: Self.token))
-        #expect(jobs.count == 3, "\(jobs)")
+        #expect(jobs.count == 4, "\(jobs)")
         // Each job keeps the path as its server named it; --path-map turned it into the service's (the subtitles
         // below are written beside the mapped files).
         #expect(Set(jobs.compactMap { ($0["request"] as? [String: Any])?["path"] as? String })
-                == ["/jf/jelly.wav", "/plexmedia/plex.wav", media.appendingPathComponent("emby.wav").path])
+                == ["/jf/jelly.wav", "/plexmedia/plex.wav", media.appendingPathComponent("emby.wav").path,
+                    media.appendingPathComponent("backfill.wav").path])
         // Plex was asked where its item is, with its token in a header.
         let lookups = server.requests.filter { $0.uri.hasPrefix("/plex/") }
         #expect(lookups.count == 2)
@@ -124,7 +138,7 @@ struct MediaServerHookServiceTests {
         let (_, metrics, _) = try await ServiceClient(baseURL: base, token: Self.token).send(.GET, "/metrics")
         let text = String(decoding: metrics, as: UTF8.self)
         #expect(text.contains(#"subtitler_hook_events_total{hook="plex",event="item-added",outcome="queued"} 1"#), "\(text)")
-        #expect(text.contains(#"subtitler_hook_events_total{hook="emby",event="item-added",outcome="existing"} 1"#), "\(text)")
+        #expect(text.contains(#"subtitler_hook_events_total{hook="emby",event="item-added",outcome="existing"} 2"#), "\(text)")
         #expect(!service.log.contains("plex-secret-token"))
     }
 
