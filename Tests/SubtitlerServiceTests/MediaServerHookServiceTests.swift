@@ -197,6 +197,14 @@ struct MediaServerHookServiceTests {
         let subbed = try await Self.postJSON(service.baseURL, "/v1/hooks/jellyfin", MediaServerPayloads.jellyfin("PlaybackStart", path: subbedFile))
         #expect(subbed.status == 202, "\(subbed.json)")
         let subbedID = try #require((subbed.json["jobs"] as? [[String: Any]])?.first?["id"] as? String)
+        // Plex names no file, and this service has no SUBTITLER_PLEX_URL to ask: ignored, with the reason.
+        let form = MediaServerPayloads.multipart(boundary: "b0undary", parts: [
+            ("payload", nil, "application/json", Array(MediaServerPayloads.plex("media.play").utf8)),
+        ])
+        let unresolved = try await Self.post(service.baseURL, "/v1/hooks/plex", body: form, contentType: "multipart/form-data; boundary=b0undary")
+        #expect(unresolved.status == 200, "\(unresolved.json)")
+        #expect(unresolved.json["status"] as? String == "ignored")
+        #expect((unresolved.json["reason"] as? String)?.contains("SUBTITLER_PLEX_URL and SUBTITLER_PLEX_TOKEN") == true)
         // The running file played again: it keeps its one job.
         let again = try await Self.postJSON(service.baseURL, "/v1/hooks/emby", MediaServerPayloads.emby("playback.start", path: path("first")))
         #expect(again.status == 200, "\(again.json)")
@@ -228,9 +236,16 @@ struct MediaServerHookServiceTests {
         let elsewhere = scratch.url.appendingPathComponent("elsewhere")
         for folder in [media, elsewhere] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         try ServiceRestartTests.toneTalk(elsewhere.appendingPathComponent("outside.wav").path, frequency: 350, seconds: 4)
-        let server = try await StubHTTPServer.start { _, _ in .json(500, "{}") }
+        // The audio API is never to be called; Plex refuses the service's token.
+        let server = try await StubHTTPServer.start { _, request in
+            request.uri.hasPrefix("/plex/") ? .json(401, #"{"errors":[{"code":1001}]}"#) : .json(500, "{}")
+        }
         defer { Task { try? await server.shutdown() } }
-        let environment = ServiceProcess.environment(["OPENAI_BASE_URL": server.baseURL, "SUBTITLER_TOKEN": Self.token], scratch: scratch)
+        let plexURL = server.baseURL.replacingOccurrences(of: "/v1", with: "/plex")
+        let environment = ServiceProcess.environment([
+            "OPENAI_BASE_URL": server.baseURL, "SUBTITLER_TOKEN": Self.token,
+            "SUBTITLER_PLEX_URL": plexURL, "SUBTITLER_PLEX_TOKEN": "plex-secret-token",
+        ], scratch: scratch)
         let service = try ServiceProcess.start(["--root", media.path], environment: environment)
         defer { service.stop() }
         let base = service.baseURL
@@ -255,6 +270,15 @@ struct MediaServerHookServiceTests {
         let ignored = try await Self.postJSON(base, "/v1/hooks/jellyfin", MediaServerPayloads.jellyfin("UserCreated", path: nil))
         #expect(ignored.status == 200)
         #expect(ignored.json["status"] as? String == "ignored")
+
+        // Plex cannot say where its item is: 502, one line naming the server, never its token.
+        let plexBoundary = "------------------------77aa"
+        let lookupFailed = try await Self.post(base, "/v1/hooks/plex?token=\(Self.token)", body: MediaServerPayloads.multipart(
+            boundary: plexBoundary, parts: [("payload", nil, "application/json", Array(MediaServerPayloads.plex("media.play").utf8))]),
+            contentType: "multipart/form-data; boundary=\(plexBoundary)", token: nil)
+        #expect(lookupFailed.status == 502, "\(lookupFailed.json)")
+        #expect(lookupFailed.json["error"] as? String
+                == "the Plex server at \(plexURL) could not say where item 1936 is: the token was refused (401)")
 
         // A Plex form whose thumbnail is 96 MB, streamed: refused past the bound, and the service's peak memory does
         // not grow with it.
@@ -287,7 +311,8 @@ struct MediaServerHookServiceTests {
         #expect(after - before < 24 << 20, "peak memory grew from \(before) to \(after) bytes")
 
         #expect(try await Self.jobs(ServiceClient(baseURL: base, token: Self.token)).isEmpty)
-        #expect(server.requestCount == 0)
+        #expect(server.requests.filter { !$0.uri.hasPrefix("/plex/") }.isEmpty)
+        #expect(!service.log.contains("plex-secret-token"))
         let (_, metrics, _) = try await ServiceClient(baseURL: base, token: Self.token).send(.GET, "/metrics")
         let text = String(decoding: metrics, as: UTF8.self)
         #expect(text.contains(#"subtitler_hook_events_total{hook="plex",event="other",outcome="refused"} 1"#), "\(text)")
