@@ -93,6 +93,7 @@ struct ServiceOptions: ParsableArguments {
             }
             configuration.mediaServers.append(server)
         }
+        configuration.plexLibrary = Notifier.MediaServer.fromEnvironment(.plex, environment)
         let storeText = store ?? environment["SUBTITLER_STORE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if let storeText {
             do {

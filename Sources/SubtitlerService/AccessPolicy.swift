@@ -78,7 +78,8 @@ package struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
 /// Who may call what.
 ///
 /// - The jobs API, the hooks and `/metrics` need the token when the service has one (it must have one when it listens
-///   beyond loopback): `Authorization: Bearer <token>`, or HTTP Basic with the token as the password.
+///   beyond loopback): `Authorization: Bearer <token>`, or HTTP Basic with the token as the password; Plex's and
+///   Emby's hooks also take it as `?token=<token>` (those servers send no headers).
 /// - Bazarr's endpoints (`/status`, `/asr`, `/detect-language`) cannot send a token: they are served only to
 ///   loopback clients and to clients in an `--allow` network.
 /// - `/healthz` is open.
@@ -106,7 +107,9 @@ struct AccessPolicy: RouterMiddleware {
             return try await next(request, context)
         }
         if let token {
-            guard Self.presents(token, in: request.headers[.authorization] ?? "") else {
+            guard Self.presents(token, in: request.headers[.authorization] ?? "")
+                || (Self.queryTokenPaths.contains(path) && Self.presents(token, inQuery: request.uri.queryParameters["token"]))
+            else {
                 var response = ServiceResponses.error(.unauthorized, "a bearer token is required")
                 response.headers[.wwwAuthenticate] = "Bearer"
                 return response
@@ -124,6 +127,16 @@ struct AccessPolicy: RouterMiddleware {
             return constantTimeEqual(String(credentials[credentials.index(after: colon)...]), token)
         }
         return false
+    }
+
+    /// The hooks of media servers that cannot send a header (Plex's and Emby's webhooks take only a URL): there the
+    /// token may come as `?token=TOKEN`.
+    static let queryTokenPaths: Set<String> = ["/v1/hooks/plex", "/v1/hooks/emby"]
+
+    /// Whether a `token` query parameter is the token.
+    static func presents(_ token: String, inQuery value: Substring?) -> Bool {
+        guard let value else { return false }
+        return constantTimeEqual(String(value), token)
     }
 
     /// Compares digests, so the time taken says nothing about the token.

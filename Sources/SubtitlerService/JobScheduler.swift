@@ -98,6 +98,29 @@ package actor JobScheduler: Service {
         return result
     }
 
+    /// Queues `request` unless its file already has a queued or running job, whatever that job asks for (one job
+    /// per file: a media server's item added or playback start): then that job, raised to the request's priority
+    /// (its origin's default when it has none) if it is queued lower, which puts a file being watched
+    /// (``JobPriority/top``) at the head of the queue.
+    /// - Returns: the file's jobs as they are now, and whether one was created.
+    /// - Throws: as ``submit(_:origin:)``.
+    package func submitOnce(_ request: JobRequest, origin: JobOrigin) async throws -> (jobs: [ServiceJob], created: Bool) {
+        let path = try paths.file(request.path)
+        try Self.validate(request)
+        let priority = JobPriority.of(request, origin: origin)
+        let active = try await store.raisePriority(ofJobsFor: path, to: priority)
+        if !active.isEmpty {
+            logger.info("the file already has a job", metadata: [
+                "job": "\(active[0].id)", "origin": "\(origin.rawValue)", "priority": "\(active[0].priority)",
+            ])
+            await refreshGauges()
+            wakeSignal.yield()
+            return (active, false)
+        }
+        let (job, created) = try await submit(request, origin: origin)
+        return ([job], created)
+    }
+
     /// Cancels a job: a queued one at once, a running one as soon as its current step ends.
     /// - Returns: the job as it is after the request, or nil when there is no such job.
     package func cancel(id: String) async throws -> ServiceJob? {
@@ -384,7 +407,7 @@ package actor JobScheduler: Service {
         if let naming = request.naming { result.naming = naming.applied(to: defaults.naming) }
         result.destination = .besideInput
         result.embedsSubtitles = request.embed ?? defaults.embedsSubtitles
-        if job.origin == .watch { result.skipsIfSubtitled = true }
+        if job.origin.skipsSubtitledFiles { result.skipsIfSubtitled = true }
         return result
     }
 

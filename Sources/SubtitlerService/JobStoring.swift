@@ -22,6 +22,11 @@ package protocol JobStoring: Sendable {
     func enqueue(_ request: JobRequest, resolvedPath: String, origin: ServiceJob.Origin) async throws
         -> (job: ServiceJob, created: Bool)
 
+    /// Raises every queued job for the file at `resolvedPath` (canonical) to `priority` when it is lower (a playback
+    /// start: one job per file, so the file's job moves up rather than a second one being made).
+    /// - Returns: the file's queued and running jobs as they are now, in creation order; empty when it has none.
+    func raisePriority(ofJobsFor resolvedPath: String, to priority: Int) async throws -> [ServiceJob]
+
     /// Takes the next queued job whose outputs no running job holds (or a running job whose lease expired: a
     /// takeover), leases it to this node and marks it running; nil when there is none.
     func claimNext() async throws -> ServiceJob?

@@ -25,7 +25,7 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
     package let node: String
     /// How long a claimed job stays leased without a heartbeat.
     package let leaseDuration: Duration
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
     let logger: Logger
 
     /// A store over `client` for the node `node`.

@@ -44,6 +44,9 @@ package struct ServiceConfiguration: Sendable {
     package var notifyURL: String?
     /// Media servers to refresh after writing.
     package var mediaServers: [Notifier.MediaServer] = []
+    /// Plex's API, to find the files of the items Plex's webhooks name (`SUBTITLER_PLEX_URL` and
+    /// `SUBTITLER_PLEX_TOKEN`), or nil.
+    package var plexLibrary: Notifier.MediaServer?
     /// How long the service waits for a client (60 s by default): a connection that sends nothing for this long,
     /// or a request body that brings less than 64 KiB in this long, is closed.
     package var readTimeout: Duration = .seconds(60)

@@ -71,6 +71,24 @@ package enum JobOrigin: String, Sendable, Codable, Hashable, CaseIterable {
     case hook
     /// A watch folder.
     case watch
+    /// Jellyfin's webhook plugin (an item added, a playback start).
+    case jellyfin
+    /// A Plex webhook (`library.new`, `media.play`, `media.resume`).
+    case plex
+    /// An Emby webhook (`library.new`, `playback.start`).
+    case emby
+    /// Tautulli's webhook agent (a playback start or resume).
+    case tautulli
+
+    /// Whether its jobs skip a file that already has subtitles (``SubtitleJob/skipsIfSubtitled``), whatever the
+    /// service's default: a watch folder's backfill and a media server's library events (a first library scan
+    /// announces every item; a playback start wants subtitles only where there are none).
+    package var skipsSubtitledFiles: Bool {
+        switch self {
+        case .watch, .jellyfin, .plex, .emby, .tautulli: true
+        case .api, .sonarr, .radarr, .hook: false
+        }
+    }
 
     /// The origin of a job an *arr webhook asked for.
     package init(_ kind: ArrHook.Kind) {

@@ -142,6 +142,7 @@ package enum SubtitleService {
                                             peerAddress: peerAddress))
         BazarrAPI(environment: environment).register(on: router)
         JobsAPI(environment: environment).register(on: router)
+        MediaServerHooks(environment: environment).register(on: router)
         ReviewRoutes(environment: environment).register(on: router)
         return router
     }

@@ -240,14 +240,14 @@ import TestSupport
     @Test func anUnknownStateOrOriginIsAnErrorNeverFailed() async throws {
         let store = try store()
         try await insertRaw(store, id: "odd-state", state: "paused")
-        try await insertRaw(store, id: "odd-origin", origin: "plex")
+        try await insertRaw(store, id: "odd-origin", origin: "ftp")
         await #expect(throws: JobStoreError.unknownState(id: "odd-state", value: "paused")) { try await store.job(id: "odd-state") }
-        await #expect(throws: JobStoreError.unknownOrigin(id: "odd-origin", value: "plex")) { try await store.job(id: "odd-origin") }
+        await #expect(throws: JobStoreError.unknownOrigin(id: "odd-origin", value: "ftp")) { try await store.job(id: "odd-origin") }
         // A list leaves them out (logged) rather than fail or show them as something they are not.
         #expect(try await store.jobs().isEmpty)
         #expect(try await store.counts() == [.queued: 1])
         #expect(logs.text.contains("unknown stored state 'paused'"), "\(logs.text)")
-        #expect(logs.text.contains("unknown stored origin 'plex'"), "\(logs.text)")
+        #expect(logs.text.contains("unknown stored origin 'ftp'"), "\(logs.text)")
         #expect(logs.text.contains("unknown state"), "\(logs.text)")
     }
 

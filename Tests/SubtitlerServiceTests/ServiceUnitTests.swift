@@ -178,7 +178,7 @@ struct FolderWatchTests {
 /// The job origin keeps the names the jobs API showed as strings.
 struct JobOriginTests {
     @Test func originsKeepTheirNames() throws {
-        #expect(JobOrigin.allCases.map(\.rawValue) == ["api", "sonarr", "radarr", "hook", "watch"])
+        #expect(JobOrigin.allCases.map(\.rawValue) == ["api", "sonarr", "radarr", "hook", "watch", "jellyfin", "plex", "emby", "tautulli"])
         for origin in JobOrigin.allCases {
             let data = try JSONEncoder().encode([origin])
             #expect(String(decoding: data, as: UTF8.self) == "[\"\(origin.rawValue)\"]")

@@ -77,7 +77,7 @@ enum OpenAPIDocument {
           "id": { "type": "string" },
           "state": { "type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"] },
           "request": { "$ref": "#/components/schemas/JobRequest" },
-          "origin": { "type": "string" },
+          "origin": { "type": "string", "description": "Who asked: api, hook, sonarr, radarr, watch, jellyfin, plex, emby or tautulli." },
           "createdAt": { "type": "string", "format": "date-time" },
           "updatedAt": { "type": "string", "format": "date-time" },
           "progress": { "$ref": "#/components/schemas/Progress" },
@@ -105,6 +105,42 @@ enum OpenAPIDocument {
         }
       },
       "HookAnswer": { "type": "object", "properties": { "status": { "type": "string" } } },
+      "MediaHookAnswer": {
+        "type": "object", "required": ["status"],
+        "description": "A media server's webhook answered: queued (a job was made), existing (the file already had a queued or running job; a playback start raised it to priority 9), or ignored (an event or item subtitler does not act on, with the reason).",
+        "properties": {
+          "status": { "type": "string", "enum": ["queued", "existing", "ignored"] },
+          "event": { "type": "string", "description": "item-added or playback; for an ignored call, the server's own event name." },
+          "reason": { "type": "string", "description": "Why the call was ignored." },
+          "jobs": { "type": "array", "items": { "$ref": "#/components/schemas/Job" } }
+        }
+      },
+      "JellyfinPayload": {
+        "type": "object", "required": ["NotificationType"],
+        "description": "Jellyfin's webhook plugin (Generic Destination, Send All Properties or a template): ItemAdded queues the item's file, PlaybackStart raises it; other notifications, and items that are neither Movie nor Episode, are ignored. Other fields are ignored.",
+        "properties": {
+          "NotificationType": { "type": "string" },
+          "ItemType": { "type": "string", "nullable": true },
+          "Path": { "type": "string", "nullable": true, "description": "The item's file as Jellyfin sees it (--path-map applies)." }
+        }
+      },
+      "EmbyPayload": {
+        "type": "object", "required": ["Event"],
+        "description": "Emby's webhook: library.new queues the item's file, playback.start raises it; other events, and items that are neither Movie nor Episode, are ignored. Other fields are ignored.",
+        "properties": {
+          "Event": { "type": "string" },
+          "Item": { "type": "object", "nullable": true, "properties": { "Path": { "type": "string", "nullable": true }, "Type": { "type": "string", "nullable": true } } }
+        }
+      },
+      "TautulliPayload": {
+        "type": "object", "required": ["event"],
+        "description": "The JSON data of the README's Tautulli template: play and resume raise the file (or queue it at priority 9); other actions, and media types other than movie and episode, are ignored.",
+        "properties": {
+          "event": { "type": "string", "description": "Tautulli's {action}." },
+          "file": { "type": "string", "nullable": true, "description": "Tautulli's {file}: the file as Plex sees it (--path-map applies)." },
+          "media_type": { "type": "string", "nullable": true, "description": "Tautulli's {media_type}." }
+        }
+      },
       "QueuedJobs": {
         "type": "object", "required": ["jobs"],
         "description": "The jobs of an import with several files; error names the first file that was refused (the others are queued).",
@@ -130,6 +166,9 @@ enum OpenAPIDocument {
       "Queued": { "description": "Queued", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Job" } } } },
       "HookAcknowledged": { "description": "Test acknowledged, event ignored, or an equal job already queued", "content": { "application/json": { "schema": { "type": "object" } } } },
       "HookQueued": { "description": "Queued: the job, or {jobs} for an import with several files", "content": { "application/json": { "schema": { "oneOf": [ { "$ref": "#/components/schemas/Job" }, { "$ref": "#/components/schemas/QueuedJobs" } ] } } } },
+      "MediaHookAnswered": { "description": "An event ignored, or the file's job already queued or running (raised for a playback start)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MediaHookAnswer" } } } },
+      "MediaHookQueued": { "description": "A job was queued for the item's file", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MediaHookAnswer" } } } },
+      "MediaHookTooLarge": { "description": "The JSON payload is over 64 KB, or the whole body over 16 MB (a thumbnail part is discarded as it arrives)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
       "TooLarge": { "description": "The body (64 KB for JSON) or the upload is over its limit", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
     },
     "requestBodies": {
@@ -214,6 +253,78 @@ enum OpenAPIDocument {
           "206": { "description": "A byte range of the file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
           "401": { "$ref": "#/components/responses/Unauthorized" },
           "404": { "$ref": "#/components/responses/NotFound" }
+        }
+      }
+    },
+    "/v1/hooks/jellyfin": {
+      "post": {
+        "summary": "Jellyfin's webhook plugin: ItemAdded queues the item's file, PlaybackStart raises its job to the top",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/JellyfinPayload" } } } },
+        "responses": {
+          "200": { "$ref": "#/components/responses/MediaHookAnswered" },
+          "202": { "$ref": "#/components/responses/MediaHookQueued" },
+          "400": { "$ref": "#/components/responses/BadRequest" },
+          "401": { "$ref": "#/components/responses/Unauthorized" },
+          "403": { "$ref": "#/components/responses/Forbidden" },
+          "404": { "$ref": "#/components/responses/NotFound" },
+          "413": { "$ref": "#/components/responses/MediaHookTooLarge" }
+        }
+      }
+    },
+    "/v1/hooks/plex": {
+      "post": {
+        "parameters": [ { "name": "token", "in": "query", "description": "The service's token, for a server that sends no headers (instead of Authorization)", "schema": { "type": "string" } } ],
+        "summary": "Plex's webhook: library.new queues the item's file, media.play and media.resume raise its job to the top",
+        "description": "The payload names no file: the service looks it up from Plex's API (SUBTITLER_PLEX_URL, SUBTITLER_PLEX_TOKEN); without them the event is ignored (200).",
+        "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
+          "type": "object", "required": ["payload"],
+          "properties": {
+            "payload": { "type": "string", "description": "Plex's JSON: event, and Metadata with type and ratingKey." },
+            "thumb": { "type": "string", "format": "binary", "description": "A poster image; discarded." }
+          } } } } },
+        "responses": {
+          "200": { "$ref": "#/components/responses/MediaHookAnswered" },
+          "202": { "$ref": "#/components/responses/MediaHookQueued" },
+          "400": { "$ref": "#/components/responses/BadRequest" },
+          "401": { "$ref": "#/components/responses/Unauthorized" },
+          "403": { "$ref": "#/components/responses/Forbidden" },
+          "404": { "$ref": "#/components/responses/NotFound" },
+          "413": { "$ref": "#/components/responses/MediaHookTooLarge" },
+          "502": { "description": "Plex could not say where the item's file is", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+        }
+      }
+    },
+    "/v1/hooks/emby": {
+      "post": {
+        "parameters": [ { "name": "token", "in": "query", "description": "The service's token, for a server that sends no headers (instead of Authorization)", "schema": { "type": "string" } } ],
+        "summary": "Emby's webhook: library.new queues the item's file, playback.start raises its job to the top",
+        "requestBody": { "required": true, "content": {
+          "application/json": { "schema": { "$ref": "#/components/schemas/EmbyPayload" } },
+          "multipart/form-data": { "schema": { "type": "object", "required": ["data"], "properties": { "data": { "type": "string", "description": "The same JSON." } } } }
+        } },
+        "responses": {
+          "200": { "$ref": "#/components/responses/MediaHookAnswered" },
+          "202": { "$ref": "#/components/responses/MediaHookQueued" },
+          "400": { "$ref": "#/components/responses/BadRequest" },
+          "401": { "$ref": "#/components/responses/Unauthorized" },
+          "403": { "$ref": "#/components/responses/Forbidden" },
+          "404": { "$ref": "#/components/responses/NotFound" },
+          "413": { "$ref": "#/components/responses/MediaHookTooLarge" }
+        }
+      }
+    },
+    "/v1/hooks/tautulli": {
+      "post": {
+        "summary": "Tautulli's webhook agent (Playback Start, Playback Resume): raises the playing file's job to the top, or queues it there",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TautulliPayload" } } } },
+        "responses": {
+          "200": { "$ref": "#/components/responses/MediaHookAnswered" },
+          "202": { "$ref": "#/components/responses/MediaHookQueued" },
+          "400": { "$ref": "#/components/responses/BadRequest" },
+          "401": { "$ref": "#/components/responses/Unauthorized" },
+          "403": { "$ref": "#/components/responses/Forbidden" },
+          "404": { "$ref": "#/components/responses/NotFound" },
+          "413": { "$ref": "#/components/responses/MediaHookTooLarge" }
         }
       }
     },
