@@ -109,6 +109,26 @@ import Testing
         #expect(watch.deadline(waiting: [60_000, 60_000]) == .seconds(740))
     }
 
+    @Test func aServerSeenUpGetsAnotherAllowanceFromThenButNotPastTheSharedLimit() {
+        var watch = ServerWatch(policy: policy)
+        watch.sent(at: .zero, waiting: 0)
+        watch.heard(at: .seconds(100), sent: .zero, audio: 60_000)   // silent since 100 s; 240 s a 60 s chunk
+        #expect(watch.deadline(waiting: [60_000]) == .seconds(340))
+        #expect(!watch.isSeenUpSinceSilent)
+        // Up at 340 s (answering others): another 240 s from then.
+        watch.seenUp(at: .seconds(340))
+        #expect(watch.isSeenUpSinceSilent)
+        #expect(watch.deadline(waiting: [60_000]) == .seconds(580))
+        // Up again and again: never past an hour of silence to us.
+        watch.seenUp(at: .seconds(3_500))
+        #expect(watch.deadline(waiting: [60_000]) == .seconds(100) + ServerWatch.sharedServerLimit)
+        // An answer to us (to a request sent at 3,590 s, so its pace is quick) ends the silence; a check before it no
+        // longer counts.
+        watch.heard(at: .seconds(3_600), sent: .seconds(3_590), audio: 60_000)
+        #expect(!watch.isSeenUpSinceSilent)
+        #expect(watch.deadline(waiting: [60_000]) == .seconds(3_600 + 240))
+    }
+
     @Test func aFixedTimeoutIsEachAttemptsOwnLimit() {
         let watch = ServerWatch(policy: RequestTimeoutPolicy(fixed: .seconds(30)))
         #expect(!watch.isWatching)

@@ -103,6 +103,40 @@ import TestSupport
         #expect(server.held == 0)   // the waiting requests were cancelled
     }
 
+    @Test func aSharedServerThatAnswersChecksKeepsOurRequestsForAnHourOfSilence() async throws {
+        let server = server(workers: 1, answersAtMost: 3)
+        let checks = Gate()
+        let backend = server.backend(serverCheck: {
+            await checks.wait()
+            return true   // up: answering other clients
+        })
+        let job = run(server, backend)
+        await server.drive()
+        let waiting = server.held
+        #expect(waiting >= 1)
+        // 30 minutes of silence would end the job (the test above); this server answers the check instead.
+        server.clock.advance(by: .seconds(1_800))
+        await checks.arrivals(1)
+        checks.open()
+        // Past the hour the requests are given up all the same, saying why: the failure's silence is the whole
+        // 90 minutes, so they were not given up at 30.
+        server.clock.advance(by: .seconds(3_600))
+        do {
+            _ = try await job.value
+            Issue.record("a server that answers none of our requests for over an hour must fail the job")
+        } catch let error as SubtitlerError {
+            #expect(error.kind == .chunksFailed)
+            let failures = error.chunkFailures
+            #expect(failures.count == waiting)
+            #expect(failures.allSatisfy {
+                $0.message.hasPrefix("the server answered none of our requests for 1 h 30 min while")
+            }, "\(failures)")
+            #expect(failures.allSatisfy { $0.message.contains("though it answered checks") })
+        }
+        #expect(backend.calls.count == 3 + waiting)
+        #expect(Set(backend.calls.map(\.filename)).count == backend.calls.count)
+    }
+
     @Test func aServerWithFourWorkersKeepsFourRequestsInFlight() async throws {
         let server = server(workers: 4)
         let backend = server.backend()

@@ -39,12 +39,21 @@ public final class FakeTranscriptionBackend: TranscriptionBackend {
     /// The clock the pipeline times this server on (a test's ``ManualClock``, or the continuous clock).
     public let clock: any Clock<Duration>
 
-    /// Creates a fake answering every request with `answer`, timed on `clock`.
+    /// What the server answers when the pipeline checks whether it is up (nil: cannot tell, the default).
+    private let serverCheck: (@Sendable () async -> Bool?)?
+
+    /// Creates a fake answering every request with `answer`, timed on `clock`; `serverCheck` answers the pipeline's
+    /// check of a silent server.
     public init(cacheIdentity: String = "fake://backend", clock: any Clock<Duration> = ContinuousClock(),
-                answer: @escaping Answer) {
+                serverCheck: (@Sendable () async -> Bool?)? = nil, answer: @escaping Answer) {
         self.cacheIdentity = cacheIdentity
         self.clock = clock
+        self.serverCheck = serverCheck
         self.answer = answer
+    }
+
+    public func serverAnswers(within timeout: Duration) async -> Bool? {
+        await serverCheck?()
     }
 
     /// A fake that answers every request with the same transcription.

@@ -70,9 +70,11 @@ public final class SimulatedServer: Sendable {
         state = NIOLockedValueBox(State(limit: concurrency))
     }
 
-    /// The backend the pipeline sends to.
-    public func backend() -> FakeTranscriptionBackend {
-        FakeTranscriptionBackend(clock: clock) { call throws(OpenAIAudioError) in try await self.serve(call) }
+    /// The backend the pipeline sends to; `serverCheck` answers the pipeline's check of a silent server.
+    public func backend(serverCheck: (@Sendable () async -> Bool?)? = nil) -> FakeTranscriptionBackend {
+        FakeTranscriptionBackend(clock: clock, serverCheck: serverCheck) { call throws(OpenAIAudioError) in
+            try await self.serve(call)
+        }
     }
 
     /// The progress closure to give the run: the server follows it to know when the pipeline has done its part.

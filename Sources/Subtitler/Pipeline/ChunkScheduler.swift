@@ -167,7 +167,13 @@ struct ChunkScheduler {
             state.watchArmed = false
             let waiting = state.pending.values.map(\.audio)
             if let deadline = state.watch.deadline(waiting: waiting), clock.elapsed() >= deadline {
-                try await giveUp(&group, into: &state, silence: clock.elapsed() - (state.watch.silentSince ?? .zero))
+                // Before giving a silent server up: is it up at all? One that answers is busy with other clients.
+                if await subtitler.backend.serverAnswers(within: ServerWatch.checkTimeout) == true {
+                    state.watch.seenUp(at: clock.elapsed())
+                }
+                if let extended = state.watch.deadline(waiting: waiting), clock.elapsed() >= extended {
+                    try await giveUp(&group, into: &state, silence: clock.elapsed() - (state.watch.silentSince ?? .zero))
+                }
             }
             arm(&group, &state, clock: clock)
         case .chunk(let outcome):
@@ -219,8 +225,12 @@ struct ChunkScheduler {
     ) async throws -> Never {
         group.cancelAll()
         let waiting = state.pending.count
-        let message = "the server answered nothing for \(Self.describe(silence)) while \(waiting) "
-            + "request\(waiting == 1 ? "" : "s") waited: it is taken as stopped and nothing more was sent"
+        let message = state.watch.isSeenUpSinceSilent
+            ? "the server answered none of our requests for \(Self.describe(silence)) while \(waiting) "
+                + "request\(waiting == 1 ? "" : "s") waited, though it answered checks (other clients' work is ahead of "
+                + "ours in its queue): they were given up and nothing more was sent"
+            : "the server answered nothing for \(Self.describe(silence)) while \(waiting) "
+                + "request\(waiting == 1 ? "" : "s") waited: it is taken as stopped and nothing more was sent"
         while !state.pending.isEmpty, let event = try await group.next() {
             guard case .chunk(let outcome) = event, state.pending[outcome.index] != nil else { continue }
             if case .success = outcome.result {

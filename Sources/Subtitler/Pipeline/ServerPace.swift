@@ -71,6 +71,15 @@ struct ServerWatch: Sendable, Equatable {
     private(set) var lastHeard: Duration?
     /// When the server was last given a request while it had none.
     private(set) var busySince: Duration?
+    /// When the server last answered a check (``TranscriptionBackend/serverAnswers(within:)``) while it answered none
+    /// of the requests waiting.
+    private(set) var lastSeenUp: Duration?
+
+    /// How long a server that answers checks, but none of the requests waiting, keeps them: it is shared, and other
+    /// clients' requests are ahead of ours in its queue. Counted from its last answer to us.
+    static let sharedServerLimit: Duration = .seconds(3_600)
+    /// How long a check may take.
+    static let checkTimeout: Duration = .seconds(10)
 
     /// How much longer than its slowest pace so far the server may take before it is given up.
     static let paceMargin = 2.0
@@ -119,11 +128,25 @@ struct ServerWatch: Sendable, Equatable {
         }
     }
 
+    /// The server answered a check at `time`: it is up, so the silence to us is its queue (other clients), not a stop.
+    mutating func seenUp(at time: Duration) {
+        lastSeenUp = max(lastSeenUp ?? time, time)
+    }
+
+    /// Whether the server has answered a check since it last answered us.
+    var isSeenUpSinceSilent: Bool {
+        guard let lastSeenUp, let since = silentSince else { return false }
+        return lastSeenUp > since
+    }
+
     /// When the server, silent since ``silentSince``, is given up while requests for `waiting` audio wait; nil when
-    /// nothing waits or a fixed timeout decides.
+    /// nothing waits or a fixed timeout decides. A server seen up since is given another allowance from then, but
+    /// never past ``sharedServerLimit`` of silence (or the allowance, if longer).
     func deadline(waiting: some Collection<Milliseconds>) -> Duration? {
         guard isWatching, let longest = waiting.max(), let since = silentSince else { return nil }
-        return since + allowance(forAudio: longest)
+        let allowance = allowance(forAudio: longest)
+        guard let seen = lastSeenUp, seen > since else { return since + allowance }
+        return min(seen + allowance, since + max(allowance, Self.sharedServerLimit))
     }
 }
 

@@ -34,6 +34,11 @@ public protocol TranscriptionBackend: Sendable {
     func translateVerbose(
         _ request: TranslationRequest, timeout: Duration, onRetry: (@Sendable (RetryEvent) -> Void)?
     ) async throws(OpenAIAudioError) -> VerboseTranscription
+
+    /// Whether the server answers at all within `timeout`, asked when it has answered none of the pipeline's requests
+    /// for their allowance: true keeps them waiting (a server shared with other clients works through their requests
+    /// first), up to ``ServerWatch/sharedServerLimit``; false or nil (the default: cannot tell) gives it up.
+    func serverAnswers(within timeout: Duration) async -> Bool?
 }
 
 /// Text to speech: what the dub and `subtitler speak` ask of ``OpenAIAudioClient``.
@@ -50,6 +55,9 @@ public protocol SpeechSynthesizer: Sendable {
 extension TranscriptionBackend {
     /// The continuous clock.
     public var clock: any Clock<Duration> { ContinuousClock() }
+
+    /// Cannot tell: a silent server is given up when its requests' allowance runs out.
+    public func serverAnswers(within timeout: Duration) async -> Bool? { nil }
 }
 
 extension OpenAIAudioClient: TranscriptionBackend {
@@ -59,6 +67,11 @@ extension OpenAIAudioClient: TranscriptionBackend {
     /// The base URL, lower-cased and without trailing slashes.
     public var cacheIdentity: String {
         configuration.baseURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")).lowercased()
+    }
+
+    /// Asks `GET /models` (``OpenAIAudioClient/probe(timeout:)``).
+    public func serverAnswers(within timeout: Duration) async -> Bool? {
+        await probe(timeout: timeout)
     }
 
     public func transcribeVerbose(
