@@ -8,12 +8,16 @@ import Subtitles
 ///    speech as 100 ms frame signals by FFT, its strongest peaks refined to 10 ms on the exact spans;
 /// 2. a frame-rate ratio (every pairing of ``SyncOptions/frameRates``) with an offset, and a ratio fitted to the
 ///    local offsets of eight groups of cues;
-/// 3. piecewise offsets: dynamic programming over the cues with the strongest peaks as states and a penalty per
-///    split (as alass does), so a split falls only between cues and only where it pays for itself; each segment's
-///    offset is then refined on its own cues.
+/// 3. piecewise offsets: dynamic programming over the cues with the strongest peaks, and the offsets that windows
+///    of 16 cues fit best near them, as states and a penalty per split (as alass does), so a split falls only
+///    between cues and only where it pays for itself; each cue counts its time on speech less what chance gives
+///    (the density of speech around it), and may be left unplaced (a scene the media lacks has no place in order);
+///    each segment's offset is then refined on its own cues.
 /// A more complex model is taken only when it puts clearly more cue time on speech than a simpler one (penalties
 /// in milliseconds of cue time). A split placement is accepted only when it stands clearly above the placement
-/// the same search finds for the cues mirrored in time. Memory is a few frame signals: 2^18 values for two hours
+/// the same search finds for the cues mirrored in time. A constant placement of a file too short to stand out in
+/// the correlation is accepted when its gaps fall on the speech's pauses far better than at any other candidate.
+/// Memory is a few frame signals: 2^18 values for two hours
 /// at 100 ms.
 public struct SubtitleAligner: Sendable {
     /// What is searched and how sure the aligner must be.
@@ -54,9 +58,14 @@ public struct SubtitleAligner: Sendable {
         let chosenLift = lift(after, density)
         var analysis = SyncAnalysis(verdict: .synced, mapping: chosen.mapping, model: chosen.model, before: before,
                                     after: after, distinctness: chosen.distinctness, lift: chosenLift, density: density)
+        // Few cues stand out little from chance in the correlation; a constant placement whose gaps fall on the
+        // speech's pauses far better than at any other candidate offset is still clearly right.
+        let standsOut = chosen.distinctness >= options.minimumDistinctness
+            || (chosen.model == .unchanged || chosen.model == .offset)
+            && agreesAlone(chosen.mapping.segments[0].offset, among: fit.offsets, sorted, target: target)
         if chosen.model == .unchanged {
             analysis.mapping = .identity
-            if identityLift >= options.minimumLift, chosen.distinctness >= options.minimumDistinctness {
+            if identityLift >= options.minimumLift, standsOut {
                 analysis.verdict = .alreadyInSync
             } else {
                 analysis.verdict = .refused(SyncRefusal(.notThisAudio, notThisAudio(after, density)))
@@ -66,8 +75,7 @@ public struct SubtitleAligner: Sendable {
         // A split placement must close chanceFitMargin of the distance from the chance fit to a perfect fit.
         analysis.chanceFit = chanceFit(of: sorted, target: target)
         let aboveChanceFit = analysis.chanceFit.map { after.cueTimeOnSpeech >= $0 + options.chanceFitMargin * (1 - $0) } ?? true
-        if chosenLift < options.minimumLift || chosen.distinctness < options.minimumDistinctness
-            || (chosen.mapping.splitCount > 0 && !aboveChanceFit) {
+        if chosenLift < options.minimumLift || !standsOut || (chosen.mapping.splitCount > 0 && !aboveChanceFit) {
             analysis.verdict = .refused(SyncRefusal(.notThisAudio, notThisAudio(after, density)))
         } else if after.cueTimeOnSpeech < before.cueTimeOnSpeech + 0.02 {
             analysis.verdict = .refused(SyncRefusal(.noImprovement, String(
@@ -88,6 +96,18 @@ public struct SubtitleAligner: Sendable {
         return score(mirrored, mapping: fit.chosen.mapping, target: target).cueTimeOnSpeech
     }
 
+    /// Whether the cues at `offset` disagree with the speech at most ``SyncOptions/shortFileAgreement`` as much
+    /// as at any other of `offsets` (more than a second away).
+    private func agreesAlone(_ offset: Milliseconds, among offsets: [Milliseconds], _ sorted: [SpeechSpan],
+                             target: SyncTarget) -> Bool {
+        let search = PlacementSearch(cues: sorted, ratio: 1, target: target)
+        let others = offsets.filter { abs($0 - offset) > 1000 }
+        guard options.shortFileAgreement > 0, !others.isEmpty else { return false }
+        let chosen = search.disagreement(offset: offset)
+        let closest = others.map { search.disagreement(offset: $0) }.min() ?? 1
+        return chosen <= options.shortFileAgreement * closest
+    }
+
     private func notThisAudio(_ score: SyncScore, _ density: Double) -> String {
         String(format: "no placement puts the cues clearly on this speech (at best %.0f%% of the cue time on speech, "
                + "%.0f%% by chance): the subtitles seem to belong to other audio", score.cueTimeOnSpeech * 100, density * 100)
@@ -102,7 +122,8 @@ public struct SubtitleAligner: Sendable {
         let moved = cues.map { mapping.map($0) }.map {
             SpeechSpan(start: min(max(0, $0.start), target.duration), end: min(max(0, $0.end), target.duration))
         }
-        let cueTime = cues.reduce(Milliseconds(0)) { $0 + $1.duration }
+        // The moved cues' own time: a ratio above 1 lengthens them, and that must not lift the share.
+        let cueTime = cues.reduce(Milliseconds(0)) { $0 + mapping.map($1).duration }
         var onSpeech: Milliseconds = 0
         for span in moved { onSpeech += target.covered(from: span.start, to: span.end) }
         let union = SyncTarget(spans: moved, duration: target.duration)
@@ -125,6 +146,8 @@ public struct SubtitleAligner: Sendable {
     private struct Fit {
         var chosen: Candidate
         var chance: (mean: Double, deviation: Double)
+        /// The constant offsets considered (the correlation's peaks, refined).
+        var offsets: [Milliseconds]
     }
 
     /// The search of every model over `sorted` (non-empty, sorted cues); nil when no offset can be searched.
@@ -171,11 +194,13 @@ public struct SubtitleAligner: Sendable {
         let others = searches.filter { $0.search.ratio != 1 }
         var bestRatio = others.max { $0.best.score < $1.best.score }
         if options.fitsRatio {
-            let base = bestRatio.map { $0.best.score > plain.best.score ? $0 : plain } ?? plain
-            if let rough = base.search.fittedRatio(around: base.best.offset, radius: 10_000, step: 20),
-               let fitted = PlacementSearch(cues: sorted, ratio: rough.ratio, target: target)
-                .fittedRatio(around: rough.offset, radius: 1000, step: 10),
-               abs(fitted.ratio - 1) > 1e-5 {
+            // Fitted from no ratio and from the best frame-rate ratio: a drift between two frame-rate ratios can
+            // lie nearer to either, and each fit reaches only so far from where it starts.
+            for base in [plain] + (bestRatio.map { [$0] } ?? []) {
+                guard let rough = base.search.fittedRatio(around: base.best.offset, radius: 10_000, step: 20),
+                      let fitted = PlacementSearch(cues: sorted, ratio: rough.ratio, target: target)
+                        .fittedRatio(around: rough.offset, radius: 1000, step: 10),
+                      abs(fitted.ratio - 1) > 1e-5 else { continue }
                 let search = PlacementSearch(cues: sorted, ratio: fitted.ratio, target: target)
                 let best = search.refine(0..<sorted.count, around: fitted.offset, radius: 500, step: 10)
                 if best.score > (bestRatio?.best.score ?? 0) {
@@ -194,7 +219,8 @@ public struct SubtitleAligner: Sendable {
             for (found, extra) in [(plain, Milliseconds(0))] + (bestRatio.map { [($0, ratioPenalty)] } ?? []) {
                 // First in order (which offsets the cuts really have), then free among those offsets only, so a
                 // scene the media lacks can be jumped over where it ends.
-                let ordered = found.search.pieces(candidates: found.candidates, penalty: splitPenalty)
+                let local = found.search.localCandidates(near: found.candidates)
+                let ordered = found.search.pieces(candidates: found.candidates + local, penalty: splitPenalty)
                 guard ordered.starts.count > 1 else { continue }
                 var offsets: [Milliseconds] = []
                 for offset in ordered.offsets where !offsets.contains(offset) { offsets.append(offset) }
@@ -212,6 +238,6 @@ public struct SubtitleAligner: Sendable {
         if chosen.model == .offset, abs(chosen.mapping.segments[0].offset) <= options.inSyncTolerance {
             chosen = candidates[0]
         }
-        return Fit(chosen: chosen, chance: plain.chance)
+        return Fit(chosen: chosen, chance: plain.chance, offsets: plain.candidates)
     }
 }

@@ -30,13 +30,18 @@ public struct SyncOptions: Sendable, Hashable, Codable {
     /// on speech that the same search reaches with the cues mirrored in time (which cannot belong to this audio) to
     /// all of it. Below it the subtitles are taken to belong to other audio and are refused.
     public var chanceFitMargin: Double
+    /// For subtitles too short for their best offset's correlation to stand ``minimumDistinctness`` above the
+    /// others (a few dozen cues): the constant placement is still accepted when it disagrees with the speech (cue
+    /// time off speech, gap time on speech) at most this share as much as any other candidate offset does, 0...1.
+    /// 0 refuses every such file.
+    public var shortFileAgreement: Double
 
     /// Creates options; the defaults suit subtitles of films and episodes.
     public init(
         frameRates: [Double] = [23.976, 24, 25, 29.97, 30], fitsRatio: Bool = true, allowsSplits: Bool = true,
         maximumOffset: Milliseconds? = nil, splitPenalty: Double = 0.01, minimumSplitPenalty: Milliseconds = 1500,
         inSyncTolerance: Milliseconds = 120, minimumLift: Double = 0.3, minimumDistinctness: Double = 5,
-        chanceFitMargin: Double = 0.4
+        chanceFitMargin: Double = 0.4, shortFileAgreement: Double = 0.5
     ) {
         self.frameRates = frameRates
         self.fitsRatio = fitsRatio
@@ -48,6 +53,7 @@ public struct SyncOptions: Sendable, Hashable, Codable {
         self.minimumLift = minimumLift
         self.minimumDistinctness = minimumDistinctness
         self.chanceFitMargin = chanceFitMargin
+        self.shortFileAgreement = shortFileAgreement
     }
 
     /// The first setting that cannot be used, or nil.
@@ -75,6 +81,9 @@ public struct SyncOptions: Sendable, Hashable, Codable {
         }
         if !(chanceFitMargin.isFinite && (0...1).contains(chanceFitMargin)) {
             return SettingProblem("chanceFitMargin", "chanceFitMargin \(chanceFitMargin) is out of range 0...1")
+        }
+        if !(shortFileAgreement.isFinite && (0...1).contains(shortFileAgreement)) {
+            return SettingProblem("shortFileAgreement", "shortFileAgreement \(shortFileAgreement) is out of range 0...1")
         }
         return nil
     }

@@ -95,6 +95,8 @@ package struct OutputTransaction: Sendable {
         /// The target's folder, open.
         var folder: Int32
         var streamData: Data?
+        /// The mode asked for a new file; nil for a file written by someone else (a muxed copy).
+        var permissions: mode_t?
     }
 
     private var staged: [Staged] = []
@@ -113,7 +115,7 @@ package struct OutputTransaction: Sendable {
         if confinement == nil {
             switch OutputTargetKind(path: target.path) {
             case .stream:
-                staged.append(Staged(target: target, temporary: nil, folder: -1, streamData: data))
+                staged.append(Staged(target: target, temporary: nil, folder: -1, streamData: data, permissions: permissions))
                 return
             case .unusable(let why):
                 throw OutputError(path: target.path, reason: why)
@@ -137,7 +139,7 @@ package struct OutputTransaction: Sendable {
             close(folder)
             throw OutputError(path: target.path, errno: failure)
         }
-        staged.append(Staged(target: target, temporary: name, folder: folder, streamData: nil))
+        staged.append(Staged(target: target, temporary: name, folder: folder, streamData: nil, permissions: permissions))
     }
 
     /// Stages a complete file already written next to `target` (for example a muxed copy of a video): it is renamed
@@ -153,7 +155,8 @@ package struct OutputTransaction: Sendable {
             close(folder)
             throw OutputError(path: target.path, reason: "the new file is not in its folder any more")
         }
-        staged.append(Staged(target: target, temporary: file.lastPathComponent, folder: folder, streamData: nil))
+        staged.append(Staged(target: target, temporary: file.lastPathComponent, folder: folder, streamData: nil,
+                             permissions: nil))
     }
 
     /// Opens the folder of `target` (checked against the confinement, and the target's entry too), after removing
@@ -212,6 +215,12 @@ package struct OutputTransaction: Sendable {
                     break
                 }
             }
+            if backup != nil, fchmodat(item.folder, temporary, Self.keptMode(info.st_mode, asked: item.permissions), 0) != 0 {
+                failure = OutputError(path: target.path, reason: "cannot give the new file the old one's permissions: "
+                                      + String(cString: strerror(errno)))
+                if let backup { unlinkat(item.folder, backup, 0) }
+                break
+            }
             if renameat(item.folder, temporary, item.folder, name) != 0 {
                 failure = OutputError(path: target.path, errno: errno)
                 if let backup { unlinkat(item.folder, backup, 0) }
@@ -231,6 +240,15 @@ package struct OutputTransaction: Sendable {
         let streams = staged.compactMap { item in item.streamData.map { (item.target, $0) } }
         closeFolders()
         for (target, data) in streams { try Self.writeThrough(data, to: target) }
+    }
+
+    /// The mode a file replacing one of `oldMode` gets: the old file's permission bits (a 0640 file stays 0640),
+    /// never set-id bits, and never group or other bits when the file was asked to be private (`asked` without
+    /// them, 0600).
+    static func keptMode(_ oldMode: mode_t, asked: mode_t?) -> mode_t {
+        var mode = oldMode & 0o777
+        if let asked, asked & 0o077 == 0 { mode &= ~0o077 }
+        return mode
     }
 
     /// Writes `data` into a FIFO or character device without replacing it. The open does not wait: a FIFO that no

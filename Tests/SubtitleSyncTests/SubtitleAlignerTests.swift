@@ -87,6 +87,46 @@ struct SubtitleAlignerTests {
         #expect(cues.shareWithin(100, after: analysis.mapping) >= 0.95)
     }
 
+    @Test("an extra 90 s scene early in the subtitles' cut: the cues before it stay, those after it move back")
+    func longExtraSceneEarly() {
+        let cues = DistortedCues(Self.programme).withExtraScene(at: 180_000, length: 90_000, seed: 17)
+        let analysis = align(cues)
+        #expect(analysis.verdict == .synced)
+        #expect(analysis.model == .piecewise)
+        #expect(analysis.mapping.splitCount == 1)
+        #expect(abs(analysis.mapping.segments[0].offset) <= 30)
+        #expect(abs((analysis.mapping.segments.last?.offset ?? 0) + 90_000) <= 30)
+        #expect(cues.shareWithin(100, after: analysis.mapping) >= 0.98)
+    }
+
+    @Test("three jumps as the benchmark's (an extra 8 s scene, a scene removed, an extra 60 s scene), with an offset")
+    func benchmarkThreeJumpsWithOffset() {
+        let cues = DistortedCues(Self.programme).withExtraScene(at: 480_000, length: 60_000, seed: 3)
+            .withoutScene(300_000..<325_000).withExtraScene(at: 140_000, length: 8000, seed: 4).offset(by: 30_000)
+        let analysis = align(cues)
+        #expect(analysis.verdict == .synced)
+        #expect(analysis.model == .piecewise)
+        #expect(cues.shareWithin(100, after: analysis.mapping) >= 0.95)
+    }
+
+    @Test("a short file of this programme with an offset larger than its cues' extent is synced",
+          arguments: [0, 40, 90] as [Int])
+    func shortFileWithLargeOffset(from first: Int) {
+        let cues = DistortedCues(Self.programme).dropping(first).first(14).offset(by: 45_000)
+        let analysis = align(cues)
+        #expect(analysis.verdict == .synced)
+        #expect(analysis.model == .offset)
+        #expect(abs(analysis.mapping.segments[0].offset + 45_000) <= 30)
+        #expect(cues.shareWithin(100, after: analysis.mapping) == 1)
+    }
+
+    @Test("a short file of this programme already in sync is left as it is")
+    func shortFileInSync() {
+        let analysis = align(DistortedCues(Self.programme).dropping(40).first(14))
+        #expect(analysis.verdict == .alreadyInSync)
+        #expect(analysis.mapping.isIdentity)
+    }
+
     @Test("subtitles of another programme with jumps of their own are refused", arguments: [101, 202] as [UInt64])
     func anotherProgrammeWithJumps(seed: UInt64) {
         let other = SyntheticProgramme.make(seed: seed, minutes: 12)

@@ -151,6 +151,11 @@ struct DistortedCues {
         DistortedCues(spans: Array(spans.prefix(count)), truth: Array(truth.prefix(count)))
     }
 
+    /// The first `count` cues (in the file's order) left out.
+    func dropping(_ count: Int) -> DistortedCues {
+        DistortedCues(spans: Array(spans.dropFirst(count)), truth: Array(truth.dropFirst(count)))
+    }
+
     private init(spans: [SpeechSpan], truth: [Milliseconds?]) {
         self.spans = spans
         self.truth = truth

@@ -72,6 +72,23 @@ struct SyncRunnerMediaTests {
         #expect(try shareWithin(100, output, programme) >= 0.93)
     }
 
+    @Test("a sync in place keeps the file's mode (0640 stays 0640)")
+    func inPlaceKeepsMode() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let programme = try SpokenProgramme.make(in: directory, seed: 1)
+        let input = directory.path("programme.en.srt")
+        try programme.srt { $0 + 2350 }.write(toFile: input, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: input)
+        let report = await SyncRunner.run(SyncJob(media: programme.path, subtitles: [input], destination: .replacingInput))
+        let file = try #require(report.files.first)
+        #expect(file.outcome == .synced)
+        #expect(file.output == input)
+        #expect(try shareWithin(100, input, programme) >= 0.96)
+        let mode = try FileManager.default.attributesOfItem(atPath: input)[.posixPermissions] as? Int
+        #expect(mode == 0o640)
+    }
+
     @Test("subtitles in sync are left byte for byte, in place")
     func inSync() async throws {
         let directory = try TemporaryDirectory()

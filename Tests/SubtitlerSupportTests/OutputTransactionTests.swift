@@ -22,6 +22,42 @@ struct OutputTransactionTests {
         #expect(try scratch.files() == ["a.srt", "a.vtt"])
     }
 
+    /// The permission bits of the file at `path`.
+    func mode(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+    }
+
+    @Test func aReplacedFileKeepsItsMode() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let path = scratch.path("film.en.srt")
+        try "old".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path)
+        try AtomicFile.write("new", to: URL(fileURLWithPath: path))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "new")
+        #expect(try mode(path) == 0o640)
+        // A file written by someone else (a muxed copy) takes the old file's mode too.
+        try FileManager.default.setAttributes([.posixPermissions: 0o604], ofItemAtPath: path)
+        let copy = scratch.path("film.muxed")
+        try "muxed".write(toFile: copy, atomically: true, encoding: .utf8)
+        var transaction = OutputTransaction()
+        try transaction.stage(writtenFile: URL(fileURLWithPath: copy), for: URL(fileURLWithPath: path))
+        try transaction.commit()
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "muxed")
+        #expect(try mode(path) == 0o604)
+        #expect(try scratch.files() == ["film.en.srt"])
+    }
+
+    @Test func aPrivateFileNeverTakesTheGroupOrOtherBitsOfTheFileItReplaces() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        let path = scratch.path("settings.json")
+        try "{}".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o664], ofItemAtPath: path)
+        try AtomicFile.write("{\"key\": 1}", to: URL(fileURLWithPath: path), permissions: 0o600)
+        #expect(try mode(path) == 0o600)
+    }
+
     @Test func aFailureOnTheSecondOutputRestoresTheFirstOldFile() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.cleanup() }
