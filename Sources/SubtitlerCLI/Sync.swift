@@ -4,6 +4,8 @@ import MediaAudio
 import Subtitles
 import SubtitlerJobs
 import SubtitleSync
+import SubtitlerReview
+import SubtitlerSupport
 
 /// `subtitler sync`: subtitles made for another release moved onto this file's speech.
 struct Sync: AsyncParsableCommand {
@@ -56,6 +58,11 @@ struct Sync: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON on stdout.")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Also write a review page: the synced cues against the speech, the file as it was in a lane beside them (one subtitle file only).",
+        valueName: "page"))
+    var review: String?
+
     @Flag(help: "More detail: warnings, and FFmpeg's own messages.")
     var verbose = false
 
@@ -83,6 +90,9 @@ struct Sync: AsyncParsableCommand {
             throw ValidationError("--reference aligns with a subtitle file, not an audio track: leave out --track and --audio-language")
         }
         if let maxOffset, !(maxOffset.isFinite && maxOffset > 0) { throw ValidationError("--max-offset must be a positive number of seconds") }
+        if review != nil, subtitles.count != 1 || dryRun {
+            throw ValidationError("--review draws one synced file: sync one subtitle file with --output or --in-place")
+        }
     }
 
     /// The aligner's settings from the flags.
@@ -123,6 +133,13 @@ struct Sync: AsyncParsableCommand {
         } else {
             jobs = [job(media: media[0], subtitles: subtitles)]
         }
+        // The file as it was, read before an in-place sync replaces it, for the review page.
+        var before: [Cue]?
+        if review != nil, let original = subtitles.first {
+            before = try? await BlockingWork.run("read subtitles") {
+                try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: original))
+            }
+        }
         var reports: [SyncReport] = []
         for job in jobs {
             let report = await SyncRunner.run(job)
@@ -132,6 +149,12 @@ struct Sync: AsyncParsableCommand {
             if !json { for file in report.files { SyncPhrasing.print(file) } }
             if !report.succeeded { failed = true }
         }
+        if let review, let before, let file = reports.first?.files.first, let synced = file.output,
+           file.outcome == .synced || file.outcome == .alreadyInSync {
+            if !(await writeReview(review, media: media[0], synced: synced, before: before, original: file.subtitles)) {
+                failed = true
+            }
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -139,5 +162,27 @@ struct Sync: AsyncParsableCommand {
             Console.out(String(decoding: data, as: UTF8.self) + "\n")
         }
         if failed { throw ExitCode(ExitStatus.failure) }
+    }
+
+    /// Writes the review page of a sync: the synced file's cues, with the file as it was beside them. False (and one
+    /// line on stderr) when it cannot be made.
+    func writeReview(_ path: String, media: String, synced: String, before: [Cue], original: String) async -> Bool {
+        let page = URL(fileURLWithPath: path)
+        do {
+            let document = try await ReviewBuilder.document(video: media, subtitles: [synced],
+                                                            pageDirectory: page.deletingLastPathComponent())
+            let beside = ReviewDocument.Beside(role: .before, label: (original as NSString).lastPathComponent,
+                                               language: document.tracks.first?.language, cues: before)
+            try await BlockingWork.run("write") { try ReviewPage.write(document.drawing(beside), to: page) }
+            Console.error("\(media): wrote \(page.path) (the synced cues, and as they were before)")
+            return true
+        } catch let failure as ReviewBuilder.Failure {
+            Console.error(failure.message)
+        } catch let error as OutputError {
+            Console.error(error.description)
+        } catch {
+            Console.error("\(page.path): \(error)")
+        }
+        return false
     }
 }

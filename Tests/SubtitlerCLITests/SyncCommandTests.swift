@@ -1,5 +1,6 @@
 import Foundation
 import Subtitles
+import SubtitlerReview
 import Testing
 import TestSupport
 
@@ -38,6 +39,34 @@ struct SyncCommandTests {
         #expect(abs(offset - 3100) <= 100)
         #expect(file["movedCueCount"] as? Int == 30)
         #expect((file["after"] as? [String: Any])?["cueTimeOnSpeech"] as? Double ?? 0 > 0.8)
+    }
+
+    @Test("--review draws the synced cues with the file as it was beside them, also in place")
+    func reviewBeforeAndAfter() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let programme = try SpokenProgramme.make(in: directory, seed: 11)
+        let input = directory.path("programme.en.srt")
+        try programme.srt { $0 - 3100 }.write(toFile: input, atomically: true, encoding: .utf8)
+        let original = try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: input))
+        let page = directory.path("sync.review.html")
+        let result = try await sync([programme.path, input, "--in-place", "--review", page], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        let start = try #require(html.range(of: #"<script type="application/json" id="review-data">"#))
+        let end = try #require(html[start.upperBound...].range(of: "</script>"))
+        let document = try JSONDecoder().decode(ReviewDocument.self, from: Data(html[start.upperBound..<end.lowerBound].utf8))
+        let synced = try SubtitleParser().parse(contentsOf: URL(fileURLWithPath: input))
+        #expect(document.cues.map(\.start) == synced.map(\.start))
+        let beside = try #require(document.beside)
+        #expect(beside.role == .before)
+        #expect(beside.label == "programme.en.srt")
+        #expect(beside.cues.map(\.start) == original.map(\.start))   // as it was before the file was replaced
+        #expect(beside.cues.map(\.start) != synced.map(\.start))
+
+        let dry = try await sync([programme.path, input, "--dry-run", "--review", page], in: directory)
+        #expect(dry.status == 2)
+        #expect(dry.stderr.contains("--review draws one synced file"), "\(dry.stderr)")
     }
 
     @Test("another programme's subtitles: exit 1, one line, nothing written")
