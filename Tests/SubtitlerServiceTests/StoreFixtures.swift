@@ -51,7 +51,7 @@ struct PostgresTestDatabase: Sendable {
     static func withClient<T: Sendable>(_ location: PostgresLocation, logger: Logger = Logger(label: "test.pg"),
                                         _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = PostgresJobStore.makeClient(location, maximumConnections: 4, logger: logger)
-        let running = Task { await client.run() }
+        let running = await PostgresJobStore.run(client)
         do {
             let result = try await body(client)
             running.cancel()
@@ -77,15 +77,15 @@ struct PostgresTestDatabase: Sendable {
 }
 
 extension StoreKind {
-    /// Runs `body` over a fresh, empty store of this kind.
-    func withStore<T: Sendable>(logger: Logger = Logger(label: "test.store"),
+    /// Runs `body` over a fresh, empty store of this kind, timed by `now`.
+    func withStore<T: Sendable>(logger: Logger = Logger(label: "test.store"), now: @escaping @Sendable () -> Date = { Date() },
                                 _ body: @Sendable (any JobStoring) async throws -> T) async throws -> T {
         switch self {
         case .sqlite:
-            return try await body(try JobStore(database: DatabaseQueue(), logger: logger))
+            return try await body(try JobStore(database: DatabaseQueue(), logger: logger, now: now))
         case .postgres:
             let database = try await PostgresTestDatabase.make()
-            return try await database.withStore(logger: logger) { try await body($0) }
+            return try await database.withStore(now: now, logger: logger) { try await body($0) }
         }
     }
 }
