@@ -47,9 +47,14 @@ package final class JobStore: JobStoring {
 
     /// Opens (or creates) the store's file in `directory`.
     /// - Throws: GRDB's error, or a file-system error, when the database cannot be opened.
-    package init(directory: URL, logger: Logger = Logger(label: "subtitler.store")) throws {
+    package convenience init(directory: URL, logger: Logger = Logger(label: "subtitler.store")) throws {
         try AppDirectories.makePrivateDirectory(directory)
-        let url = directory.appendingPathComponent("service.sqlite")
+        try self.init(file: directory.appendingPathComponent("service.sqlite"), logger: logger)
+    }
+
+    /// Opens (or creates) the store's file at `url` (migrated here).
+    /// - Throws: GRDB's error when the database cannot be opened.
+    package init(file url: URL, logger: Logger = Logger(label: "subtitler.store")) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
