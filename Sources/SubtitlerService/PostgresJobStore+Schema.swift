@@ -72,6 +72,10 @@ extension PostgresJobStore {
             "CREATE TABLE request_minute (minute timestamptz PRIMARY KEY, requests integer NOT NULL)",
             "CREATE TABLE spending (period text PRIMARY KEY, spent bigint NOT NULL, refused_at bigint)",
         ]),
+        // Chunk answers expire (PostgresJobStore.answerAge): the sweep finds the old ones by age.
+        (6, [
+            "CREATE INDEX chunk_answer_age ON chunk_answer (stored_at)",
+        ]),
     ]
 
     /// The columns every read of a job selects, in ``read(_:)``'s terms.

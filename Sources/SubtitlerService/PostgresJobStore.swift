@@ -25,15 +25,20 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
     package let node: String
     /// How long a claimed job stays leased without a heartbeat.
     package let leaseDuration: Duration
+    /// How long a chunk answer stays in the shared resume cache (30 days by default): older ones are no longer
+    /// used, and each heartbeat deletes them, so the table stays bounded.
+    package let answerAge: Duration
     let now: @Sendable () -> Date
     let logger: Logger
 
     /// A store over `client` for the node `node`.
     package init(client: PostgresClient, node: String, leaseDuration: Duration = .seconds(30),
+                 answerAge: Duration = .seconds(30 * 86_400),
                  now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "subtitler.store")) {
         self.client = client
         self.node = node
         self.leaseDuration = leaseDuration
+        self.answerAge = answerAge
         self.now = now
         self.logger = logger
     }
@@ -327,7 +332,12 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
             "UPDATE request_slot SET held_until = \(leaseEnd) WHERE node = \(node)", logger: logger)
         try await client.query(
             "DELETE FROM request_minute WHERE minute < \(moment.addingTimeInterval(-3_600))", logger: logger)
+        try await client.query(
+            "DELETE FROM chunk_answer WHERE stored_at < \(answersSince)", logger: logger)
     }
+
+    /// The oldest chunk answer still used.
+    private var answersSince: Date { now().addingTimeInterval(-answerAge.timeInterval) }
 
     package func liveNodes() async throws -> [ServiceNode] {
         let since = now().addingTimeInterval(-leaseDuration.timeInterval)
@@ -344,18 +354,20 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
     // MARK: - Shared resume cache
 
     package func answer(forKey key: String) async throws -> Data? {
-        let rows = try await client.query("SELECT answer FROM chunk_answer WHERE key = \(key)", logger: logger)
+        let rows = try await client.query(
+            "SELECT answer FROM chunk_answer WHERE key = \(key) AND stored_at >= \(answersSince)", logger: logger)
         for try await answer in rows.decode(Data.self) { return answer }
         return nil
     }
 
     package func store(answer: Data, forKey key: String) async throws {
-        let (client, logger, moment) = (self.client, self.logger, now())
-        // Kept even when the job is being cancelled: the chunk was paid for.
+        let (client, logger, moment, since) = (self.client, self.logger, now(), answersSince)
+        // Kept even when the job is being cancelled: the chunk was paid for; an expired answer is replaced.
         try await JobStore.evenIfCancelled {
             try await client.query("""
                 INSERT INTO chunk_answer (key, answer, stored_at) VALUES (\(key), \(answer), \(moment))
-                ON CONFLICT (key) DO NOTHING
+                ON CONFLICT (key) DO UPDATE SET answer = EXCLUDED.answer, stored_at = EXCLUDED.stored_at
+                WHERE chunk_answer.stored_at < \(since)
                 """, logger: logger)
         }
     }

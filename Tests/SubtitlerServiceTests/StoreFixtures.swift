@@ -66,10 +66,12 @@ struct PostgresTestDatabase: Sendable {
 
     /// Runs `body` with a migrated store for `node` over this database.
     func withStore<T: Sendable>(node: String = "node-a", leaseDuration: Duration = .seconds(30),
+                                answerAge: Duration = .seconds(30 * 86_400),
                                 now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "test.pg"),
                                 _ body: @Sendable (PostgresJobStore) async throws -> T) async throws -> T {
         try await Self.withClient(location, logger: logger) { client in
-            let store = PostgresJobStore(client: client, node: node, leaseDuration: leaseDuration, now: now, logger: logger)
+            let store = PostgresJobStore(client: client, node: node, leaseDuration: leaseDuration, answerAge: answerAge,
+                                         now: now, logger: logger)
             try await store.migrate()
             return try await body(store)
         }
