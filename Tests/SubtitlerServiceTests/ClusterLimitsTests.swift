@@ -102,7 +102,7 @@ struct ClusterLimitsTests {
         let store = try await ClusterTests.storeURL()
         let stub = try await StubHTTPServer.start([StubHTTPServer.Response.json(200, ServiceRestartTests.verbose)])
         defer { Task { try? await stub.shutdown() } }
-        let budget = 0.002   // US dollars a day: three 8 s chunks of whisper-1 at $0.006 a minute, not four
+        let budget = 0.002   // US dollars a day: two 8 s chunks of whisper-1 at $0.006 a minute ($0.0008 each), not three
         var nodes: [ServiceProcess] = []
         for id in ["a", "b", "c"] {
             nodes.append(try await ClusterTests.node(id, store: store, media: media, stub: stub, scratch: scratch,
