@@ -9,6 +9,9 @@ public struct AudioUpload: Sendable, Hashable {
     public var filename: String
     /// The part's `Content-Type`, for example `audio/wav`.
     public var contentType: String
+    /// How much audio the file holds, when the sender knows it: never sent, it prices and counts the request for
+    /// whoever relays it (the service's cluster-wide budget).
+    public var duration: Duration? = nil
 
     /// Creates an upload.
     ///

@@ -41,6 +41,15 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("In a shared store, how long a node holds a job without a heartbeat (2...3600; renewed every third of it): a node that dies loses its jobs to the others this long after its last heartbeat.", valueName: "seconds"))
     var lease: Int = 30
 
+    @Option(help: ArgumentHelp("The most API requests in flight across every node sharing the store (give each node the same).", valueName: "n"))
+    var clusterInFlight: Int?
+
+    @Option(help: ArgumentHelp("The most API requests the nodes sharing the store start per minute.", valueName: "n"))
+    var clusterRpm: Int?
+
+    @Option(help: ArgumentHelp("A spending budget across the nodes sharing the store, US dollars per UTC day or month (20/day, 300/month), priced from the model's list price by audio seconds: when it is spent, jobs wait (state waiting) until the period rolls over or the budget is raised.", valueName: "usd/period"))
+    var budget: String?
+
     @Option(help: ArgumentHelp("On SIGTERM or SIGINT, how long to wait for requests and jobs in progress before cutting them off (0...3600).", valueName: "seconds"))
     var shutdownTimeout: Int = 30
 
@@ -52,6 +61,19 @@ struct ServiceOptions: ParsableArguments {
     var translateTo: String?
 
     @OptionGroup var chat: ChatOptions
+
+    /// The cluster's limits these flags give.
+    func clusterLimits() throws -> ClusterLimits {
+        do {
+            let limits = ClusterLimits(inFlight: clusterInFlight, requestsPerMinute: clusterRpm,
+                                       budget: try budget.map { text throws(SettingProblem) in try SpendingBudget(parsing: text) })
+            if let problem = limits.problem { throw problem }
+            return limits
+        } catch let problem as SettingProblem {
+            let flag = ["clusterInFlight": "--cluster-in-flight", "clusterRPM": "--cluster-rpm", "budget": "--budget"][problem.setting]
+            throw ValidationError("\(flag ?? problem.setting): \(problem.message)")
+        }
+    }
 
     func validate() throws {
         if !(1...32).contains(jobs) { throw ValidationError("--jobs must be between 1 and 32") }
@@ -72,6 +94,7 @@ struct ServiceOptions: ParsableArguments {
         }
         if let nodeId, nodeId.isEmpty || nodeId.count > 128 { throw ValidationError("--node-id must have 1 to 128 characters") }
         if !(2...3_600).contains(lease) { throw ValidationError("--lease must be between 2 and 3600") }
+        _ = try clusterLimits()
         if let notify, URL(string: notify)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw ValidationError("--notify \(notify): give an http or https URL")
         }
@@ -105,6 +128,7 @@ struct ServiceOptions: ParsableArguments {
         }
         if let nodeId { configuration.nodeID = nodeId }
         configuration.leaseDuration = .seconds(lease)
+        configuration.limits = try clusterLimits()
         if let stateDir { configuration.stateDirectory = URL(fileURLWithPath: stateDir).standardizedFileURL }
         var defaults = SubtitleJob(input: "")
         defaults.options = api.subtitleOptions(task: .transcribe, language: nil, concurrency: requests)

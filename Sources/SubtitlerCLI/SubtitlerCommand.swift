@@ -22,7 +22,7 @@ struct SubtitlerCommand: AsyncParsableCommand {
         version: subtitlerVersion,
         subcommands: [Transcribe.self, Translate.self, Probe.self, Extract.self, Speak.self, Dub.self, Mux.self,
                       Lint.self, Convert.self, Review.self, Sync.self,
-                      Serve.self, Watch.self, Hook.self]
+                      Serve.self, Watch.self, Hook.self, StoreCommand.self]
     )
 
     static func main() async {

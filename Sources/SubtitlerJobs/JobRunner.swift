@@ -37,6 +37,12 @@ public struct JobRunner: Sendable {
         return JobRunner(subtitler: subtitler, languageMemory: languageMemory)
     }
 
+    /// This runner with its pipeline's requests sent through the backend `wrap` makes of the current one (the
+    /// service's cluster-wide limits).
+    package func sending(through wrap: (any TranscriptionBackend) -> any TranscriptionBackend) -> JobRunner {
+        JobRunner(subtitler: subtitler.sending(through: wrap(subtitler.backend)), languageMemory: languageMemory)
+    }
+
     // MARK: - Batches
 
     /// Runs a job for every media file `inputs` name, one after another, with `template`'s settings. Inputs whose

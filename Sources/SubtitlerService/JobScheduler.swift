@@ -27,12 +27,16 @@ package actor JobScheduler: Service {
     let afterWrite: @Sendable (ServiceJob, JobOutcome) async -> JobOutcome
     /// Translation for jobs that ask for it, or nil when the service has no chat server.
     let translation: ServiceTranslation?
+    /// The cluster's limits on API requests (the runner's backend goes through it), or nil for none.
+    let governor: RequestGovernor?
 
     /// The running jobs, each with what stops it: finishing the stream cancels the job.
     private var running: [String: AsyncStream<Void>.Continuation] = [:]
     private var userCancelled: Set<String> = []
     /// Running jobs whose lease another node took over: stopped, and their end is not recorded.
     private var leaseLost: Set<String> = []
+    /// Running jobs the spending budget stopped: held as waiting, not queued.
+    private var budgetStopped: Set<String> = []
     /// The heartbeat, cancelled when the jobs have ended.
     private var heartbeatTask: Task<Void, Never>?
     /// How many times each job was queued again because its file changed while it ran.
@@ -56,11 +60,12 @@ package actor JobScheduler: Service {
     ///   - heartbeat: how often the leases of running jobs are renewed.
     ///   - clock: the clock that times the heartbeat.
     ///   - translation: translation for jobs that ask for it (`translateTo`), or nil.
+    ///   - governor: the cluster's limits, which `runner`'s requests go through (``GovernedBackend``), or nil.
     ///   - afterWrite: post-processing of a finished job (muxing); returns the outcome to record.
     package init(store: any JobStoring, runner: JobRunner, defaults: SubtitleJob, paths: PathPolicy, slots: SlotPool,
                 metrics: ServiceMetrics, notifier: Notifier, logger: Logger, heartbeat: Duration = .seconds(10),
                 clock: any Clock<Duration> = ContinuousClock(), translation: ServiceTranslation? = nil,
-                afterWrite: @escaping @Sendable (ServiceJob, JobOutcome) async -> JobOutcome = { $1 }) {
+                governor: RequestGovernor? = nil, afterWrite: @escaping @Sendable (ServiceJob, JobOutcome) async -> JobOutcome = { $1 }) {
         self.store = store
         self.runner = runner
         self.defaults = defaults
@@ -73,6 +78,7 @@ package actor JobScheduler: Service {
         self.clock = clock
         self.afterWrite = afterWrite
         self.translation = translation
+        self.governor = governor
         (wake, wakeSignal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -136,30 +142,6 @@ package actor JobScheduler: Service {
         return job
     }
 
-    /// Checks the fields of a request that the path check does not cover.
-    static func validate(_ request: JobRequest) throws {
-        if let language = request.language, WhisperLanguages.code(for: language) == nil {
-            throw JobRequestError("unknown language '\(language)'; use an ISO 639-1 code such as en or de")
-        }
-        if let formats = request.formats, formats.isEmpty { throw JobRequestError("formats must not be empty") }
-        if let priority = request.priority, !JobPriority.range.contains(priority) {
-            throw JobRequestError("priority must be a whole number from 0 to 9, not \(priority)")
-        }
-        if let label = request.naming?.label, !label.isEmpty, let problem = SidecarNaming.problem(withLabel: label) {
-            throw JobRequestError(problem)
-        }
-        if let problem = request.dub?.problem { throw JobRequestError(problem) }
-        if let sync = request.sync {
-            if sync.isEmpty { throw JobRequestError("sync must name at least one subtitle file") }
-            if sync.count > JobRequest.maximumSyncFiles {
-                throw JobRequestError("sync takes at most \(JobRequest.maximumSyncFiles) subtitle files, not \(sync.count)")
-            }
-            if request.dub != nil || request.embed == true {
-                throw JobRequestError("sync moves existing subtitles; it cannot be combined with dub or embed")
-            }
-        }
-    }
-
     // MARK: - Running
 
     /// Runs until the service group shuts down: starts queued jobs whenever a slot is free. The jobs run in this
@@ -167,11 +149,19 @@ package actor JobScheduler: Service {
     package func run() async throws {
         let requeued = try await store.requeueInterrupted()
         if requeued > 0 { logger.notice("jobs interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"]) }
+        if governor?.limits.inFlight != nil {
+            do {
+                try await store.releaseRequestSlots()
+            } catch {
+                logger.error("the job store could not release this node's request slots", metadata: ["error": "\(error)"])
+            }
+        }
         await recheckQueued()
         await refreshGauges()
         await recordHeartbeat()
         wakeSignal.yield()
         heartbeatTask = Task { await self.beat() }
+        let budgetStops = Task { await self.stopJobsTheBudgetRefused() }
         await withDiscardingTaskGroup { jobs in
             await withGracefulShutdownHandler {
                 for await _ in wake {
@@ -184,6 +174,17 @@ package actor JobScheduler: Service {
             shutDown()
         }
         heartbeatTask?.cancel()
+        budgetStops.cancel()
+    }
+
+    /// Stops each job whose request the spending budget refused; it ends as `waiting` (reason `budget`).
+    private func stopJobsTheBudgetRefused() async {
+        guard let governor else { return }
+        for await id in governor.budgetStops {
+            guard let stop = running[id] else { continue }
+            budgetStopped.insert(id)
+            stop.finish()
+        }
     }
 
     /// Renews the leases of the running jobs every `heartbeat` until the shutdown; a job whose lease another node
@@ -233,7 +234,8 @@ package actor JobScheduler: Service {
             } catch {
                 return
             }
-            if shuttingDown {
+            let held = shuttingDown ? false : await budgetHoldsTheQueue()
+            if shuttingDown || held {
                 await slots.release()
                 return
             }
@@ -258,6 +260,12 @@ package actor JobScheduler: Service {
     /// Runs one claimed job until it ends or `stopped` finishes (a cancel request or the shutdown), whichever is
     /// first.
     private func execute(_ job: ServiceJob, until stopped: AsyncStream<Void>) async {
+        await ServiceTaskContext.$jobID.withValue(job.id) {
+            await execute(job, inGroupUntil: stopped)
+        }
+    }
+
+    private func execute(_ job: ServiceJob, inGroupUntil stopped: AsyncStream<Void>) async {
         await withTaskGroup(of: Void.self) { group in
             // Ends when the job is stopped, or when the job ended and cancelled this watcher.
             group.addTask { for await _ in stopped {} }
@@ -347,11 +355,16 @@ package actor JobScheduler: Service {
             } else {
                 state = .failed
             }
-        case .cancelled: state = userCancelled.contains(job.id) ? .cancelled : .queued
+        case .cancelled:
+            state = userCancelled.contains(id) ? .cancelled : budgetStopped.contains(id) ? .waiting : .queued
         }
         do {
             if leaseLost.contains(id) {
                 jobLogger.notice("the end of a job taken over by another node is not recorded")
+            } else if state == .waiting {
+                // Stopped by the spending budget: queued again when it allows, paying only for missing chunks.
+                try await store.wait(id: id, reason: .budget)
+                jobLogger.notice("job waits: the spending budget is spent")
             } else if state == .queued, report.failure?.reason == .inputChanged {
                 try await store.finish(id: job.id, state: .queued, report: nil, error: nil)
                 jobLogger.notice("the file changed while its job ran; queued again", metadata: ["path": "\(subtitleJob.input)"])
@@ -369,82 +382,15 @@ package actor JobScheduler: Service {
         } catch {
             jobLogger.error("the job store could not record the job's end", metadata: ["error": "\(error)"])
         }
-        if state != .queued { metrics.record(report) }
+        if state != .queued && state != .waiting { metrics.record(report) }
         running[job.id] = nil
         userCancelled.remove(job.id)
         leaseLost.remove(job.id)
+        budgetStopped.remove(job.id)
         if state != .queued { redone[job.id] = nil }
         await refreshGauges()
         if state == .done { await notifier.jobFinished(report, task: subtitleJob.options.task) }
         wakeSignal.yield()
-    }
-
-    /// The library job for a stored request: the service's defaults with the request's fields over them.
-    /// Syncs the request's subtitle files onto `job`'s media in place (each path checked against the roots again now,
-    /// every write confined to them), as the job layer's ``SyncRunner`` does for `subtitler sync --in-place`.
-    static func sync(_ subtitles: [String], of job: SubtitleJob, paths: PathPolicy) async -> JobOutcome {
-        var checked: [String] = []
-        for path in subtitles {
-            do {
-                checked.append(try paths.file(path))
-            } catch {
-                return .failed(JobFailure(error.failureReason, path: error.path, message: error.description))
-            }
-        }
-        var syncJob = SyncJob(media: job.input, subtitles: checked, destination: .replacingInput)
-        syncJob.outputRoots = paths.roots
-        return JobOutcome(report: await SyncRunner.run(syncJob).jobReport)
-    }
-
-    func makeJob(for job: ServiceJob) -> SubtitleJob {
-        var result = defaults
-        let request = job.request
-        result.input = request.path
-        result.options.task = request.task ?? .transcribe
-        result.options.language = request.task == .translate ? nil : request.language.flatMap(WhisperLanguages.code(for:))
-        if let formats = request.formats, !formats.isEmpty { result.formats = formats }
-        if let karaoke = request.karaoke { result.options.keepsWordTimes = karaoke }
-        if let naming = request.naming { result.naming = naming.applied(to: defaults.naming) }
-        result.destination = .besideInput
-        result.embedsSubtitles = request.embed ?? defaults.embedsSubtitles
-        if job.origin.skipsSubtitledFiles { result.skipsIfSubtitled = true }
-        return result
-    }
-
-    /// At start: every queued job is checked against the current roots (a job queued under a root that is gone fails
-    /// now, with `outside-roots`), and the leftovers of writers killed by the last stop are removed from the folders
-    /// of the jobs that remain (a muxed copy, a sidecar's temporary file).
-    private func recheckQueued() async {
-        let queued: [ServiceJob]
-        do {
-            queued = try await store.jobs(state: .queued, limit: .max)
-        } catch {
-            logger.error("the job store could not list the queued jobs", metadata: ["error": "\(error)"])
-            return
-        }
-        var folders: Set<String> = []
-        for job in queued {
-            do {
-                let path = try paths.file(job.request.path)
-                folders.insert((path as NSString).deletingLastPathComponent)
-            } catch {
-                // A file that is merely missing fails when its turn comes, as before; one outside the roots fails now.
-                guard error.failureReason == .outsideRoots else { continue }
-                let failure = JobFailure(.outsideRoots, path: error.path, message: error.description)
-                do {
-                    try await store.finish(id: job.id, state: .failed, report: JobOutcome.failed(failure).report,
-                                           error: failure.message)
-                    logger.warning("queued job refused: its file is outside the roots now",
-                                   metadata: ["job": "\(job.id)", "path": "\(error.path)"])
-                } catch {
-                    logger.error("the job store could not record a refused job", metadata: ["error": "\(error)"])
-                }
-            }
-        }
-        let cleaned = folders
-        _ = try? await BlockingWork.run("clean") {
-            for folder in cleaned { TemporaryFile.removeLeftovers(in: URL(fileURLWithPath: folder)) }
-        }
     }
 
     private func shutDown() {
@@ -454,62 +400,7 @@ package actor JobScheduler: Service {
         for stop in running.values { stop.finish() }
     }
 
-    private func refreshGauges() async {
+    func refreshGauges() async {
         if let counts = try? await store.counts() { metrics.setJobs(counts) }
-    }
-}
-
-/// A bad field in a jobs-API request (HTTP 400).
-package struct JobRequestError: Error, Sendable, CustomStringConvertible {
-    /// What is wrong.
-    package var message: String
-    init(_ message: String) { self.message = message }
-    package var description: String { message }
-}
-
-/// Turns pipeline events into progress for the store: one snapshot per answered chunk, in order.
-///
-/// ``handle(_:)`` is called from the job's concurrent chunk tasks; it updates the figures and queues the snapshot
-/// under one lock, so snapshots are queued in the order they were made. One task writes them, through
-/// ``drain(_:)``: when it falls behind, only the newest waiting snapshot is kept, so what is written never goes
-/// backwards.
-struct ProgressRecorder: Sendable {
-    private let state = NIOLockedValueBox(JobProgress(chunksDone: 0, chunks: 0, audioDoneMs: 0, audioMs: nil))
-    private let snapshots: AsyncStream<JobProgress>
-    private let queue: AsyncStream<JobProgress>.Continuation
-
-    init() {
-        (snapshots, queue) = AsyncStream.makeStream(of: JobProgress.self, bufferingPolicy: .bufferingNewest(1))
-    }
-
-    /// Takes in one of the job's events; queues a snapshot when the figures changed.
-    func handle(_ event: JobEvent) {
-        guard case .progress(_, let progress) = event else { return }
-        state.withLockedValue { current in
-            switch progress {
-            case .started(_, let duration, let estimated):
-                current.audioMs = duration
-                current.chunks = max(current.chunks, estimated)
-            case .chunkPlanned(let index, _, _, _):
-                current.chunks = max(current.chunks, index + 1)
-            case .planned(let chunks):
-                current.chunks = chunks
-                queue.yield(current)
-            case .chunkDone(_, _, let audioDone):
-                current.chunksDone += 1
-                current.audioDoneMs = max(current.audioDoneMs, audioDone)
-                queue.yield(current)
-            case .chunkSent, .chunkRetried, .chunkFailed, .requestsInFlight:
-                break
-            }
-        }
-    }
-
-    /// Ends the job's progress: ``drain(_:)`` returns once it has written what is queued.
-    func finish() { queue.finish() }
-
-    /// Writes the snapshots one at a time, in order, until ``finish()`` (or until the task is cancelled).
-    func drain(_ write: (JobProgress) async -> Void) async {
-        for await snapshot in snapshots { await write(snapshot) }
     }
 }

@@ -107,6 +107,7 @@ package enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible 
 
 extension ServiceJob.State: DatabaseValueConvertible {}
 extension ServiceJob.Origin: DatabaseValueConvertible {}
+extension ServiceJob.WaitReason: DatabaseValueConvertible {}
 
 /// A row of the `job` table.
 struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
@@ -125,6 +126,7 @@ struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
     var skipReason: SkipReason?
     var error: String?
     var report: JobReport?
+    var waitReason: ServiceJob.WaitReason? = nil
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
         sequence = inserted.rowID
@@ -134,7 +136,7 @@ struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
         ServiceJob(
             id: id, state: state, request: request, origin: origin, createdAt: createdAt, updatedAt: updatedAt,
             progress: progress, outputs: outputs, skipReason: skipReason, error: error, report: report,
-            priority: JobPriority.of(request, origin: origin))
+            priority: JobPriority.of(request, origin: origin), waitReason: waitReason)
     }
 }
 

@@ -28,21 +28,33 @@ package final class JobStore: JobStoring {
     package let url: URL?
     /// The one node's last heartbeat (kept in memory: a single node has no one to share it with).
     private let heartbeat = NIOLockedValueBox<ServiceNode?>(nil)
+    /// The one node's request slots and requests per minute (in memory: nothing outlives the process that sent
+    /// them); spending is kept in the database, so a restart does not forget it.
+    let requestFigures = NIOLockedValueBox(RequestFigures())
+    /// The clock of the limits' minutes and budget periods (the wall clock unless a test gives its own).
+    let now: @Sendable () -> Date
 
-    /// A store over `database` (migrated here).
+    /// A store over `database` (migrated here), its limits timed by `now`.
     /// - Throws: GRDB's error when the migrations cannot run.
-    package init(database: any DatabaseWriter, logger: Logger = Logger(label: "subtitler.store")) throws {
+    package init(database: any DatabaseWriter, logger: Logger = Logger(label: "subtitler.store"),
+                 now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.database = database
         self.logger = logger
+        self.now = now
         url = nil
         try Self.migrator.migrate(database)
     }
 
     /// Opens (or creates) the store's file in `directory`.
     /// - Throws: GRDB's error, or a file-system error, when the database cannot be opened.
-    package init(directory: URL, logger: Logger = Logger(label: "subtitler.store")) throws {
+    package convenience init(directory: URL, logger: Logger = Logger(label: "subtitler.store")) throws {
         try AppDirectories.makePrivateDirectory(directory)
-        let url = directory.appendingPathComponent("service.sqlite")
+        try self.init(file: directory.appendingPathComponent("service.sqlite"), logger: logger)
+    }
+
+    /// Opens (or creates) the store's file at `url` (migrated here).
+    /// - Throws: GRDB's error when the database cannot be opened.
+    package init(file url: URL, logger: Logger = Logger(label: "subtitler.store")) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -53,6 +65,7 @@ package final class JobStore: JobStoring {
         database = pool
         self.logger = logger
         self.url = url
+        now = { Date() }
     }
 
     /// The schema. `state` and `origin` are text columns holding the enums' raw values, so a database written before
@@ -80,6 +93,15 @@ package final class JobStore: JobStoring {
                 table.column("document", .blob).notNull()
             }
         }
+        // The cluster's limits on one node (ClusterLimits): why a job waits; spending per budget period.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "job") { table in table.add(column: "waitReason", .text) }
+            try db.create(table: "spending") { table in
+                table.column("period", .text).primaryKey()
+                table.column("spent", .integer).notNull()
+                table.column("refusedAt", .integer)
+            }
+        }
         return migrator
     }
 
@@ -95,7 +117,7 @@ package final class JobStore: JobStoring {
         let (result, unreadable) = try await database.write { db -> ((job: ServiceJob, created: Bool), [Unreadable]) in
             let active = try Row.fetchAll(
                 db, JobRow.filter(Column("path") == resolvedPath)
-                    .filter([ServiceJob.State.queued, ServiceJob.State.running].contains(Column("state"))))
+                    .filter([ServiceJob.State.queued, .running, .waiting].contains(Column("state"))))
             var unreadable: [Unreadable] = []
             for row in active {
                 switch try Self.read(row) {
@@ -222,6 +244,7 @@ package final class JobStore: JobStoring {
                 row.outputs = report?.status == .done ? report?.outputs ?? [] : []
                 row.skipReason = report?.skipReason
                 row.error = error
+                row.waitReason = nil
                 try row.update(db)
                 return true
             }
@@ -235,13 +258,14 @@ package final class JobStore: JobStoring {
             guard let row = try Row.fetchOne(db, JobRow.filter(Column("id") == id)) else { return (nil, nil) }
             switch try Self.read(row) {
             case .job(var job):
-                if job.state == .queued {
+                if job.state == .queued || job.state == .waiting {
                     job.state = .cancelled
                     job.updatedAt = Date()
                     job.error = "cancelled before it started"
+                    job.waitReason = nil
                     try JobRow.filter(Column("id") == id).updateAll(db, [
                         Column("state").set(to: job.state), Column("updatedAt").set(to: job.updatedAt),
-                        Column("error").set(to: job.error),
+                        Column("error").set(to: job.error), Column("waitReason").set(to: nil as String?),
                     ])
                 }
                 return (.job(job), nil)

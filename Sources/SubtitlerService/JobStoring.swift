@@ -12,11 +12,15 @@ import SubtitlerJobs
 /// keeps its lease while it runs, and ``finish(id:state:report:error:)`` records the end only while the node holds
 /// the lease, so a node that lost its lease (it stalled, and another node took the job over) never overwrites the
 /// result. The SQLite store is one node: its leases never expire.
-package protocol JobStoring: Sendable {
+///
+/// A store also keeps the figures behind the cluster's limits (``RequestLimitStoring``), and jobs held by them wait
+/// (state `waiting`, with a ``ServiceJob/WaitReason``) until ``resumeWaiting(reason:)`` queues them again.
+package protocol JobStoring: RequestLimitStoring {
     /// The node this store claims jobs for (its id, as jobs and `GET /v1/nodes` show it).
     var node: String { get }
 
-    /// Adds a queued job, unless an equal request for the same file is already queued or running: then that job.
+    /// Adds a queued job, unless an equal request for the same file is already queued, waiting or running: then that
+    /// job.
     /// `resolvedPath` is the file's canonical path (the caller resolves it).
     /// - Returns: the job, and whether it was created now.
     func enqueue(_ request: JobRequest, resolvedPath: String, origin: ServiceJob.Origin) async throws
@@ -39,6 +43,19 @@ package protocol JobStoring: Sendable {
     /// - Returns: the ids among them whose lease this node still holds; a job missing from it was taken over.
     func renewLeases(of ids: [String]) async throws -> Set<String>
 
+    /// Holds this node's running job `id` (stopped by a limit) as `waiting` for `reason`, giving up its lease.
+    /// - Returns: whether it was recorded: false when this node no longer holds the job's lease.
+    @discardableResult
+    func wait(id: String, reason: ServiceJob.WaitReason) async throws -> Bool
+
+    /// Holds every queued job as `waiting` for `reason` (the budget is spent); returns how many.
+    @discardableResult
+    func holdQueued(reason: ServiceJob.WaitReason) async throws -> Int
+
+    /// Queues again every job waiting for `reason`, keeping their places; returns how many.
+    @discardableResult
+    func resumeWaiting(reason: ServiceJob.WaitReason) async throws -> Int
+
     /// Records a running job's progress (only while this node holds its lease).
     func update(id: String, progress: JobProgress) async throws
 
@@ -47,7 +64,8 @@ package protocol JobStoring: Sendable {
     @discardableResult
     func finish(id: String, state: ServiceJob.State, report: JobReport?, error: String?) async throws -> Bool
 
-    /// Cancels a queued job at once; a running one is only marked by its runner. Returns the job as it is now.
+    /// Cancels a queued or waiting job at once; a running one is only marked by its runner. Returns the job as it is
+    /// now.
     func cancelIfQueued(id: String) async throws -> ServiceJob?
 
     /// The job with this id.

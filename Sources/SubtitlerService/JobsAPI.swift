@@ -39,7 +39,13 @@ struct JobsAPI: Sendable {
         router.get("/v1/nodes") { _, _ in ServiceResponses.json(.ok, try await environment.store.liveNodes()) }
         router.get("/healthz") { _, _ in try await health() }
         router.get("/metrics") { _, _ in
-            ServiceResponses.text(.ok, environment.metrics.exposition(), contentType: "text/plain; version=0.0.4")
+            // Jobs by state (waiting included) and use against every limit, as the store sees them now.
+            if let counts = try? await environment.store.counts() { environment.metrics.setJobs(counts) }
+            let limits = environment.configuration.limits
+            if let usage = try? await environment.store.limitUsage(budget: limits.budget) {
+                environment.metrics.setLimits(usage, of: limits)
+            }
+            return ServiceResponses.text(.ok, environment.metrics.exposition(), contentType: "text/plain; version=0.0.4")
         }
         router.get("/openapi.json") { _, _ in
             ServiceResponses.text(.ok, OpenAPIDocument.json, contentType: "application/json")

@@ -64,12 +64,24 @@ extension PostgresJobStore {
             "ALTER TABLE job ADD COLUMN priority integer NOT NULL DEFAULT 5",
             "UPDATE job SET priority = 0 WHERE origin = 'watch'",
         ]),
+        // The cluster's limits (ClusterLimits): why a job waits, request slots leased to nodes, requests per minute,
+        // spending per budget period (millionths of a US dollar).
+        (5, [
+            "ALTER TABLE job ADD COLUMN wait_reason text",
+            "CREATE TABLE request_slot (slot integer PRIMARY KEY, node text, held_until timestamptz)",
+            "CREATE TABLE request_minute (minute timestamptz PRIMARY KEY, requests integer NOT NULL)",
+            "CREATE TABLE spending (period text PRIMARY KEY, spent bigint NOT NULL, refused_at bigint)",
+        ]),
+        // Chunk answers expire (PostgresJobStore.answerAge): the sweep finds the old ones by age.
+        (6, [
+            "CREATE INDEX chunk_answer_age ON chunk_answer (stored_at)",
+        ]),
     ]
 
     /// The columns every read of a job selects, in ``read(_:)``'s terms.
     static let columns = """
         sequence, id, state, origin, path, request, created_at, updated_at, progress, outputs, skip_reason, error, \
-        report, node, lease_until, retries, takeovers, priority
+        report, node, lease_until, retries, takeovers, priority, wait_reason
         """
 
     /// Brings the schema up to date (several nodes starting at once migrate one after the other).
@@ -169,6 +181,7 @@ extension PostgresJobStore {
             job.retries = Int(try cells["retries"].decode(Int32.self))
             job.takeovers = Int(try cells["takeovers"].decode(Int32.self))
             job.priority = Int(try cells["priority"].decode(Int32.self))
+            job.waitReason = try cells["wait_reason"].decode(String?.self).flatMap(ServiceJob.WaitReason.init(rawValue:))
             return .job(job)
         } catch {
             let reason = (error as? ColumnDoesNotDecode).map { "its \($0.column) does not decode" } ?? "a column does not decode"

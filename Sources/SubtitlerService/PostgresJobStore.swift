@@ -25,15 +25,20 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
     package let node: String
     /// How long a claimed job stays leased without a heartbeat.
     package let leaseDuration: Duration
+    /// How long a chunk answer stays in the shared resume cache (30 days by default): older ones are no longer
+    /// used, and each heartbeat deletes them, so the table stays bounded.
+    package let answerAge: Duration
     let now: @Sendable () -> Date
     let logger: Logger
 
     /// A store over `client` for the node `node`.
     package init(client: PostgresClient, node: String, leaseDuration: Duration = .seconds(30),
+                 answerAge: Duration = .seconds(30 * 86_400),
                  now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "subtitler.store")) {
         self.client = client
         self.node = node
         self.leaseDuration = leaseDuration
+        self.answerAge = answerAge
         self.now = now
         self.logger = logger
     }
@@ -55,7 +60,21 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
-    private var leaseEnd: Date { now().addingTimeInterval(leaseDuration.timeInterval) }
+    /// Runs `client` in a task of its own and returns once the task has entered ``PostgresClient/run()``, so the
+    /// first query never finds the client not running (postgres-nio warns "run() hasn't been called yet" then).
+    package static func run(_ client: PostgresClient) async -> Task<Void, Never> {
+        let (started, signal) = AsyncStream.makeStream(of: Void.self)
+        let running = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        // The task goes on into run() without suspending; give it the turn it needs to get there.
+        await Task.yield()
+        return running
+    }
+
+    var leaseEnd: Date { now().addingTimeInterval(leaseDuration.timeInterval) }
 
     // MARK: - Queue
 
@@ -70,7 +89,7 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
             // Two nodes enqueueing the same file at once see each other's row.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockSpace), hashtext(\(resolvedPath)))", logger: logger)
             let active = try await connection.query("""
-                SELECT \(unescaped: Self.columns) FROM job WHERE path = \(resolvedPath) AND state IN ('queued', 'running')
+                SELECT \(unescaped: Self.columns) FROM job WHERE path = \(resolvedPath) AND state IN ('queued', 'running', 'waiting')
                 ORDER BY sequence
                 """, logger: logger).collect()
             var unreadable: [JobStore.Unreadable] = []
@@ -187,7 +206,7 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
             // Only the lease holder records a running job's end; a queued job (refused at start) by anyone.
             let rows = try await client.query("""
                 UPDATE job SET state = \(state.rawValue), updated_at = \(moment), report = \(reportText), outputs = \(outputs),
-                    skip_reason = \(skip), error = \(error), lease_until = NULL,
+                    skip_reason = \(skip), error = \(error), lease_until = NULL, wait_reason = NULL,
                     node = CASE WHEN \(requeued) THEN NULL ELSE node END, retries = retries + \(requeued ? 1 : 0)
                 WHERE id = \(id) AND ((state = 'running' AND node = \(node)) OR state = 'queued')
                 RETURNING id
@@ -210,12 +229,14 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
             guard let row = rows.first else { return (nil, nil) }
             switch try Self.read(row) {
             case .job(var job):
-                if job.state == .queued {
+                if job.state == .queued || job.state == .waiting {
                     job.state = .cancelled
                     job.updatedAt = moment
                     job.error = "cancelled before it started"
+                    job.waitReason = nil
                     try await connection.query("""
-                        UPDATE job SET state = 'cancelled', updated_at = \(moment), error = \(job.error) WHERE id = \(id)
+                        UPDATE job SET state = 'cancelled', updated_at = \(moment), error = \(job.error), wait_reason = NULL
+                        WHERE id = \(id)
                         """, logger: logger)
                 }
                 return (.job(job), nil)
@@ -306,7 +327,17 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
             VALUES (\(node), \(Int32(clamping: slots)), \(Int32(clamping: running)), \(moment), \(moment))
             ON CONFLICT (id) DO UPDATE SET slots = EXCLUDED.slots, running = EXCLUDED.running, last_seen = EXCLUDED.last_seen
             """, logger: logger)
+        // The request slots this node holds live as long as its heartbeat; minutes long past are swept.
+        try await client.query(
+            "UPDATE request_slot SET held_until = \(leaseEnd) WHERE node = \(node)", logger: logger)
+        try await client.query(
+            "DELETE FROM request_minute WHERE minute < \(moment.addingTimeInterval(-3_600))", logger: logger)
+        try await client.query(
+            "DELETE FROM chunk_answer WHERE stored_at < \(answersSince)", logger: logger)
     }
+
+    /// The oldest chunk answer still used.
+    private var answersSince: Date { now().addingTimeInterval(-answerAge.timeInterval) }
 
     package func liveNodes() async throws -> [ServiceNode] {
         let since = now().addingTimeInterval(-leaseDuration.timeInterval)
@@ -323,18 +354,20 @@ package final class PostgresJobStore: JobStoring, SharedAnswerCache {
     // MARK: - Shared resume cache
 
     package func answer(forKey key: String) async throws -> Data? {
-        let rows = try await client.query("SELECT answer FROM chunk_answer WHERE key = \(key)", logger: logger)
+        let rows = try await client.query(
+            "SELECT answer FROM chunk_answer WHERE key = \(key) AND stored_at >= \(answersSince)", logger: logger)
         for try await answer in rows.decode(Data.self) { return answer }
         return nil
     }
 
     package func store(answer: Data, forKey key: String) async throws {
-        let (client, logger, moment) = (self.client, self.logger, now())
-        // Kept even when the job is being cancelled: the chunk was paid for.
+        let (client, logger, moment, since) = (self.client, self.logger, now(), answersSince)
+        // Kept even when the job is being cancelled: the chunk was paid for; an expired answer is replaced.
         try await JobStore.evenIfCancelled {
             try await client.query("""
                 INSERT INTO chunk_answer (key, answer, stored_at) VALUES (\(key), \(answer), \(moment))
-                ON CONFLICT (key) DO NOTHING
+                ON CONFLICT (key) DO UPDATE SET answer = EXCLUDED.answer, stored_at = EXCLUDED.stored_at
+                WHERE chunk_answer.stored_at < \(since)
                 """, logger: logger)
         }
     }

@@ -34,6 +34,9 @@ package struct ServiceConfiguration: Sendable {
     package var leaseDuration: Duration = .seconds(30)
     /// How often a node renews the leases of its running jobs (a third of the lease by default).
     package var heartbeatInterval: Duration { leaseDuration / 3 }
+    /// The limits this node holds the cluster's API requests to (requests in flight, per minute, spending), with
+    /// the figures kept in the store; none by default.
+    package var limits = ClusterLimits()
     /// Folders to watch for new media.
     package var watchFolders: [String] = []
     /// How often watch folders are scanned.
@@ -78,6 +81,7 @@ package struct ServiceConfiguration: Sendable {
         if let token, token.count < 16 { return "the token must have at least 16 characters" }
         if !(0...65_535).contains(port) { return "--port must be between 0 and 65535" }
         if !(1...32).contains(concurrentFiles) { return "--jobs must be between 1 and 32" }
+        if let problem = limits.problem { return problem.message }
         if maxUploadBytes < 1 << 20 { return "--max-upload-mb must be at least 1" }
         if readTimeout <= .zero || readTimeout > .seconds(3_600) { return "--read-timeout must be between 1 and 3600 seconds" }
         if shutdownTimeout < .zero || shutdownTimeout > .seconds(3_600) {

@@ -17,9 +17,19 @@ package struct ServiceJob: Sendable, Codable, Hashable {
         case failed
         /// Cancelled by a `DELETE`; nothing was written.
         case cancelled
+        /// Held, not failed, until a limit allows it again (see `waitReason`): then queued again, paying only for the
+        /// chunks no node was answered for.
+        case waiting
 
         /// Whether the job will not change any more.
         package var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
+    }
+
+    /// Why a job waits (state `waiting`); its raw value is what the jobs API shows.
+    package enum WaitReason: String, Sendable, Codable, Hashable, CaseIterable {
+        /// The spending budget of the current day or month is spent (`--budget`): the job is queued again when the
+        /// period rolls over or the budget is raised.
+        case budget
     }
 
     /// Who asked for a job.
@@ -57,6 +67,8 @@ package struct ServiceJob: Sendable, Codable, Hashable {
     package var takeovers: Int? = nil
     /// Its place in the queue (``JobPriority``): the request's priority, else its origin's default.
     package var priority: Int = 0
+    /// Why it waits, for a job in state `waiting`.
+    package var waitReason: WaitReason? = nil
 }
 
 /// Who asked for a job; its raw value is what the jobs API shows and the store keeps.

@@ -15,6 +15,7 @@ package final class ServiceMetrics: Sendable {
     private let bytesSent: Counter
     private let queueWait: DurationHistogram
     private let bazarrRequests: Counter
+    private let limitGauges: [String: Gauge]
 
     /// Creates the metrics.
     package init() {
@@ -38,6 +39,33 @@ package final class ServiceMetrics: Sendable {
             help: "Time from a job's creation to its start")
         bazarrRequests = registry.makeCounter(name: "subtitler_bazarr_requests_total", labels: [],
                                               help: "Requests to Bazarr's provider API (/asr, /detect-language)")
+        var limitGauges: [String: Gauge] = [:]
+        for (name, help) in [
+            ("subtitler_cluster_requests_in_flight", "API requests in flight across the cluster (request slots held)"),
+            ("subtitler_cluster_requests_in_flight_limit", "The cluster's limit of API requests in flight (0: none)"),
+            ("subtitler_cluster_requests_this_minute", "API requests the cluster started in the current minute"),
+            ("subtitler_cluster_requests_per_minute_limit", "The cluster's limit of API requests per minute (0: none)"),
+            ("subtitler_budget_spent_dollars", "US dollars spent in the budget's current period"),
+            ("subtitler_budget_dollars", "The spending budget of the current period in US dollars (0: none)"),
+            ("subtitler_budget_exhausted", "1 while the current period's budget is spent (jobs wait), else 0"),
+        ] {
+            limitGauges[name] = registry.makeGauge(name: name, labels: [], help: help)
+        }
+        self.limitGauges = limitGauges
+    }
+
+    /// Sets the limit gauges: use (as the store sees it now) against each of `limits`.
+    func setLimits(_ usage: LimitUsage, of limits: ClusterLimits) {
+        let values: [String: Double] = [
+            "subtitler_cluster_requests_in_flight": Double(usage.inFlight),
+            "subtitler_cluster_requests_in_flight_limit": Double(limits.inFlight ?? 0),
+            "subtitler_cluster_requests_this_minute": Double(usage.requestsThisMinute),
+            "subtitler_cluster_requests_per_minute_limit": Double(limits.requestsPerMinute ?? 0),
+            "subtitler_budget_spent_dollars": Double(usage.spent) / 1_000_000,
+            "subtitler_budget_dollars": Double(limits.budget?.microdollars ?? 0) / 1_000_000,
+            "subtitler_budget_exhausted": usage.budgetSpent ? 1 : 0,
+        ]
+        for (name, value) in values { limitGauges[name]?.set(value) }
     }
 
     /// Sets the job gauges from the store's counts.

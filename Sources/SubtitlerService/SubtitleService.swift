@@ -53,7 +53,7 @@ package enum SubtitleService {
             // The client runs in a task of its own, not a child of this one: cancelling the service (a shutdown
             // past its timeout) must not shut the pool while jobs still record their ends, which would then wait
             // for a connection forever. It stops once the service has.
-            let running = Task { await client.run() }
+            let running = await PostgresJobStore.run(client)
             defer { running.cancel() }
             do {
                 try await store.migrate()
@@ -79,8 +79,18 @@ package enum SubtitleService {
         where name.hasPrefix("upload-") && name.hasSuffix(".tmp") {
             try? FileManager.default.removeItem(at: uploads.appendingPathComponent(name))
         }
+        // Every API request of the jobs and of Bazarr's requests goes through the cluster's limits, if any.
+        var runner = runner
+        var governor: RequestGovernor?
+        if !configuration.limits.isEmpty {
+            var limitsLogger = logger
+            limitsLogger[metadataKey: "node"] = "\(store.node)"
+            let limits = RequestGovernor(limits: configuration.limits, store: store, logger: limitsLogger)
+            runner = runner.sending { GovernedBackend(base: $0, governor: limits) }
+            governor = limits
+        }
         let environment = makeEnvironment(configuration: configuration, runner: runner, store: store, paths: paths,
-                                          logger: logger)
+                                          logger: logger, governor: governor)
         var services: [any Service] = [environment.scheduler]
         if !configuration.watchFolders.isEmpty {
             let watchFolders = configuration.watchFolders.map { paths.mapped($0) }
@@ -116,7 +126,8 @@ package enum SubtitleService {
     /// What the routes and the scheduler share, over a store and a runner (the tests give an in-memory store and a
     /// fake backend's runner).
     static func makeEnvironment(
-        configuration: ServiceConfiguration, runner: JobRunner, store: any JobStoring, paths: PathPolicy, logger: Logger
+        configuration: ServiceConfiguration, runner: JobRunner, store: any JobStoring, paths: PathPolicy, logger: Logger,
+        governor: RequestGovernor? = nil
     ) -> ServiceEnvironment {
         let slots = SlotPool(count: configuration.concurrentFiles)
         let metrics = ServiceMetrics()
@@ -124,7 +135,7 @@ package enum SubtitleService {
         let scheduler = JobScheduler(
             store: store, runner: runner, defaults: configuration.defaults, paths: paths, slots: slots,
             metrics: metrics, notifier: notifier, logger: logger, heartbeat: configuration.heartbeatInterval,
-            translation: configuration.translation)
+            translation: configuration.translation, governor: governor)
         return ServiceEnvironment(
             configuration: configuration, runner: runner, store: store, scheduler: scheduler, paths: paths,
             slots: slots, metrics: metrics, coalescer: RequestCoalescer(), logger: logger)

@@ -58,14 +58,14 @@ struct ClusterTests {
     /// A node's process over `store`, with a cache folder of its own.
     /// Started on a thread of its own (the start waits for the process to say where it listens).
     static func node(_ id: String, store: String, media: URL, stub: StubHTTPServer, scratch: TemporaryDirectory,
-                     jobs: Int = 1, lease: Int = 3) async throws -> ServiceProcess {
+                     jobs: Int = 1, lease: Int = 3, requests: Int = 1, extra: [String] = []) async throws -> ServiceProcess {
         var environment = ServiceProcess.environment(["OPENAI_BASE_URL": stub.baseURL], scratch: scratch)
         environment["XDG_CACHE_HOME"] = scratch.url.appendingPathComponent("cache-\(id)").path
         environment["XDG_STATE_HOME"] = scratch.url.appendingPathComponent("state-\(id)").path
         let arguments = [
             "--root", media.path, "--store", store, "--node-id", id, "--lease", "\(lease)", "--jobs", "\(jobs)",
-            "--requests", "1", "--chunk-seconds", "10", "--language-codes", "639-1",
-        ]
+            "--requests", "\(requests)", "--chunk-seconds", "10", "--language-codes", "639-1",
+        ] + extra
         let settings = environment
         return try await OwnThread.run { try ServiceProcess.start(arguments, environment: settings) }
     }

@@ -237,6 +237,13 @@ struct HookBodyTests {
             // A higher priority is never lowered.
             let urgent = try await store.enqueue(JobRequest(path: "/m/c.mkv", priority: 9), resolvedPath: "/m/c.mkv", origin: .api).job
             #expect(try await store.raisePriority(ofJobsFor: "/m/c.mkv", to: 7).map(\.priority) == [urgent.priority])
+            // A job held back by the budget is the file's job too: raised, and still waiting.
+            let held = try await store.enqueue(JobRequest(path: "/m/d.mkv", priority: 0), resolvedPath: "/m/d.mkv", origin: .watch).job
+            #expect(try await store.holdQueued(reason: .budget) >= 1)
+            let waiting = try await store.raisePriority(ofJobsFor: "/m/d.mkv", to: JobPriority.top)
+            #expect(waiting.map(\.id) == [held.id])
+            #expect(waiting.map(\.state) == [.waiting])
+            #expect(try await store.job(id: held.id)?.priority == 9)
         }
     }
 }

@@ -51,7 +51,7 @@ struct PostgresTestDatabase: Sendable {
     static func withClient<T: Sendable>(_ location: PostgresLocation, logger: Logger = Logger(label: "test.pg"),
                                         _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = PostgresJobStore.makeClient(location, maximumConnections: 4, logger: logger)
-        let running = Task { await client.run() }
+        let running = await PostgresJobStore.run(client)
         do {
             let result = try await body(client)
             running.cancel()
@@ -66,10 +66,12 @@ struct PostgresTestDatabase: Sendable {
 
     /// Runs `body` with a migrated store for `node` over this database.
     func withStore<T: Sendable>(node: String = "node-a", leaseDuration: Duration = .seconds(30),
+                                answerAge: Duration = .seconds(30 * 86_400),
                                 now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "test.pg"),
                                 _ body: @Sendable (PostgresJobStore) async throws -> T) async throws -> T {
         try await Self.withClient(location, logger: logger) { client in
-            let store = PostgresJobStore(client: client, node: node, leaseDuration: leaseDuration, now: now, logger: logger)
+            let store = PostgresJobStore(client: client, node: node, leaseDuration: leaseDuration, answerAge: answerAge,
+                                         now: now, logger: logger)
             try await store.migrate()
             return try await body(store)
         }
@@ -77,15 +79,15 @@ struct PostgresTestDatabase: Sendable {
 }
 
 extension StoreKind {
-    /// Runs `body` over a fresh, empty store of this kind.
-    func withStore<T: Sendable>(logger: Logger = Logger(label: "test.store"),
+    /// Runs `body` over a fresh, empty store of this kind, timed by `now`.
+    func withStore<T: Sendable>(logger: Logger = Logger(label: "test.store"), now: @escaping @Sendable () -> Date = { Date() },
                                 _ body: @Sendable (any JobStoring) async throws -> T) async throws -> T {
         switch self {
         case .sqlite:
-            return try await body(try JobStore(database: DatabaseQueue(), logger: logger))
+            return try await body(try JobStore(database: DatabaseQueue(), logger: logger, now: now))
         case .postgres:
             let database = try await PostgresTestDatabase.make()
-            return try await database.withStore(logger: logger) { try await body($0) }
+            return try await database.withStore(now: now, logger: logger) { try await body($0) }
         }
     }
 }

@@ -177,6 +177,10 @@ public final class StubHTTPServer: Sendable {
     /// How many requests were received.
     public var requestCount: Int { state.withLock { $0.requests.count } }
 
+    /// The most requests the server held at once: each counts from its arrival until its answer starts (after any
+    /// delay or hold), so a client that sends its next request once it has an answer never overlaps it.
+    public var peakInFlight: Int { state.withLock { $0.peakInFlight } }
+
     private init(state: LockedState, channel: any Channel, serveTask: Task<Void, Never>, port: Int) {
         self.state = state
         self.channel = channel
@@ -268,6 +272,8 @@ public final class StubHTTPServer: Sendable {
                     )
                     let (index, ready) = state.withLock { state in
                         state.requests.append(request)
+                        state.inFlight += 1
+                        state.peakInFlight = max(state.peakInFlight, state.inFlight)
                         let count = state.requests.count
                         let ready = state.waiters.filter { $0.count <= count }.map(\.continuation)
                         state.waiters.removeAll { $0.count <= count }
@@ -275,7 +281,7 @@ public final class StubHTTPServer: Sendable {
                     }
                     for continuation in ready { continuation.resume() }
                     let response = handler(index, request)
-                    let keepOpen = try await write(response, to: outbound)
+                    let keepOpen = try await write(response, to: outbound) { state.withLock { $0.inFlight -= 1 } }
                     if !keepOpen { return }
                 }
             }
@@ -285,10 +291,12 @@ public final class StubHTTPServer: Sendable {
     /// Writes a response; returns `false` when the connection must be closed.
     private static func write(
         _ response: Response,
-        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+        answering: () -> Void
     ) async throws -> Bool {
         if response.delay > .zero { try await Task.sleep(for: response.delay) }
         if let hold = response.hold { await hold.wait() }
+        answering()
         if case .closeWithoutResponse = response.behavior { return false }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         let total = response.chunks.reduce(0) { $0 + $1.count }
@@ -324,6 +332,8 @@ private final class LockedState: Sendable {
     struct State {
         var requests: [StubHTTPServer.RecordedRequest] = []
         var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var inFlight = 0
+        var peakInFlight = 0
     }
 
     private let state = NIOLockedValueBox(State())

@@ -6,10 +6,12 @@ import Subtitles
 import SubtitlerSupport
 
 extension Subtitler {
-    func makeRequest(audio: [UInt8], index: Int, language: String?, options: SubtitleOptions) -> TranscriptionRequest {
+    func makeRequest(audio: [UInt8], index: Int, language: String?, options: SubtitleOptions,
+                     duration: Milliseconds? = nil) -> TranscriptionRequest {
         let encoding = options.uploadEncoding
-        let file = AudioUpload(data: audio, filename: String(format: "chunk-%04d.", index + 1) + encoding.fileExtension,
+        var file = AudioUpload(data: audio, filename: String(format: "chunk-%04d.", index + 1) + encoding.fileExtension,
                                contentType: encoding.contentType)
+        file.duration = duration.map { .milliseconds($0) }
         var request = TranscriptionRequest(file: file, model: options.model)
         request.prompt = options.prompt
         request.temperature = options.temperature
@@ -41,7 +43,8 @@ extension Subtitler {
             return ChunkOutcome(index: index, cached: false, result: .failure(
                 OpenAIAudioError(endpoint: "audio/transcriptions", message: "the request was cancelled", kind: .cancelled)))
         }
-        let request = makeRequest(audio: chunk.audio, index: index, language: language, options: options)
+        let request = makeRequest(audio: chunk.audio, index: index, language: language, options: options,
+                                  duration: chunk.summary.audioSent)
         let parameters = cacheParameters(request, options: options)
         var keys: [String] = []
         var candidates = [parameters]

@@ -54,6 +54,15 @@ public struct Subtitler: Sendable {
         self.logger = logger
     }
 
+    /// This subtitler with its requests sent through `backend` instead (a wrapper that limits or counts them, keeping
+    /// the wrapped backend's ``TranscriptionBackend/cacheIdentity``); caches, logger and pools are kept.
+    public func sending(through backend: any TranscriptionBackend) -> Subtitler {
+        var copy = Subtitler(backend: backend, synthesizer: synthesizer, cache: cache, logger: logger)
+        copy.sharedCache = sharedCache
+        copy.mediaPool = mediaPool
+        return copy
+    }
+
     // MARK: - Planning
 
     /// Decodes and plans a file without sending anything, on the blocking-work pool: the chunks, their sizes and

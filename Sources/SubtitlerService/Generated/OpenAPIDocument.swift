@@ -75,7 +75,7 @@ enum OpenAPIDocument {
         "type": "object", "required": ["id", "state", "request", "origin", "createdAt", "updatedAt", "outputs"],
         "properties": {
           "id": { "type": "string" },
-          "state": { "type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"] },
+          "state": { "type": "string", "enum": ["queued", "running", "done", "failed", "cancelled", "waiting"] },
           "request": { "$ref": "#/components/schemas/JobRequest" },
           "origin": { "type": "string", "description": "Who asked: api, hook, sonarr, radarr, watch, jellyfin, plex, emby or tautulli." },
           "createdAt": { "type": "string", "format": "date-time" },
@@ -89,7 +89,8 @@ enum OpenAPIDocument {
           "leaseExpiresAt": { "type": "string", "format": "date-time", "description": "When the running job's lease ends unless its node renews it." },
           "retries": { "type": "integer", "minimum": 0, "description": "How many times the job went back to the queue." },
           "takeovers": { "type": "integer", "minimum": 0, "description": "How many times a node took the job over from a node whose lease had expired." },
-          "priority": { "type": "integer", "minimum": 0, "maximum": 9, "description": "Its place in the queue (the request's priority, else its origin's default: 5, or 0 from a watch folder)." }
+          "priority": { "type": "integer", "minimum": 0, "maximum": 9, "description": "Its place in the queue (the request's priority, else its origin's default: 5, or 0 from a watch folder)." },
+          "waitReason": { "type": "string", "enum": ["budget"], "description": "Why a job in state waiting waits: budget, the spending budget of the current day or month is spent (serve --budget); it is queued again when the period rolls over or the budget is raised. Absent in other states." }
         }
       },
       "ArrPayload": {
@@ -198,7 +199,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "List jobs, newest first, a page at a time",
         "parameters": [
-          { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["queued", "running", "done", "failed", "cancelled"] } },
+          { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["queued", "running", "done", "failed", "cancelled", "waiting"] } },
           { "name": "limit", "in": "query", "description": "The page size (100 by default)", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } },
           { "name": "before", "in": "query", "description": "A job id: only jobs created before it (the cursor of the next page)", "schema": { "type": "string" } }
         ],
