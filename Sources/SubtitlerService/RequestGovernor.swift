@@ -146,40 +146,39 @@ struct GovernedBackend: TranscriptionBackend {
     func transcribeVerbose(
         _ request: TranscriptionRequest, timeout: Duration, onRetry: (@Sendable (RetryEvent) -> Void)?
     ) async throws(OpenAIAudioError) -> VerboseTranscription {
-        let admission = try await governor.admit(model: request.model, audio: request.file.duration,
-                                                 endpoint: "audio/transcriptions")
-        do throws(OpenAIAudioError) {
-            let answer = try await base.transcribeVerbose(request, timeout: timeout, onRetry: onRetry)
-            await governor.release(admission)
-            return answer
-        } catch {
-            await governor.release(admission)
-            throw error
+        try await governed(model: request.model, audio: request.file.duration, endpoint: "audio/transcriptions") {
+            () async throws(OpenAIAudioError) in try await base.transcribeVerbose(request, timeout: timeout, onRetry: onRetry)
         }
     }
 
     func transcribeText(
         _ request: TranscriptionRequest, timeout: Duration, onRetry: (@Sendable (RetryEvent) -> Void)?
     ) async throws(OpenAIAudioError) -> String {
-        let admission = try await governor.admit(model: request.model, audio: request.file.duration,
-                                                 endpoint: "audio/transcriptions")
-        do throws(OpenAIAudioError) {
-            let answer = try await base.transcribeText(request, timeout: timeout, onRetry: onRetry)
-            await governor.release(admission)
-            return answer
-        } catch {
-            await governor.release(admission)
-            throw error
+        try await governed(model: request.model, audio: request.file.duration, endpoint: "audio/transcriptions") {
+            () async throws(OpenAIAudioError) in try await base.transcribeText(request, timeout: timeout, onRetry: onRetry)
         }
     }
 
     func translateVerbose(
         _ request: TranslationRequest, timeout: Duration, onRetry: (@Sendable (RetryEvent) -> Void)?
     ) async throws(OpenAIAudioError) -> VerboseTranscription {
-        let admission = try await governor.admit(model: request.model, audio: request.file.duration,
-                                                 endpoint: "audio/translations")
+        try await governed(model: request.model, audio: request.file.duration, endpoint: "audio/translations") {
+            () async throws(OpenAIAudioError) in try await base.translateVerbose(request, timeout: timeout, onRetry: onRetry)
+        }
+    }
+
+    /// The server's own answer to the pipeline's check of a silent server: a check is no request, so it takes no slot.
+    func serverAnswers(within timeout: Duration) async -> Bool? {
+        await base.serverAnswers(within: timeout)
+    }
+
+    /// Runs `send` once the governor admits a request for `audio` of `model`, and releases its admission after.
+    private func governed<Answer: Sendable>(
+        model: String, audio: Duration?, endpoint: String, _ send: () async throws(OpenAIAudioError) -> Answer
+    ) async throws(OpenAIAudioError) -> Answer {
+        let admission = try await governor.admit(model: model, audio: audio, endpoint: endpoint)
         do throws(OpenAIAudioError) {
-            let answer = try await base.translateVerbose(request, timeout: timeout, onRetry: onRetry)
+            let answer = try await send()
             await governor.release(admission)
             return answer
         } catch {
