@@ -13,6 +13,8 @@ import os
 import re
 import sys
 
+from sync_bench import read_srt, timestamp   # the benchmarks' one SRT reader and time format
+
 # The English of every sentence scripts/generate/programme.py speaks in its German programme (written for this
 # benchmark: the generator synthesised the speech from the German, so these are the references).
 REFERENCES = {
@@ -43,36 +45,11 @@ REFERENCES = {
 }
 
 
-def timestamp(seconds):
-    ms = int(round(seconds * 1000))
-    return f"{ms // 3600000:02}:{ms // 60000 % 60:02}:{ms // 1000 % 60:02},{ms % 1000:03}"
-
-
 def write_srt(path, cues):
-    with open(path, "w", encoding="utf-8") as out:
+    """(start s, end s, text) cues, one line each, as written (no re-breaking: the model gets the sentence whole)."""
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
         for n, (start, end, text) in enumerate(cues, 1):
             out.write(f"{n}\n{timestamp(start)} --> {timestamp(end)}\n{text}\n\n")
-
-
-def parse_time(text):
-    h, m, rest = text.strip().replace(".", ",").split(":")
-    s, ms = rest.split(",")
-    return int(h) * 3600000 + int(m) * 60000 + int(s) * 1000 + int(ms)
-
-
-def read_srt(path):
-    """(start ms, end ms, text) of every cue of an SRT file."""
-    with open(path, encoding="utf-8-sig") as f:
-        blocks = re.split(r"\r?\n\s*\r?\n", f.read().strip())
-    cues = []
-    for block in blocks:
-        lines = block.splitlines()
-        arrow = next((i for i, line in enumerate(lines) if "-->" in line), None)
-        if arrow is None:
-            continue
-        start, end = lines[arrow].split("-->")
-        cues.append((parse_time(start), parse_time(end.split()[0]), " ".join(lines[arrow + 1:]).strip()))
-    return cues
 
 
 def oracle(layout_path, source_path, reference_path):
@@ -119,16 +96,17 @@ def report(source_path, reference_path, results_path, runs):
             results.append(row)
             continue
         cues = read_srt(os.path.join(folder, outputs[0]))
-        texts = [clean(c[2]) for c in cues]
+        texts = [clean(c["text"]) for c in cues]
         languages = [langid.classify(t)[0] if t else "empty" for t in texts]
         row["cues"] = len(cues)
         row["english"] = languages.count("en")
         row["german"] = languages.count("de")
-        row["document_chrF"] = chrf.corpus_score([" ".join(texts)], [[" ".join(c[2] for c in references)]]).score
-        aligned = len(cues) == len(source) and all(c[:2] == s[:2] for c, s in zip(cues, source))
+        row["document_chrF"] = chrf.corpus_score([" ".join(texts)], [[" ".join(c["text"] for c in references)]]).score
+        aligned = len(cues) == len(source) and all(
+            (c["start"], c["end"]) == (s["start"], s["end"]) for c, s in zip(cues, source))
         row["timesKept"] = aligned if name.startswith("chat") else None
         if aligned:
-            row["cue_chrF"] = chrf.corpus_score(texts, [[c[2] for c in references]]).score
+            row["cue_chrF"] = chrf.corpus_score(texts, [[c["text"] for c in references]]).score
         results.append(row)
     json.dump({"sourceCues": len(source), "runs": results}, open(results_path, "w"), indent=2)
 
