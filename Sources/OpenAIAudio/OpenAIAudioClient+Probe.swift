@@ -14,9 +14,8 @@ extension OpenAIAudioClient {
         request.method = .GET
         request.headers = makeHeaders(contentType: "application/json", accept: "application/json")
         request.headers.remove(name: "Content-Type")
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         do {
-            let response = try await httpClient.execute(request, timeout: .nanoseconds(max(1_000_000, nanoseconds)))
+            let response = try await httpClient.execute(request, timeout: TimeAmount(timeout))
             var read = 0
             for try await chunk in response.body {
                 read += chunk.readableBytes

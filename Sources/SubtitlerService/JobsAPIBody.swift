@@ -8,26 +8,24 @@ struct JobsAPIBody: Decodable {
     /// The request.
     var request: JobRequest
 
-    /// Field names taken for another name: alias → the field's own name.
-    static let aliases = ["translate_to": JobRequest.CodingKeys.translateTo.rawValue]
+    /// The other spelling of `translateTo`.
+    static let translateToAlias = AnyKey("translate_to")
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
         let known = Set(JobRequest.CodingKeys.allCases.map(\.rawValue))
         if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: {
-            !known.contains($0) && Self.aliases[$0] == nil
+            !known.contains($0) && $0 != Self.translateToAlias.stringValue
         }) {
             throw UnknownField(name: unknown, known: known.sorted())
         }
         request = try JobRequest(from: decoder)
-        for (alias, field) in Self.aliases.sorted(by: { $0.key < $1.key }) {
-            guard let key = AnyKey(stringValue: alias), container.contains(key) else { continue }
-            if container.contains(AnyKey(stringValue: field)!) {
-                throw DuplicateField(alias: alias, field: field)
+        if container.contains(Self.translateToAlias) {
+            let field = JobRequest.CodingKeys.translateTo.rawValue
+            if container.contains(AnyKey(field)) {
+                throw DuplicateField(alias: Self.translateToAlias.stringValue, field: field)
             }
-            if field == JobRequest.CodingKeys.translateTo.rawValue {
-                request.translateTo = try container.decodeIfPresent([String].self, forKey: key)
-            }
+            request.translateTo = try container.decodeIfPresent([String].self, forKey: Self.translateToAlias)
         }
     }
 
@@ -53,6 +51,7 @@ struct JobsAPIBody: Decodable {
     struct AnyKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
         init?(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
     }
